@@ -1,0 +1,157 @@
+"""Command line of the Kuril explorer: validate the data, rebuild the geodata, list links and facts.
+
+Every problem with an input file is printed as ``file: where: problem`` on stderr; no command prints
+a traceback for bad input. Exit codes: 0 all good, 1 some input was refused or invalid, 2 usage.
+The JSON printed by ``links`` and ``facts`` is a stable contract (see README).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from explorer import __version__
+from explorer.errors import DataError
+from explorer.locations import DEFAULT_CORPUS, GAZETTEER_PATH, GEODATA_DIR
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except DataError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `... | head` closed the pipe: not an error of ours
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m explorer", description=__doc__.split("\n")[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    def corpus_option(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, metavar="DIR",
+                             help="folder of .txt articles with sources.yaml and facts.yaml (default: seeds/)")
+
+    def gazetteer_option(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--gazetteer", type=Path, default=GAZETTEER_PATH, metavar="PATH",
+                             help="gazetteer YAML file (default: geodata/gazetteer.yaml)")
+
+    def format_option(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--format", choices=["table", "json"], default="table",
+                             help="table for people (default), json for tools")
+
+    validate = commands.add_parser("validate", help="check every data file; exit 1 naming each problem")
+    gazetteer_option(validate)
+    corpus_option(validate)
+    validate.add_argument("--geodata", type=Path, default=GEODATA_DIR, metavar="DIR",
+                          help="folder holding islands/region/sites.geojson (default: geodata/)")
+    validate.set_defaults(run=_validate)
+
+    build = commands.add_parser("build-geodata", help="regenerate geodata/*.geojson from GSHHG (needs requirements-dev.txt)")
+    gazetteer_option(build)
+    build.add_argument("--out", type=Path, default=GEODATA_DIR, metavar="DIR", help="output folder (default: geodata/)")
+    build.set_defaults(run=_build_geodata)
+
+    links = commands.add_parser("links", help="every mention of every place in the corpus (or in FILEs)")
+    corpus_option(links)
+    gazetteer_option(links)
+    format_option(links)
+    links.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                       help="link only these files (they need not be in the corpus)")
+    links.set_defaults(run=_links)
+
+    facts = commands.add_parser("facts", help="the curated facts with their quotes, and where sources disagree")
+    corpus_option(facts)
+    format_option(facts)
+    facts.set_defaults(run=_facts)
+    return parser
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from explorer.validate import validate_all
+
+    layers = {name: args.geodata / f"{name}.geojson" for name in ("islands", "region", "sites")}
+    report = validate_all(args.gazetteer, layers, args.corpus)
+    for line in report.checked:
+        print(f"ok: {line}")
+    for problem in report.problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if report.ok:
+        print("valid")
+    return 0 if report.ok else 1
+
+
+def _build_geodata(args: argparse.Namespace) -> int:
+    from explorer.geodata_build import build_geodata
+
+    report = build_geodata(args.gazetteer, args.out)
+    for name, info in report.get("outputs", {}).items():
+        print(f"wrote {name}: {info.get('bytes', '?'):,} bytes")
+    return 0
+
+
+def _links(args: argparse.Namespace) -> int:
+    from explorer.corpus import load_corpus, load_document
+    from explorer.gazetteer import load_gazetteer
+    from explorer.linking import Linker
+
+    linker = Linker(load_gazetteer(args.gazetteer).data)
+    problems: list[DataError] = []
+    if args.files:
+        corpus = load_corpus(args.corpus) if args.corpus.is_dir() else None
+        documents = []
+        for path in args.files:
+            known = corpus.document(path.name) if corpus else None
+            try:
+                documents.append(load_document(path, known.article if known else None))
+            except DataError as err:
+                problems.append(err)
+    else:
+        corpus = load_corpus(args.corpus)
+        documents, problems = corpus.documents, corpus.problems
+    links = [link for doc in documents for link in linker.link(doc.text, doc.file, doc.passages)]
+    for problem in problems:
+        print(f"skipped: {problem}", file=sys.stderr)
+    if args.format == "json":
+        json.dump({"links": [link.as_json() for link in links]}, sys.stdout, ensure_ascii=False, indent=1)
+        print()
+    else:
+        _print_table(
+            ["file", "span", "place", "kind", "rule", "alias", "text"],
+            [[l.file, f"{l.start}-{l.end}", l.place, l.kind, l.rule, l.alias, l.text.replace("\n", "⏎")] for l in links],
+        )
+        print(f"{len(links)} links in {len(documents)} files")
+    return 1 if problems else 0
+
+
+def _facts(args: argparse.Namespace) -> int:
+    from explorer.facts import facts_json, load_facts
+
+    facts = load_facts(args.corpus)
+    if facts is None:
+        raise DataError(args.corpus, "has no facts.yaml")
+    data = facts_json(facts)
+    if args.format == "json":
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=1)
+        print()
+        return 0
+    _print_table(
+        ["id", "file", "when", "status", "where", "what"],
+        [[f["id"], f["file"], f["when"] or "?", f["status"], ",".join(f["where"]), f["what"]] for f in data["facts"]],
+    )
+    print(f"\n{len(data['contradictions'])} disagreements between sources:")
+    for pair in data["contradictions"]:
+        print(f"- {pair['event']}: {pair['why']}")
+    return 0
+
+
+def _print_table(header: list[str], rows: list[list[str]]) -> None:
+    widths = [min(60, max([len(h)] + [len(str(row[i])) for row in rows])) for i, h in enumerate(header)]
+    for row in [header, *rows]:
+        print("  ".join(str(cell)[:60].ljust(width) for cell, width in zip(row, widths)).rstrip())

@@ -1,0 +1,164 @@
+"""Split an article into passages (headline, dateline, caption, sentence) with character offsets.
+
+Offsets index the text as read (UTF-8 decoded, code points, end-exclusive): ``text[p.start:p.end]``
+is the passage. Passage ids are ``<file stem>:p<paragraph>.s<sentence>`` and only depend on the text,
+so they are stable across runs.
+
+Paragraphs are runs of lines; a line break continues the paragraph only when the text is clearly
+hard-wrapped (the next line starts in lower case, or the line ends in a hyphenated word), so headlines
+and one-paragraph-per-line news copy stay apart.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Literal
+
+PassageKind = Literal["headline", "dateline", "caption", "sentence"]
+
+# Words that end with a period but do not end a sentence ("U.S.", "Feb.", "Mr.", "N. Korea").
+ABBREVIATIONS = frozenset(
+    """
+    u.s u.k u.n e.u u.s.s.r jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun
+    mr mrs ms dr prof gen lt col maj capt cmdr adm sgt st no vs etc e.g i.e approx inc ltd co corp dept
+    gov sen rep pres fig vol est
+    г гг т.е т.д т.п им ул пос о ст
+    """.split()
+)
+
+# Paragraph-level patterns. A dateline opens news copy: "TOKYO, March 20 (KUNA) --", "TOKYO —".
+DATELINE = re.compile(
+    r"^(?:[A-Z][A-Z.'\- ]{1,40}|[А-ЯЁ][А-ЯЁ.'\- ]{1,40})"
+    r"(?:,\s*[A-Z][a-z]+\.?\s+\d{1,2}(?:,\s*\d{4})?)?"
+    r"(?:\s*\([^)\n]{1,40}\))?"
+    r"\s*(?:--|–|—|-)\s*"
+)
+CAPTION_MARKERS = re.compile(r"\((?:File )?[Pp]hoto\b|Photo Credit:|\(Photo by|\bфото\b|写真", re.IGNORECASE)
+
+# A candidate sentence end: terminal punctuation, optional closing quotes/brackets, then space.
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-ZА-ЯЁ0-9\u3000-\u9fff])|[。！？]+[」』）]*")
+_WORD_BEFORE = re.compile(r"([A-Za-zА-Яа-яЁё.]+)$")
+_LINE = re.compile(r"[^\n]*\n?")
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    id: str
+    kind: PassageKind
+    start: int
+    end: int
+    paragraph: int
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each paragraph, trailing whitespace excluded."""
+    spans: list[tuple[int, int]] = []
+    current: tuple[int, int] | None = None
+    for line in _LINE.finditer(text):
+        raw = line.group()
+        if not raw:
+            break
+        content = raw.rstrip()
+        if not content.strip():
+            if current:
+                spans.append(current)
+            current = None
+            continue
+        lead = len(raw) - len(raw.lstrip())
+        start, end = line.start() + lead, line.start() + len(content)
+        if current and _continues(text[current[0] : current[1]], text[start:end]):
+            current = (current[0], end)
+        else:
+            if current:
+                spans.append(current)
+            current = (start, end)
+    if current:
+        spans.append(current)
+    return spans
+
+
+def _continues(previous: str, line: str) -> bool:
+    """Whether ``line`` continues a hard-wrapped paragraph rather than starting a new one."""
+    first = line[0]
+    if previous.endswith("-") and len(previous) > 1 and previous[-2].isalpha() and first.isalpha():
+        return True  # a word hyphenated across the line break: "Kuna-\nshir"
+    return first.islower()
+
+
+def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """(start, end) of each sentence in ``text[start:end]``."""
+    spans: list[tuple[int, int]] = []
+    begin = start
+    for match in _SENTENCE_END.finditer(text, start, end):
+        stop = match.end()
+        if match.group()[0] == "." and _is_abbreviation(text, begin, match.start()):
+            continue
+        spans.append((begin, stop))
+        begin = stop
+        while begin < end and text[begin].isspace():
+            begin += 1
+    if begin < end:
+        spans.append((begin, end))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def _is_abbreviation(text: str, begin: int, dot: int) -> bool:
+    word = _WORD_BEFORE.search(text, begin, dot)
+    if not word:
+        return False
+    token = word.group(1).lower().rstrip(".")
+    # A single capital letter ("N. Korean", "John S. McCain") is an initial.
+    return token in ABBREVIATIONS or (len(token) == 1 and token.isalpha())
+
+
+def split_passages(text: str, stem: str, headline: str | None = None) -> list[Passage]:
+    """Every passage of an article, in text order.
+
+    ``headline`` (from the article's metadata) marks the paragraph that is the headline; without it
+    the first short line with no terminal punctuation is taken as the headline.
+    """
+    result: list[Passage] = []
+    headline_found = False
+    for number, (p_start, p_end) in enumerate(paragraphs(text)):
+        body = text[p_start:p_end]
+        is_headline = not headline_found and (
+            body.strip() == headline.strip() if headline else _looks_like_headline(body)
+        )
+        if is_headline:
+            headline_found = True
+            result.append(Passage(f"{stem}:p{number}.s0", "headline", p_start, p_end, number))
+            continue
+        if CAPTION_MARKERS.search(body):
+            result.append(Passage(f"{stem}:p{number}.s0", "caption", p_start, p_end, number))
+            continue
+        offset = 0
+        dateline = DATELINE.match(body)
+        if dateline and dateline.end() < len(body):
+            stop = p_start + len(dateline.group().rstrip(" -–—"))
+            result.append(Passage(f"{stem}:p{number}.s0", "dateline", p_start, stop, number))
+            offset = 1
+            p_start += dateline.end()
+        for index, (s_start, s_end) in enumerate(sentences(text, p_start, p_end), start=offset):
+            result.append(Passage(f"{stem}:p{number}.s{index}", "sentence", s_start, s_end, number))
+    return result
+
+
+def _looks_like_headline(body: str) -> bool:
+    words = body.split()
+    return 3 <= len(words) <= 25 and body.rstrip()[-1] not in ".!?:;,。" and "\n" not in body
+
+
+class PassageLocator:
+    """Find the passage that holds an offset in O(log n)."""
+
+    def __init__(self, passages: list[Passage]) -> None:
+        self.passages = passages
+        self._starts = [passage.start for passage in passages]
+
+    def at(self, offset: int) -> Passage | None:
+        index = bisect_right(self._starts, offset) - 1
+        if index >= 0 and offset < self.passages[index].end:
+            return self.passages[index]
+        return None

@@ -1,0 +1,276 @@
+"""The one schema for every curated data file.
+
+Field names here are part of the project's API (the files on disk, the JSON the CLI prints and
+the exports all use them). Rename nothing without saying so in the changelog of ``README.md``.
+
+Files and their models:
+
+* ``geodata/gazetteer.yaml``  -> :class:`Gazetteer`
+* ``<corpus>/sources.yaml``   -> :class:`Sources`
+* ``geodata/facts.yaml``      -> :class:`Facts`
+* ``geodata/*.geojson``       -> :class:`FeatureProperties` (the ``properties`` of each feature)
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+PLACE_ID = r"^[a-z][a-z0-9_]*$"
+ISO_DATE_PREFIX = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+
+Lang = Literal["en", "ja", "ru"]
+# How a name is written; lets the linker pick its matching rule.
+Script = Literal["Latn", "Jpan", "Cyrl"]
+NameKind = Literal["official", "variant", "historic", "group", "case_form", "reading"]
+PlaceKind = Literal["island", "islet", "group", "archipelago", "land", "site", "city", "country", "sea"]
+Layer = Literal["islands", "region", "sites", "none"]
+Precision = Literal["day", "month", "year", "unknown"]
+Status = Literal["deployed", "planned", "agreed", "existing", "arriving", "opposed", "held", "proposed"]
+Category = Literal[
+    "coastal_missile_system",
+    "air_defence",
+    "radar",
+    "missile_defence",
+    "warship",
+    "troops",
+    "exercise",
+    "military_modernization",
+    "meeting",
+]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a typo in a field name must not pass silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Name(Strict):
+    """One name a place goes by.
+
+    ``text`` is matched in articles exactly as written here (case-insensitively for Latin and
+    Cyrillic). ``uncertain`` marks a name whose attribution the curators could not confirm.
+    """
+
+    text: str = Field(min_length=1)
+    lang: Lang
+    script: Script
+    kind: NameKind
+    romanization: str | None = None  # e.g. "Hepburn", "BGN/PCGN", "Hepburn without macrons"
+    case: str | None = None  # for kind case_form: "genitive", "prepositional (на ...)", ...
+    uncertain: bool = False
+    note: str | None = None
+    link: bool = True  # False: shown as a name but never matched in text (too ambiguous)
+
+    @field_validator("text")
+    @classmethod
+    def _no_outer_space(cls, value: str) -> str:
+        if value != value.strip():
+            raise ValueError("name has leading or trailing whitespace")
+        return value
+
+
+class NotName(Strict):
+    """A phrase that contains or resembles a name but must not link (Kuril Lake, Severo-Kurilsk)."""
+
+    text: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+
+
+class ImplicitReference(Strict):
+    """A phrase without a name that refers to the place ("the four islands")."""
+
+    text: str = Field(min_length=1)
+    lang: Lang
+    note: str | None = None
+
+
+class Place(Strict):
+    """A place of the gazetteer, keyed by the same ``id`` as its geometry."""
+
+    id: str = Field(pattern=PLACE_ID)
+    kind: PlaceKind
+    layer: Layer
+    parent: str | None = Field(default=None, pattern=PLACE_ID)
+    disputed: bool = False
+    # Neutral wording of the facts on the ground and of the claim; required when disputed.
+    administered_by: str | None = None
+    claimed_by: str | None = None
+    # A lon/lat point on the place: the geodata build picks the GSHHG polygon under it, and
+    # point sites are drawn there. Sources for site coordinates go in ``location_source``.
+    anchor: tuple[float, float] | None = None
+    location_source: str | None = None
+    members: list[str] = Field(default_factory=list)  # for groups drawn as the union of members
+    names: list[Name] = Field(min_length=1)
+    not_names: list[NotName] = Field(default_factory=list)
+    implicit: list[ImplicitReference] = Field(default_factory=list)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _disputed_needs_both_sides(self) -> Place:
+        if self.disputed and not (self.administered_by and self.claimed_by):
+            raise ValueError("a disputed place needs both administered_by and claimed_by")
+        if self.layer in ("islands", "region", "sites") and self.anchor is None and not self.members:
+            raise ValueError(f"a place on layer {self.layer!r} needs an anchor or members")
+        if self.anchor is not None:
+            lon, lat = self.anchor
+            if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                raise ValueError("anchor must be [longitude, latitude] in degrees")
+        return self
+
+    def names_in(self, lang: Lang) -> list[Name]:
+        return [name for name in self.names if name.lang == lang]
+
+    def label(self, lang: Lang) -> str:
+        """The place's first official name in ``lang`` (falling back to any name in it)."""
+        names = self.names_in(lang)
+        for name in names:
+            if name.kind == "official":
+                return name.text
+        return names[0].text if names else self.names[0].text
+
+
+class ViewWording(Strict):
+    """How one point of view words the dispute (used by the map legend and group labels)."""
+
+    label: str
+    description: str
+    group_name: dict[Lang, str]  # the name this view gives the four disputed groups
+
+
+class LinkingRules(Strict):
+    """Rules that apply to every place, recorded in the data so they can be read and changed."""
+
+    # A name directly after one of these words names a vessel, not the place ("the ship Kunashir").
+    vessel_prefixes: list[str] = Field(default_factory=list)
+    # A name directly before one of these words names a person or an object, not the place.
+    non_place_suffixes: list[str] = Field(default_factory=list)
+
+
+class Gazetteer(Strict):
+    version: int = Field(ge=1)
+    views: dict[Literal["neutral", "japan", "russia"], ViewWording]
+    linking: LinkingRules = LinkingRules()
+    places: list[Place] = Field(min_length=1)
+
+
+class Article(Strict):
+    """Metadata of one corpus article, read from the article itself. Unknown stays ``None``."""
+
+    file: str = Field(min_length=1)
+    headline: str | None = None
+    outlet: str | None = None
+    outlet_basis: str | None = None  # where in the text the outlet shows (or why it is inferred)
+    date: str | None = Field(default=None, pattern=ISO_DATE_PREFIX)
+    date_status: Literal["printed", "inferred", "unknown"] = "unknown"
+    date_basis: str | None = None
+    dateline: str | None = None
+    language: Lang | None = None
+    note: str | None = None
+
+    @field_validator("file")
+    @classmethod
+    def _base_name(cls, value: str) -> str:
+        if "/" in value or "\\" in value:
+            raise ValueError("file must be a base name inside the corpus folder")
+        return value
+
+    @model_validator(mode="after")
+    def _date_status_agrees(self) -> Article:
+        if (self.date is None) != (self.date_status == "unknown"):
+            raise ValueError("date_status must be 'unknown' exactly when date is empty")
+        if self.date is not None and not self.date_basis:
+            raise ValueError("a date needs a date_basis saying where it comes from")
+        return self
+
+
+class Sources(Strict):
+    version: int = Field(ge=1)
+    articles: list[Article]
+
+
+class Quote(Strict):
+    """A W3C Web Annotation anchor: TextQuoteSelector (exact, prefix, suffix) plus TextPositionSelector."""
+
+    exact: str = Field(min_length=1)
+    prefix: str = ""
+    suffix: str = ""
+    start: int = Field(ge=0)
+    end: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _span(self) -> Quote:
+        if self.end - self.start != len(self.exact):
+            raise ValueError("end - start must equal the length of exact")
+        return self
+
+
+class Account(Strict):
+    """What one article says about an event, in its own words, with the quote that says it."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    file: str
+    what: str  # the system or event as the article words it
+    category: Category
+    where: list[str]
+    when: str | None = Field(default=None, pattern=ISO_DATE_PREFIX)
+    when_precision: Precision = "unknown"
+    when_basis: str | None = None  # how a relative date was resolved ("In November" in a March 2017 article)
+    who: str | None = None
+    status: Status
+    count: int | None = None
+    quote: Quote
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _precision_agrees(self) -> Account:
+        expected = {None: "unknown", 4: "year", 7: "month", 10: "day"}[len(self.when) if self.when else None]
+        if self.when_precision != expected:
+            raise ValueError(f"when {self.when!r} has precision {expected!r}, not {self.when_precision!r}")
+        return self
+
+
+class Disagreement(Strict):
+    a: str  # account id
+    b: str  # account id
+    why: str = Field(min_length=1)
+
+
+class Event(Strict):
+    """One deployment or meeting, told by one or more accounts that may disagree."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    title: str
+    category: Category
+    where: list[str]
+    when: str | None = Field(default=None, pattern=ISO_DATE_PREFIX)
+    accounts: list[Account] = Field(min_length=1)
+    disagreements: list[Disagreement] = Field(default_factory=list)
+    note: str | None = None
+
+
+class Facts(Strict):
+    version: int = Field(ge=1)
+    events: list[Event]
+
+
+class FeatureProperties(Strict):
+    """``properties`` of every feature in the committed GeoJSON layers."""
+
+    id: str = Field(pattern=PLACE_ID)
+    kind: PlaceKind
+    parent: str | None = None
+    disputed: bool = False
+    # Figures recorded by the build from the full-resolution source, checked by the tests.
+    area_km2_full: float | None = None
+    area_km2: float | None = None
+    hausdorff_m: float | None = None
+    centroid: tuple[float, float] | None = None
+    polygons: int | None = None
+
+
+def is_iso_date_prefix(value: str) -> bool:
+    return re.fullmatch(ISO_DATE_PREFIX, value) is not None

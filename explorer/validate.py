@@ -1,0 +1,145 @@
+"""Check every data file against the schema and against each other. Reports, never fixes.
+
+What is checked: the gazetteer (schema, unique ids, references), each GeoJSON layer (structure,
+ids known to the gazetteer and unique, geometry valid and inside the region, RFC 7946 winding and
+precision, size budget), and the corpus (sources.yaml, articles readable, facts anchored).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from explorer.corpus import load_corpus
+from explorer.errors import DataError
+from explorer.facts import check_anchors, load_facts
+from explorer.gazetteer import PlaceIndex, load_gazetteer
+from explorer.locations import DEFAULT_CORPUS, GAZETTEER_PATH, LAYER_FILES
+from explorer.readers import read_geojson
+from explorer.schema import FeatureProperties
+
+# (min lon, min lat, max lon, max lat): the Kuril chain and its neighbours, Korea to Kamchatka.
+REGION = (125.0, 30.0, 165.0, 60.0)
+SIZE_BUDGETS = {"islands": 250_000, "region": 150_000, "sites": 50_000}
+MAX_DECIMALS = 6
+_NUMBER = re.compile(r"-?\d+\.(\d+)")
+
+
+@dataclass
+class Report:
+    problems: list[DataError] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def validate_all(
+    gazetteer_path: Path = GAZETTEER_PATH,
+    layers: dict[str, Path] | None = None,
+    corpus_folder: Path | None = DEFAULT_CORPUS,
+) -> Report:
+    report = Report()
+    try:
+        index = load_gazetteer(gazetteer_path)
+        report.checked.append(f"{gazetteer_path}: {len(index.places)} places")
+    except DataError as err:
+        report.problems.append(err)
+        index = None
+    seen_ids: dict[str, Path] = {}
+    for layer, path in (layers if layers is not None else LAYER_FILES).items():
+        problems = validate_layer(path, layer, index, seen_ids)
+        report.problems.extend(problems)
+        if not problems:
+            report.checked.append(f"{path}: layer {layer!r} valid")
+    if index is not None:
+        drawn = set(seen_ids)
+        for place in index.places:
+            if place.layer != "none" and place.id not in drawn and not (layers is not None and place.layer not in layers):
+                report.problems.append(DataError(index.path, f"is on layer {place.layer!r} but no geometry has its id", f"place {place.id!r}"))
+    if corpus_folder is not None:
+        report.problems.extend(validate_corpus(corpus_folder, index, report))
+    return report
+
+
+def validate_layer(path: Path, layer: str, index: PlaceIndex | None, seen_ids: dict[str, Path]) -> list[DataError]:
+    """Problems with one GeoJSON layer file."""
+    from shapely.geometry import shape  # lazily: the links command must not pay for shapely
+    from shapely.validation import explain_validity
+
+    try:
+        data = read_geojson(path)
+    except DataError as err:
+        return [err]
+    problems: list[DataError] = []
+    size = path.stat().st_size
+    budget = SIZE_BUDGETS.get(layer)
+    if budget and size > budget:
+        problems.append(DataError(path, f"is {size:,} bytes, over its budget of {budget:,}"))
+    if "crs" in data:
+        problems.append(DataError(path, "has a 'crs' member; RFC 7946 GeoJSON is always WGS 84 lon/lat"))
+    text = path.read_text(encoding="utf-8")
+    too_precise = next((m.group() for m in _NUMBER.finditer(text) if len(m.group(1)) > MAX_DECIMALS), None)
+    if too_precise:
+        problems.append(DataError(path, f"has coordinates with more than {MAX_DECIMALS} decimals (e.g. {too_precise})"))
+    for number, feature in enumerate(data["features"]):
+        props = feature["properties"]
+        where = f"feature #{number} (id {props.get('id')!r})"
+        try:
+            FeatureProperties.model_validate(props)
+        except Exception as err:  # pydantic's ValidationError; worded below
+            problems.append(DataError(path, f"bad properties: {str(err).splitlines()[-1].strip()}", where))
+            continue
+        place_id = props["id"]
+        if place_id in seen_ids:
+            problems.append(DataError(path, f"duplicate id (also in {seen_ids[place_id].name})", where))
+        seen_ids[place_id] = path
+        if index is not None and place_id not in index:
+            problems.append(DataError(path, "id is not in the gazetteer", where))
+        try:
+            geometry = shape(feature.get("geometry") or {})
+        except Exception as err:  # shapely raises several types for malformed geometry
+            problems.append(DataError(path, f"geometry cannot be read: {err}", where))
+            continue
+        if geometry.is_empty:
+            problems.append(DataError(path, "geometry is empty", where))
+            continue
+        if not geometry.is_valid:
+            problems.append(DataError(path, f"geometry is invalid: {explain_validity(geometry)}", where))
+        minx, miny, maxx, maxy = geometry.bounds
+        if minx < REGION[0] or miny < REGION[1] or maxx > REGION[2] or maxy > REGION[3]:
+            problems.append(DataError(path, f"geometry leaves the region {REGION}: bounds {geometry.bounds}", where))
+        for ring_problem in _winding_problems(geometry):
+            problems.append(DataError(path, ring_problem, where))
+    return problems
+
+
+def _winding_problems(geometry) -> list[str]:
+    polygons = getattr(geometry, "geoms", [geometry])
+    problems = []
+    for polygon in polygons:
+        if polygon.geom_type != "Polygon":
+            continue
+        if not polygon.exterior.is_ccw:
+            problems.append("an exterior ring is clockwise (RFC 7946 wants counter-clockwise)")
+        if any(ring.is_ccw for ring in polygon.interiors):
+            problems.append("a hole is counter-clockwise (RFC 7946 wants clockwise)")
+    return problems
+
+
+def validate_corpus(folder: Path, index: PlaceIndex | None, report: Report) -> list[DataError]:
+    try:
+        corpus = load_corpus(folder)
+        facts = load_facts(folder)
+    except DataError as err:
+        return [err]
+    problems = list(corpus.problems)
+    report.checked.append(f"{folder}: {len(corpus.documents)} articles" + (" with sources.yaml" if corpus.sources else ""))
+    if facts is not None and index is not None:
+        anchor_problems = check_anchors(facts, corpus, set(index.by_id))
+        problems.extend(anchor_problems)
+        if not anchor_problems:
+            report.checked.append(f"{facts.path}: {len(facts.accounts())} accounts anchored")
+    return problems
