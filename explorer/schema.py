@@ -7,7 +7,7 @@ Files and their models:
 
 * ``geodata/gazetteer.yaml``  -> :class:`Gazetteer`
 * ``<corpus>/sources.yaml``   -> :class:`Sources`
-* ``geodata/facts.yaml``      -> :class:`Facts`
+* ``<corpus>/facts.yaml``     -> :class:`Facts`
 * ``geodata/*.geojson``       -> :class:`FeatureProperties` (the ``properties`` of each feature)
 """
 
@@ -99,6 +99,9 @@ class Place(Strict):
     # Neutral wording of the facts on the ground and of the claim; required when disputed.
     administered_by: str | None = None
     claimed_by: str | None = None
+    # The same as ISO 3166-1 alpha-2 codes, for shading the map by who administers and who claims.
+    administrator: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    claimant: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     # A lon/lat point on the place: the geodata build picks the GSHHG polygon under it, and
     # point sites are drawn there. Sources for site coordinates go in ``location_source``.
     anchor: tuple[float, float] | None = None

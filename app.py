@@ -1,0 +1,128 @@
+"""Kuril explorer: click an island, read the evidence. ``streamlit run app.py [-- --corpus DIR]``.
+
+Layout and widgets only; what is shown comes from explorer.evidence, explorer.mapview and the data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from explorer import page
+from explorer.app_state import AppState, clicked_place, parse_query, to_query
+from explorer.errors import DataError
+from explorer.evidence_html import article_label
+from explorer.naming import LANG_NAMES, LANGS, VIEWS, place_label, view_statement
+
+st.set_page_config(page_title="Kuril Islands explorer", page_icon="🗾", layout="wide")
+
+folder = page.corpus_folder()
+evidence = page.load_evidence(folder)
+if isinstance(evidence, DataError):
+    st.error(f"The explorer cannot start: {evidence}")
+    st.stop()
+for problem in evidence.corpus.problems:
+    st.warning(f"Skipped a file: {problem}")
+gazetteer = evidence.gazetteer
+files = [doc.file for doc in evidence.corpus.documents]
+labels = {doc.file: article_label(doc) for doc in evidence.corpus.documents}
+months = sorted({d[:7] for d in evidence.article_dates()})
+
+if "start" not in st.session_state:  # first run of a session: the URL decides where we start
+    st.session_state.start = parse_query(st.query_params.to_dict(), set(gazetteer.by_id), files)
+    st.session_state.place = st.session_state.start.place
+start: AppState = st.session_state.start
+
+
+def _month_within(date: str | None, months: list[str], end: int) -> str:
+    """The slider stop for a bound from the URL: the first month at or after a lower bound (end=0),
+    the last month at or before an upper bound (end=-1)."""
+    if not date:
+        return months[end]
+    if end == 0:
+        return next((m for m in months if m >= date[:7]), months[-1])
+    return next((m for m in reversed(months) if m <= date[:7]), months[0])
+
+
+def _search() -> None:
+    matches = gazetteer.find(st.session_state.search)
+    if matches:
+        st.session_state.place = matches[0].id
+
+
+with st.sidebar:
+    st.header("View")
+    view = st.radio("Point of view", VIEWS, key="view", index=VIEWS.index(start.view),
+                    format_func=lambda v: gazetteer.data.views[v].label)
+    lang = st.selectbox("Place names", LANGS, key="lang", index=LANGS.index(start.lang), format_func=LANG_NAMES.get)
+    st.header("Filters")
+    chosen = st.multiselect("Articles", files, key="articles", default=list(start.articles or files),
+                            format_func=labels.get)
+    if len(months) > 1:
+        dates = st.select_slider(
+            "Articles published between", options=months, key="dates",
+            value=(_month_within(start.date_from, months, 0), _month_within(start.date_to, months, -1)),
+        )
+    else:
+        dates = None
+    tiles = st.toggle("Online map tiles (needs a network)", value=False, key="tiles")
+
+full_range = dates is None or (dates[0] == months[0] and dates[-1] == months[-1])
+state = AppState(
+    place=st.session_state.place, view=view, lang=lang,
+    articles=None if set(chosen) == set(files) else tuple(chosen),
+    date_from=None if full_range else dates[0], date_to=None if full_range else dates[-1],
+)
+
+st.title("Kuril Islands: the places and what the sources say")
+st.info(view_statement(gazetteer, view))
+
+filtered = evidence.filtered(set(state.articles) if state.articles is not None else None, state.date_from, state.date_to)
+with st.expander("Timeline of dated events in the selected articles (select a point to keep only its sources)", expanded=True):
+    picked = page.render_timeline(filtered)
+if picked:
+    reporting = {f for entry in filtered.timeline() if entry.event in picked for f in entry.files}
+    state = AppState(state.place, view, lang, tuple(sorted(reporting)), state.date_from, state.date_to)
+    filtered = evidence.filtered(reporting, state.date_from, state.date_to)
+if not filtered.files:
+    st.warning("No article matches these filters: the map shows no mentions. Widen the article or date filters.")
+
+map_column, panel_column = st.columns([3, 2], gap="medium")
+with map_column:
+    fmap = page.page_map(filtered, state, tiles, page.map_assets(Path(__file__).parent))
+    value = st_folium(fmap, key="map", height=640, use_container_width=True, returned_objects=["last_active_drawing"])
+    clicked = clicked_place(value, set(gazetteer.by_id))
+    if clicked and clicked != st.session_state.get("last_click"):
+        st.session_state.last_click = clicked
+        st.session_state.place = clicked
+
+with panel_column:
+    st.text_input("Find a place by any of its names", key="search", on_change=_search,
+                  placeholder="択捉, Итуруп, Etorofu, Habomai…")
+    options = page.place_options(gazetteer, lang, view)
+    place_id = st.selectbox("Place", list(options), key="place", format_func=options.get, index=None,
+                            placeholder="Click an island on the map, or choose one here")
+    if place_id is None:
+        st.markdown("Click an island on the map, choose it in the list, or type any of its names above "
+                    "to read every passage that mentions it.")
+    else:
+        label = place_label(gazetteer, gazetteer[place_id], lang, view)
+        st.header(label)
+        page.render_status(gazetteer, place_id)
+        passages_tab, facts_tab, names_tab, counts_tab = st.tabs(["Passages", "Facts", "Names", "Counts per source"])
+        with passages_tab:
+            page.render_passages(filtered, place_id, label)
+            page.render_group_mentions(filtered, place_id, gazetteer, lang, view)
+        with names_tab:
+            page.render_names(gazetteer, place_id)
+        with facts_tab:
+            page.render_facts(filtered, place_id)
+        with counts_tab:
+            page.render_counts(filtered, place_id)
+
+state = AppState(place_id, view, lang, state.articles if not picked else None, state.date_from, state.date_to)
+query = to_query(state, files)
+if query != st.query_params.to_dict():
+    st.query_params.from_dict(query)

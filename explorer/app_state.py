@@ -1,0 +1,97 @@
+"""The app's state and its URL form, without Streamlit: parsing, defaults and the deep-link round trip.
+
+The state lives in the URL query so a link reopens exactly the same view::
+
+    ?place=iturup&view=japan&lang=ja&articles=000,002&from=2017-01&to=2017-12
+
+``articles`` lists file stems' leading ids (``000``) or full base names; unknown values are ignored
+(a shared link must never crash the app), and the value actually shown is written back.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from explorer.naming import LANGS, VIEWS, LabelLang, View
+
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+@dataclass(frozen=True)
+class AppState:
+    place: str | None = None
+    view: View = "neutral"
+    lang: LabelLang = "en"
+    articles: tuple[str, ...] | None = None  # None: every article
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def with_place(self, place: str | None) -> AppState:
+        return replace(self, place=place)
+
+
+def _article_key(file: str) -> str:
+    return file.split("_", 1)[0] if "_" in file else file
+
+
+def parse_query(query: dict[str, str | list[str]], places: set[str], files: list[str]) -> AppState:
+    """AppState from URL query values; anything unknown or malformed falls back to the default."""
+
+    def one(name: str) -> str | None:
+        value = query.get(name)
+        if isinstance(value, list):
+            value = value[-1] if value else None
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
+    place = one("place")
+    view = one("view")
+    lang = one("lang")
+    articles = None
+    raw_articles = one("articles")
+    if raw_articles:
+        wanted = {token.strip() for token in raw_articles.split(",") if token.strip()}
+        chosen = tuple(f for f in files if f in wanted or _article_key(f) in wanted)
+        articles = chosen or None
+    date_from, date_to = one("from"), one("to")
+    return AppState(
+        place=place if place in places else None,
+        view=view if view in VIEWS else "neutral",  # type: ignore[arg-type]
+        lang=lang if lang in LANGS else "en",  # type: ignore[arg-type]
+        articles=articles,
+        date_from=date_from if date_from and _DATE.match(date_from) else None,
+        date_to=date_to if date_to and _DATE.match(date_to) else None,
+    )
+
+
+def to_query(state: AppState, files: list[str]) -> dict[str, str]:
+    """The URL query for ``state``; defaults are left out so links stay short."""
+    query: dict[str, str] = {}
+    if state.place:
+        query["place"] = state.place
+    if state.view != "neutral":
+        query["view"] = state.view
+    if state.lang != "en":
+        query["lang"] = state.lang
+    if state.articles is not None and set(state.articles) != set(files):
+        keys = [_article_key(f) for f in state.articles]
+        # Short ids only when they are unambiguous in this corpus.
+        unique = len({_article_key(f) for f in files}) == len(files)
+        query["articles"] = ",".join(keys if unique else state.articles)
+    if state.date_from:
+        query["from"] = state.date_from
+    if state.date_to:
+        query["to"] = state.date_to
+    return query
+
+
+def clicked_place(value: object, places: set[str]) -> str | None:
+    """The gazetteer id of the feature ``st_folium`` reports as clicked, if it is one of ours."""
+    if not isinstance(value, dict):
+        return None
+    drawing = value.get("last_active_drawing")
+    if not isinstance(drawing, dict):
+        return None
+    properties = drawing.get("properties")
+    place = properties.get("id") if isinstance(properties, dict) else None
+    return place if isinstance(place, str) and place in places else None

@@ -1,0 +1,191 @@
+"""What the explorer shows about a place: the passages that mention it, the facts located there, counts.
+
+Built once from the gazetteer, the corpus and its facts (:meth:`Evidence.load`); filters make a
+narrower :class:`Evidence` (:meth:`Evidence.filtered`) so the map and the panel always agree.
+Imports no Streamlit: the app and the exports share it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from explorer.corpus import Corpus, Document, load_corpus
+from explorer.facts import FactSet, load_facts
+from explorer.gazetteer import PlaceIndex, load_gazetteer
+from explorer.linking import Link, Linker
+from explorer.locations import DEFAULT_CORPUS, GAZETTEER_PATH
+from explorer.passages import Passage
+from explorer.schema import Account, Event
+
+
+@dataclass(frozen=True)
+class PassageEvidence:
+    passage: Passage
+    text: str
+    mentions: list[Link]
+
+    def segments(self) -> list[tuple[str, Link | None]]:
+        """The passage cut into plain text and mentions, for highlighting (text is still unescaped)."""
+        pieces: list[tuple[str, Link | None]] = []
+        cursor = self.passage.start
+        for link in sorted(self.mentions, key=lambda l: l.start):
+            if link.start < cursor:
+                continue
+            pieces.append((self._slice(cursor, link.start), None))
+            pieces.append((self._slice(link.start, link.end), link))
+            cursor = link.end
+        pieces.append((self._slice(cursor, self.passage.end), None))
+        return [(text, link) for text, link in pieces if text]
+
+    def _slice(self, start: int, end: int) -> str:
+        return self.text[start - self.passage.start : end - self.passage.start]
+
+
+@dataclass(frozen=True)
+class ArticleEvidence:
+    document: Document
+    passages: list[PassageEvidence]
+
+    @property
+    def mention_count(self) -> int:
+        return sum(len(p.mentions) for p in self.passages)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    when: str
+    precision: str
+    title: str
+    category: str
+    event: str
+    files: tuple[str, ...]
+    where: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    gazetteer: PlaceIndex
+    corpus: Corpus
+    links: list[Link]
+    facts: FactSet | None
+    _by_place: dict[str, list[Link]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for link in self.links:
+            self._by_place.setdefault(link.place, []).append(link)
+
+    @classmethod
+    def load(cls, corpus_folder: Path = DEFAULT_CORPUS, gazetteer_path: Path = GAZETTEER_PATH) -> Evidence:
+        gazetteer = load_gazetteer(gazetteer_path)
+        corpus = load_corpus(corpus_folder)
+        linker = Linker(gazetteer.data)
+        links = [link for doc in corpus.documents for link in linker.link(doc.text, doc.file, doc.passages)]
+        return cls(gazetteer, corpus, links, load_facts(corpus_folder))
+
+    # --- Filters ----------------------------------------------------------------------------------
+
+    def filtered(self, files: set[str] | None = None, date_from: str | None = None, date_to: str | None = None) -> Evidence:
+        """Only the articles in ``files`` (all when None) dated within [date_from, date_to] (ISO prefixes).
+
+        With a date bound set, articles of unknown date are left out (they cannot be placed in time).
+        """
+        keep = {
+            doc.file
+            for doc in self.corpus.documents
+            if (files is None or doc.file in files) and _within(doc.article.date if doc.article else None, date_from, date_to)
+        }
+        corpus = Corpus(self.corpus.folder, [d for d in self.corpus.documents if d.file in keep], self.corpus.sources,
+                        self.corpus.problems)
+        return Evidence(self.gazetteer, corpus, [l for l in self.links if l.file in keep], self.facts)
+
+    @property
+    def files(self) -> set[str]:
+        return {doc.file for doc in self.corpus.documents}
+
+    # --- Per place --------------------------------------------------------------------------------
+
+    def links_for(self, place_id: str) -> list[Link]:
+        return self._by_place.get(place_id, [])
+
+    def articles_for(self, place_id: str) -> list[ArticleEvidence]:
+        """Passages that mention the place, grouped by article (article order), each with its mentions."""
+        by_file: dict[str, dict[str, list[Link]]] = {}
+        for link in self.links_for(place_id):
+            by_file.setdefault(link.file, {}).setdefault(link.passage or "", []).append(link)
+        result = []
+        for doc in self.corpus.documents:
+            if doc.file not in by_file:
+                continue
+            passages = [
+                PassageEvidence(p, doc.text[p.start : p.end], by_file[doc.file][p.id])
+                for p in doc.passages
+                if p.id in by_file[doc.file]
+            ]
+            result.append(ArticleEvidence(doc, passages))
+        return result
+
+    def passage_counts(self) -> dict[str, int]:
+        """Number of passages that mention each place (directly)."""
+        return {place: len({(l.file, l.passage) for l in links}) for place, links in self._by_place.items()}
+
+    def counts_per_source(self, place_id: str) -> Counter[str]:
+        return Counter(link.file for link in self.links_for(place_id))
+
+    def containing_groups(self, place_id: str) -> list[str]:
+        """Groups the place belongs to (parents and groups listing it as a member), nearest first."""
+        result: list[str] = []
+        todo = [place_id]
+        while todo:
+            current = todo.pop(0)
+            place = self.gazetteer.by_id.get(current)
+            if place is None:
+                continue
+            owners = [p.id for p in self.gazetteer.places if current in p.members]
+            for owner in ([place.parent] if place.parent else []) + owners:
+                if owner not in result and owner != place_id:
+                    result.append(owner)
+                    todo.append(owner)
+        return result
+
+    def events_at(self, place_id: str) -> list[tuple[Event, list[Account]]]:
+        """Facts located at the place (or inside it), with the accounts from articles that pass the filters."""
+        if self.facts is None:
+            return []
+        covered = self.gazetteer.covered_by(place_id)
+        result = []
+        for event in self.facts.events:
+            accounts = [a for a in event.accounts if a.file in self.files]
+            if accounts and covered & (set(event.where) | {w for a in accounts for w in a.where}):
+                result.append((event, accounts))
+        return result
+
+    def timeline(self) -> list[TimelineEntry]:
+        """Every dated event with the articles that report it (filtered), oldest first."""
+        if self.facts is None:
+            return []
+        entries = []
+        for event in self.facts.events:
+            accounts = [a for a in event.accounts if a.file in self.files]
+            when = event.when or next((a.when for a in accounts if a.when), None)
+            if not accounts or not when:
+                continue
+            precision = {4: "year", 7: "month", 10: "day"}[len(when)]
+            entries.append(TimelineEntry(when, precision, event.title, event.category, event.id,
+                                         tuple(sorted({a.file for a in accounts})),
+                                         tuple(event.where)))
+        return sorted(entries, key=lambda e: (e.when, e.event))
+
+    def article_dates(self) -> list[str]:
+        return sorted(doc.article.date for doc in self.corpus.documents if doc.article and doc.article.date)
+
+
+def _within(date: str | None, date_from: str | None, date_to: str | None) -> bool:
+    if date_from is None and date_to is None:
+        return True
+    if date is None:
+        return False
+    # An ISO prefix is a span: "2019-05" runs from 2019-05 to 2019-05-99; compare spans, not points.
+    earliest, latest = date, date + "-99"
+    return (date_from is None or latest >= date_from) and (date_to is None or earliest[: len(date_to)] <= date_to)

@@ -1,0 +1,81 @@
+"""Evidence as HTML fragments: every piece of text from an article or data file goes through ``html.escape``.
+
+Shared by the app (``st.html``) and the exports, so escaping is decided in one place. Mentions are
+``<mark>`` elements: explicit ones solid-underlined, implicit ones dash-underlined and labelled, so the
+distinction never rests on colour alone.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from explorer.corpus import Document
+from explorer.evidence import PassageEvidence
+from explorer.schema import Account
+
+RULE_WORDS = {
+    "exact": "official name",
+    "variant": "variant name",
+    "case_form": "Russian case form",
+    "script": "Japanese script",
+    "implicit": "implicit reference",
+}
+
+CSS = """
+.kx-passage{font-size:1.05rem;line-height:1.5;margin:.2rem 0 .1rem 0}
+.kx-passage mark{background:#F0E442;color:#000;padding:0 .1em;border-bottom:2px solid #000}
+.kx-passage mark.kx-implicit{background:#D9ECF7;border-bottom:2px dashed #0072B2}
+.kx-why{font-size:.85rem;color:#333;margin:0 0 .6rem 0}
+.kx-kind{font-size:.75rem;border:1px solid #555;border-radius:3px;padding:0 .3em;margin-left:.3em}
+.kx-quote{border-left:4px solid #0072B2;padding:.2rem .6rem;margin:.3rem 0;font-size:1rem;line-height:1.45}
+.kx-meta{font-size:.85rem;color:#333}
+"""
+
+
+def article_label(document: Document) -> str:
+    """Outlet · date (printed/inferred) · headline, with "unknown" where the metadata does not say."""
+    article = document.article
+    if article is None:
+        return f"{document.file} · outlet unknown · date unknown"
+    outlet = article.outlet or "outlet unknown"
+    date = f"{article.date} ({article.date_status})" if article.date else "date unknown"
+    headline = article.headline or document.file
+    return f"{outlet} · {date} · {headline}"
+
+
+def passage_html(evidence: PassageEvidence) -> str:
+    """The passage with its mentions highlighted, then why each mention matched."""
+    parts = []
+    for text, link in evidence.segments():
+        if link is None:
+            parts.append(escape(text))
+        else:
+            css = ' class="kx-implicit"' if link.kind == "implicit" else ""
+            parts.append(f"<mark{css} title=\"{escape(RULE_WORDS[link.rule])}\">{escape(text)}</mark>")
+    why = "; ".join(
+        f"“{escape(link.text)}” matched “{escape(link.alias)}” ({escape(RULE_WORDS[link.rule])}"
+        + (f", {escape(', '.join(link.flags))}" if link.flags else "")
+        + f")<span class=\"kx-kind\">{escape(link.kind)}</span>"
+        for link in evidence.mentions
+    )
+    kind = "" if evidence.passage.kind == "sentence" else f"<span class=\"kx-kind\">{escape(evidence.passage.kind)}</span> "
+    return (
+        f'<div class="kx-passage" id="{escape(evidence.passage.id)}">{kind}{"".join(parts)}</div>'
+        f'<div class="kx-why">{why}</div>'
+    )
+
+
+def account_html(account: Account, document: Document | None) -> str:
+    """One source's account of an event: its words, status and date, and the quote that says so."""
+    source = article_label(document) if document else account.file
+    when = f"{account.when} ({account.when_precision})" if account.when else "date not given"
+    return (
+        f'<div class="kx-meta">{escape(source)}</div>'
+        f"<div><b>{escape(account.what)}</b> — {escape(account.status)}, {escape(when)}</div>"
+        f'<blockquote class="kx-quote">{escape(account.quote.exact)}</blockquote>'
+        + (f'<div class="kx-meta">{escape(account.when_basis)}</div>' if account.when_basis else "")
+    )
+
+
+def styled(fragment: str) -> str:
+    return f"<style>{CSS}</style>{fragment}"

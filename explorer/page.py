@@ -1,0 +1,196 @@
+"""Streamlit pieces of the explorer page. ``app.py`` arranges them; the logic lives in evidence/app_state.
+
+Behaviour worth knowing:
+
+* Data, indexes and the map are built once per (corpus, view, language, filters) and cached; a click
+  on the map only reruns the panel.
+* The selected place is ``st.session_state["place"]``: the map click, the list and the search box
+  all write it; the URL query mirrors it (and the view, language and filters) after every run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from explorer.app_state import AppState
+from explorer.errors import DataError
+from explorer.evidence import Evidence
+from explorer.evidence_html import account_html, article_label, passage_html, styled
+from explorer.gazetteer import PlaceIndex
+from explorer.locations import DEFAULT_CORPUS
+from explorer.mapview import MapAssets, build_map
+from explorer.naming import LANG_NAMES, LabelLang, View, place_label
+
+CORPUS_ENV = "KURIL_CORPUS"
+
+
+def corpus_folder(argv: list[str] | None = None) -> Path:
+    """``streamlit run app.py -- --corpus DIR``, else ``$KURIL_CORPUS``, else ``seeds/``."""
+    args = sys.argv[1:] if argv is None else argv
+    if "--corpus" in args and args.index("--corpus") + 1 < len(args):
+        return Path(args[args.index("--corpus") + 1])
+    return Path(os.environ.get(CORPUS_ENV) or DEFAULT_CORPUS)
+
+
+def _fingerprint(folder: Path) -> tuple:
+    """Changes when any file in the corpus changes, so the cache reloads edited articles."""
+    try:
+        return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.iterdir()))
+    except OSError:
+        return ()
+
+
+@st.cache_resource(show_spinner="Reading the corpus and linking places…")
+def _load(folder: str, fingerprint: tuple) -> Evidence | DataError:
+    try:
+        return Evidence.load(Path(folder))
+    except DataError as err:  # shown as a message, never a traceback
+        return err
+
+
+def load_evidence(folder: Path) -> Evidence | DataError:
+    return _load(str(folder), _fingerprint(folder))
+
+
+def page_map(evidence: Evidence, state: AppState, tiles: bool, assets: MapAssets):
+    """A freshly built map for this run.
+
+    Built anew on purpose: ``st_folium`` rewrites a map's ids while rendering it, so a cached map
+    object renders differently the second time, which changes the component's identity and loses the
+    click. Fresh maps from the same inputs render identically, so the component (and its click state)
+    survives reruns; only a change of view, language or filters remounts it.
+    """
+    return build_map(evidence, state.view, state.lang, assets, online_tiles=tiles)
+
+
+def place_options(gazetteer: PlaceIndex, lang: LabelLang, view: View) -> dict[str, str]:
+    """id -> label for the place list, disputed groups first, then the chain, land and sites."""
+    order = {"disputed": 0, "island": 1, "islet": 2, "group": 3, "archipelago": 3, "land": 4, "site": 5, "city": 6}
+    places = sorted(gazetteer.places, key=lambda p: (0 if p.disputed and p.kind != "islet" else order.get(p.kind, 7), p.id))
+    return {p.id: place_label(gazetteer, p, lang, view) for p in places}
+
+
+def render_names(gazetteer: PlaceIndex, place_id: str) -> None:
+    place = gazetteer[place_id]
+    rows = [
+        {"language": {"en": "English", "ja": "Japanese", "ru": "Russian"}[n.lang], "name": n.text, "kind": n.kind,
+         "detail": ", ".join(filter(None, [n.romanization, n.case, "uncertain" if n.uncertain else None, n.note]))}
+        for n in place.names
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 300))
+
+
+def render_status(gazetteer: PlaceIndex, place_id: str) -> None:
+    place = gazetteer[place_id]
+    if place.administered_by or place.claimed_by:
+        st.markdown(
+            f"**Administered by:** {_plain(place.administered_by or 'not recorded')}  \n"
+            f"**Claimed by:** {_plain(place.claimed_by or 'no other claimant recorded')}"
+        )
+    if place.note:
+        st.caption(_plain(place.note))
+
+
+def _plain(text: str) -> str:
+    """Text from data for st.markdown: markdown and HTML characters escaped."""
+    special = "\\`*_{}[]()#+-.!|<>~$"
+    return "".join("\\" + ch if ch in special else ch for ch in text)
+
+
+def render_counts(evidence: Evidence, place_id: str) -> None:
+    counts = evidence.counts_per_source(place_id)
+    if not counts:
+        return
+    rows = [{"article": article_label(doc), "mentions": counts[doc.file]} for doc in evidence.corpus.documents if doc.file in counts]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def render_passages(evidence: Evidence, place_id: str, label: str) -> None:
+    articles = evidence.articles_for(place_id)
+    if not articles:
+        st.info(f"No passage in the selected articles mentions {label}. Widen the article or date filters to see more.")
+        return
+    total = sum(len(a.passages) for a in articles)
+    st.markdown(f"**{total} passage{'s' if total != 1 else ''} in {len(articles)} article{'s' if len(articles) != 1 else ''}**")
+    for article in articles:
+        st.markdown(f"##### {_plain(article_label(article.document))}")
+        st.html(styled("".join(passage_html(p) for p in article.passages)))
+
+
+def render_group_mentions(evidence: Evidence, place_id: str, gazetteer: PlaceIndex, lang: LabelLang, view: View) -> None:
+    for group in evidence.containing_groups(place_id):
+        articles = evidence.articles_for(group)
+        if not articles:
+            continue
+        count = sum(len(a.passages) for a in articles)
+        name = place_label(gazetteer, gazetteer[group], lang, view)
+        with st.expander(f"Also mentioned as part of {name}: {count} passage{'s' if count != 1 else ''}"):
+            for article in articles:
+                st.markdown(f"**{_plain(article_label(article.document))}**")
+                st.html(styled("".join(passage_html(p) for p in article.passages)))
+
+
+def render_facts(evidence: Evidence, place_id: str) -> None:
+    events = evidence.events_at(place_id)
+    if not events:
+        st.caption("No deployment or meeting in the curated facts is located here (in the selected articles).")
+        return
+    for event, accounts in events:
+        disagree = " — sources disagree" if event.disagreements else ""
+        st.markdown(f"**{_plain(event.title)}** ({_plain(event.when or 'date not given')}){disagree}")
+        columns = st.columns(len(accounts)) if len(accounts) <= 3 else [st.container() for _ in accounts]
+        for column, account in zip(columns, accounts):
+            with column:
+                st.html(styled(account_html(account, evidence.corpus.document(account.file))))
+        for pair in event.disagreements:
+            st.warning(f"Disagreement: {pair.why}", icon="⚖️")
+
+
+def render_timeline(evidence: Evidence) -> list[str] | None:
+    """The dated events as a chart; returns the event ids the reader selected on it (or None)."""
+    import altair as alt
+
+    entries = evidence.timeline()
+    if not entries:
+        st.info("No dated event in the selected articles.")
+        return None
+    frame = pd.DataFrame(
+        [{"date": pd.Timestamp(e.when + "-01" * ((10 - len(e.when)) // 3)), "when": e.when, "event": e.event,
+          "title": e.title, "kind": "meeting" if e.category == "meeting" else "deployment / military",
+          "sources": len(e.files)} for e in entries]
+    )
+    pick = alt.selection_point(name="pick", fields=["event"])
+    chart = (
+        alt.Chart(frame)
+        .mark_point(size=160, filled=True)
+        .encode(
+            x=alt.X("date:T", title="date (as precise as the sources allow)"),
+            y=alt.Y("kind:N", title=None),
+            shape=alt.Shape("kind:N", legend=None),
+            color=alt.Color("kind:N", scale=alt.Scale(range=["#0072B2", "#D55E00"]), legend=None),
+            tooltip=["when", "title", "sources"],
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
+        )
+        .add_params(pick)
+        .properties(height=160)
+    )
+    event = st.altair_chart(chart, width="stretch", on_select="rerun", key="timeline")
+    selected = event.get("selection", {}).get("pick", []) if isinstance(event, dict) or hasattr(event, "get") else []
+    ids = [item["event"] for item in selected if isinstance(item, dict) and "event" in item]
+    return ids or None
+
+
+def map_assets(app_dir: Path) -> MapAssets:
+    """Leaflet served by Streamlit from ``static/`` (copied from the pinned package); data URLs if that fails."""
+    from explorer.leaflet_assets import data_urls, static_urls
+
+    try:
+        js, css = static_urls(app_dir / "static")
+    except OSError:  # a read-only checkout: fall back to inlining (about 216 KB more per rerun)
+        js, css = data_urls()
+    return MapAssets(js, css)

@@ -1,0 +1,55 @@
+"""Shared fixtures, and the rule that a skipped test fails the run when --no-skips is given."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--no-skips", action="store_true", help="fail the run if any test is skipped (CI uses this)")
+
+
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and not hasattr(report, "wasxfail"):
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if session.config.getoption("--no-skips") and _skipped and exitstatus == 0:
+        session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if config.getoption("--no-skips") and _skipped:
+        terminalreporter.write_line(f"FAILED: {len(_skipped)} test(s) skipped under --no-skips:", red=True)
+        for nodeid in _skipped:
+            terminalreporter.write_line(f"  {nodeid}", red=True)
+
+
+@pytest.fixture(scope="session")
+def gazetteer():
+    from explorer.gazetteer import load_gazetteer
+
+    return load_gazetteer()
+
+
+@pytest.fixture(scope="session")
+def linker(gazetteer):
+    from explorer.linking import Linker
+
+    return Linker(gazetteer.data)
+
+
+@pytest.fixture(scope="session")
+def corpus():
+    from explorer.corpus import load_corpus
+
+    return load_corpus()

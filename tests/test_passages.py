@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from explorer.passages import PassageLocator, paragraphs, sentences, split_passages
+
+
+def sentence_texts(text: str) -> list[str]:
+    return [text[s:e] for s, e in sentences(text, 0, len(text))]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("One. Two.", ["One.", "Two."]),
+        ("The U.S. and South Korea agreed. Russia objects.", ["The U.S. and South Korea agreed.", "Russia objects."]),
+        ("The U.S. Navy sailed. It left.", ["The U.S. Navy sailed.", "It left."]),
+        ("Talks resume in Feb. Both sides agree.", ["Talks resume in Feb. Both sides agree."]),
+        ("USS John S. McCain is seen. Next.", ["USS John S. McCain is seen.", "Next."]),
+        ("Work on N. Korean provocations. More.", ["Work on N. Korean provocations.", "More."]),
+        ("“We perceive such actions as a threat.” Lavrov said so.", ["“We perceive such actions as a threat.”", "Lavrov said so."]),
+        ("Он сказал это. Россия возражает.", ["Он сказал это.", "Россия возражает."]),
+        ("択捉島に配備された。国後島にも。", ["択捉島に配備された。", "国後島にも。"]),
+        ("He said so in 2016. 3 units left.", ["He said so in 2016.", "3 units left."]),
+        ("No terminal punctuation", ["No terminal punctuation"]),
+    ],
+)
+def test_sentences(text: str, expected: list[str]) -> None:
+    assert sentence_texts(text) == expected
+
+
+def test_paragraphs_split_on_lines_but_join_hard_wraps() -> None:
+    text = "Headline here\n\nTOKYO — First line of copy\nwrapped onto a second line. Kuna-\nshir is named.\nA new paragraph."
+    spans = [text[s:e] for s, e in paragraphs(text)]
+    assert spans == [
+        "Headline here",
+        "TOKYO — First line of copy\nwrapped onto a second line. Kuna-\nshir is named.",
+        "A new paragraph.",
+    ]
+
+
+def test_headline_dateline_caption_and_sentences(corpus) -> None:
+    doc = corpus.document("003_260243f7335ccbaa.txt")
+    kinds = {p.kind for p in doc.passages}
+    assert kinds == {"headline", "dateline", "sentence"}
+    first = doc.passages[0]
+    assert doc.text[first.start : first.end] == "Russian-Japanese Talks Focus on US Missile Defense Plans"
+    dateline = next(p for p in doc.passages if p.kind == "dateline")
+    assert doc.text[dateline.start : dateline.end] == "TOKYO, November 2 (RIA Novosti)"
+    caption = next(p for p in corpus.document("001_47c0697c2c071386.txt").passages if p.kind == "caption")
+    assert "(Photo by AFP)" in corpus.document("001_47c0697c2c071386.txt").text[caption.start : caption.end]
+
+
+def test_passage_ids_are_stable_and_unique(corpus) -> None:
+    for doc in corpus.documents:
+        again = split_passages(doc.text, doc.stem, doc.article.headline if doc.article else None)
+        assert [p.id for p in again] == [p.id for p in doc.passages]
+        assert len({p.id for p in doc.passages}) == len(doc.passages)
+
+
+def test_headline_from_metadata_is_marked(corpus) -> None:
+    for doc in corpus.documents:
+        assert doc.article and doc.article.headline
+        headlines = [doc.text[p.start : p.end] for p in doc.passages if p.kind == "headline"]
+        assert headlines == [doc.article.headline]
+
+
+# Text made of words, sentence punctuation, abbreviations, quotes and line breaks in three scripts.
+_tokens = st.sampled_from(
+    ["Iturup", "U.S.", "Feb.", "N.", "the", "islands", "Итуруп", "острова", "択捉島", "。", ".", "!", "?", "”", "“",
+     " ", " ", " ", "\n", "\n\n", "Kuna-\nshir", "\u00a0", "2016", ",", "—"]
+)
+texts = st.lists(_tokens, max_size=60).map("".join)
+
+
+@given(texts)
+def test_passages_tile_the_text_in_order(text: str) -> None:
+    passages = split_passages(text, "doc")
+    previous_end = 0
+    for passage in passages:
+        assert 0 <= passage.start < passage.end <= len(text)
+        assert passage.start >= previous_end
+        assert text[passage.start : passage.end].strip()
+        # Nothing but whitespace (or a dateline dash) is left between passages.
+        assert not text[previous_end : passage.start].strip(" \n\u00a0-–—")
+        previous_end = passage.end
+    assert not text[previous_end:].strip()
+
+
+@given(texts, st.integers(min_value=0, max_value=400))
+def test_locator_finds_the_passage_holding_an_offset(text: str, offset: int) -> None:
+    passages = split_passages(text, "doc")
+    found = PassageLocator(passages).at(offset)
+    expected = next((p for p in passages if p.start <= offset < p.end), None)
+    assert found == expected
