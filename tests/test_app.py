@@ -1,0 +1,216 @@
+"""The app's logic through Streamlit's AppTest: clicks, filters, switches, deep links, bad corpora."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app.py"  # absolute: AppTest.from_file resolves relative paths against this file
+HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
+
+
+def start(query: dict[str, str] | None = None, corpus: Path | None = None, monkeypatch=None) -> AppTest:
+    if corpus is not None:
+        monkeypatch.setenv("KURIL_CORPUS", str(corpus))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def click(at: AppTest, place: str) -> None:
+    """Simulate st_folium reporting a click on the GeoJSON feature with properties.id == place."""
+    component = at.get("component_instance")[0]
+    key = json.loads(component.proto.json_args)["key"]
+    at.session_state[key] = {"last_active_drawing": {"type": "Feature", "properties": {"id": place}, "geometry": None}}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def panel_html(at: AppTest) -> str:
+    return "\n".join(element.proto.body for element in at.get("html"))
+
+
+def headers(at: AppTest) -> list[str]:
+    return [h.value for h in at.header]
+
+
+def widget(at: AppTest, kind: str, label: str):
+    return next(w for w in getattr(at, kind) if w.label == label)
+
+
+def test_app_starts_without_a_selection() -> None:
+    at = start()
+    assert at.title[0].value.startswith("Kuril Islands")
+    assert any("Point of view" in info.value for info in at.info)
+    assert widget(at, "selectbox", "Place").value is None
+    assert at.get("component_instance"), "the map component is missing"
+
+
+def test_map_uses_local_leaflet_only() -> None:
+    at = start()
+    args = json.loads(at.get("component_instance")[0].proto.json_args)
+    links = args["js_links"] + args["css_links"]
+    assert links and all(link.startswith("app/static/") for link in links), links
+    assert (ROOT / "static" / "leaflet-1.9.4" / "leaflet.js").is_file()
+    assert args["returned_objects"] == ["last_active_drawing"]
+
+
+def test_click_on_iturup_shows_its_passages() -> None:
+    at = start()
+    click(at, "iturup")
+    assert "Iturup / Etorofu" in headers(at)
+    html = panel_html(at)
+    assert "<mark" in html and "Etorofu</mark>" in html
+    assert "land-to-air missile systems" in html  # the 000 passage and the fact's account
+    assert "surface-to-ship missiles" in html  # the disagreeing account, side by side
+    assert at.query_params["place"] == ["iturup"] or at.query_params["place"] == "iturup"
+
+
+def test_map_stays_the_same_across_a_click() -> None:
+    """st_folium keys its component by the map's content: the click must not change the map."""
+    at = start()
+    before = json.loads(at.get("component_instance")[0].proto.json_args)["key"]
+    click(at, "kunashir")
+    after = json.loads(at.get("component_instance")[0].proto.json_args)["key"]
+    assert before == after
+
+
+def test_implicit_and_explicit_mentions_are_told_apart() -> None:
+    at = start({"place": "disputed_islands"})
+    html = panel_html(at)
+    assert 'class="kx-implicit"' in html and "implicit reference" in html
+
+
+def test_a_click_on_something_unknown_is_ignored() -> None:
+    at = start()
+    click(at, "atlantis")
+    assert widget(at, "selectbox", "Place").value is None
+
+
+@pytest.mark.parametrize(
+    ("query", "header", "view_label_fragment"),
+    [
+        ({"place": "iturup", "view": "japan", "lang": "en"}, "Etorofu", "Japan"),
+        ({"place": "iturup", "view": "russia", "lang": "en"}, "Iturup", "Russia"),
+        ({"place": "iturup", "view": "japan", "lang": "ja"}, "択捉島", "Japan"),
+        ({"place": "kunashir", "lang": "ru"}, "Кунашир", "eutral"),
+        ({"place": "taraku_polonskogo", "lang": "both"}, "多楽島 / остров Полонского", "eutral"),
+    ],
+)
+def test_deep_links_open_exactly_that_view(query, header, view_label_fragment) -> None:
+    at = start(query)
+    assert header in headers(at)
+    statement = next(info.value for info in at.info if "Point of view" in info.value)
+    assert view_label_fragment in statement
+    assert widget(at, "radio", "Point of view").value == query.get("view", "neutral")
+    assert widget(at, "selectbox", "Place names").value == query.get("lang", "en")
+
+
+def test_group_name_follows_the_view() -> None:
+    japan = start({"place": "disputed_islands", "view": "japan"})
+    russia = start({"place": "disputed_islands", "view": "russia"})
+    assert any("Northern Territories" in h for h in headers(japan))
+    assert any("Southern Kurils" in h for h in headers(russia))
+
+
+def test_bad_query_values_fall_back_to_defaults() -> None:
+    at = start({"place": "<script>", "view": "mars", "lang": "xx", "from": "yesterday", "articles": "nope"})
+    assert widget(at, "selectbox", "Place").value is None
+    assert widget(at, "radio", "Point of view").value == "neutral"
+    assert len(widget(at, "multiselect", "Articles").value) == 5
+
+
+def test_switching_view_changes_labels_and_url() -> None:
+    at = start({"place": "kunashir"})
+    assert "Kunashir / Kunashiri" in headers(at)
+    widget(at, "radio", "Point of view").set_value("japan").run()
+    assert "Kunashiri" in headers(at)
+    assert dict(at.query_params).get("view") in ("japan", ["japan"])
+
+
+def test_article_filter_narrows_the_passages() -> None:
+    at = start({"place": "iturup"})
+    assert "Iturup / Etorofu" in headers(at)
+    widget(at, "multiselect", "Articles").set_value(["001_47c0697c2c071386.txt"]).run()
+    html = panel_html(at)
+    assert "the islands of Iturup" in html
+    assert "land-to-air" not in html  # 000 is filtered out: its passage and its fact account
+
+
+def test_date_filter_narrows_the_passages() -> None:
+    at = start({"place": "iturup", "from": "2019-01"})
+    html = panel_html(at)
+    assert "the islands of Iturup" in html  # 001, 2019-05
+    assert "land-to-air" not in html  # 000, 2017-03-20
+
+
+def test_empty_filter_shows_a_clear_empty_state() -> None:
+    at = start({"place": "iturup"})
+    widget(at, "multiselect", "Articles").set_value([]).run()
+    assert not at.exception
+    messages = [w.value for w in at.warning] + [i.value for i in at.info]
+    assert any("No article matches these filters" in m for m in messages)
+    assert any("No passage in the selected articles mentions" in m for m in messages)
+
+
+@pytest.mark.parametrize("query", ["択捉", "Итуруп", "Etorofu", "etorofu-to", "ＩＴＵＲＵＰ", "Итурупе"])
+def test_search_finds_a_place_by_any_name(query: str) -> None:
+    at = start()
+    widget(at, "text_input", "Find a place by any of its names").input(query).run()
+    assert widget(at, "selectbox", "Place").value == "iturup"
+
+
+def test_every_place_can_be_picked_from_the_list_without_error() -> None:
+    at = start()
+    from explorer.gazetteer import load_gazetteer
+
+    assert len(widget(at, "selectbox", "Place").options) == len(load_gazetteer().places)
+    for place in load_gazetteer().places:
+        at.session_state["place"] = place.id
+        at.run()
+        assert not at.exception, (place.id, [e.value for e in at.exception])
+        assert widget(at, "selectbox", "Place").value == place.id
+        assert headers(at)[0]  # the place's label heads the panel
+
+
+def test_hostile_corpus_is_shown_as_text(monkeypatch) -> None:
+    at = start({"place": "iturup"}, corpus=HOSTILE, monkeypatch=monkeypatch)
+    html = panel_html(at)
+    assert "&lt;script&gt;window.__pwned" in html
+    assert "<script>window" not in html and "<img src=x" not in html and "<svg" not in html
+    markdown = " ".join(m.value for m in at.markdown)
+    # Markdown shows "\<img" as the text "<img"; an unescaped "<img" would be markup.
+    assert "\\<img" in markdown
+    assert not re.search(r"(?<!\\)<(img|script)", markdown)
+    script = json.loads(at.get("component_instance")[0].proto.json_args)["script"]
+    assert "<script>window" not in script and "${alert" not in script
+
+
+def test_bad_articles_are_skipped_with_a_message(tmp_path: Path, monkeypatch) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text("Missiles on Iturup.", encoding="utf-8")
+    (corpus / "latin1.txt").write_bytes("Kunashiri café".encode("latin-1"))
+    (corpus / "empty.txt").write_bytes(b"")
+    at = start({"place": "iturup"}, corpus=corpus, monkeypatch=monkeypatch)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "latin1.txt" in warnings and "not UTF-8" in warnings
+    assert "empty.txt" in warnings
+    assert "Missiles on" in panel_html(at)
+
+
+def test_an_unusable_corpus_stops_with_a_message(tmp_path: Path, monkeypatch) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "sources.yaml").write_text("version: 1\narticles: [unclosed\n", encoding="utf-8")
+    at = start(corpus=corpus, monkeypatch=monkeypatch)
+    errors = " ".join(e.value for e in at.error)
+    assert "sources.yaml" in errors and "not valid YAML" in errors
