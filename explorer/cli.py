@@ -70,6 +70,40 @@ def _parser() -> argparse.ArgumentParser:
     corpus_option(facts)
     format_option(facts)
     facts.set_defaults(run=_facts)
+
+    export_map = commands.add_parser("export-map", help="write ONE self-contained HTML evidence map (works offline, from disk)")
+    export_map.add_argument("out", type=Path, metavar="OUT.html", help="file to write")
+    corpus_option(export_map)
+    gazetteer_option(export_map)
+    export_map.add_argument("--place", metavar="ID", help="place selected when the page opens (a gazetteer id)")
+    export_map.add_argument("--view", choices=["neutral", "japan", "russia"], default="neutral",
+                            help="point of view for labels, group names, legend and shading (default: neutral)")
+    export_map.add_argument("--lang", choices=["en", "ja", "ru", "both"], default="en",
+                            help="language of place labels (default: en; both = Japanese and Russian)")
+    export_map.set_defaults(run=_export_map)
+
+    from explorer.exports import FORMATS  # light: the writers import geopandas only when they run
+
+    export = commands.add_parser("export", help="the data in formats other tools read (GeoJSON, GeoPackage, CSV, JSON-LD)")
+    export.add_argument("--format", required=True, choices=[*FORMATS, "all"],
+                        help="; ".join(f"{name}: {spec[2]}" for name, spec in FORMATS.items()) + "; all: every format")
+    export.add_argument("out", type=Path, metavar="OUT", help="file to write, or a folder (required for --format all)")
+    corpus_option(export)
+    gazetteer_option(export)
+    export.set_defaults(run=_export)
+
+    picture = commands.add_parser("export-picture", help="a static map picture (PNG or SVG) for slides and print")
+    picture.add_argument("out", type=Path, metavar="OUT.png|OUT.svg", help="file to write; the suffix picks the format")
+    corpus_option(picture)
+    gazetteer_option(picture)
+    picture.add_argument("--view", choices=["neutral", "japan", "russia"], default="neutral",
+                         help="point of view for labels, legend and shading (default: neutral)")
+    picture.add_argument("--lang", choices=["en", "ja", "ru", "both"], default="en", help="language of place labels")
+    picture.add_argument("--highlight", metavar="ID", action="append", default=[],
+                         help="outline this place (a gazetteer id); repeat for more")
+    picture.add_argument("--size", metavar="WxH", default="1200x900", help="picture size in pixels (default: 1200x900)")
+    picture.add_argument("--title", help="title drawn on the picture")
+    picture.set_defaults(run=_export_picture)
     return parser
 
 
@@ -148,6 +182,64 @@ def _facts(args: argparse.Namespace) -> int:
     print(f"\n{len(data['contradictions'])} disagreements between sources:")
     for pair in data["contradictions"]:
         print(f"- {pair['event']}: {pair['why']}")
+    return 0
+
+
+def _export_map(args: argparse.Namespace) -> int:
+    from explorer.evidence import Evidence
+    from explorer.export_map import export_map
+
+    evidence = Evidence.load(args.corpus, args.gazetteer)
+    if args.place is not None and args.place not in evidence.gazetteer:
+        raise DataError(args.gazetteer, f"has no place with id {args.place!r} (see geodata/README.md for the ids)")
+    for problem in evidence.corpus.problems:
+        print(f"skipped: {problem}", file=sys.stderr)
+    size = export_map(args.out, evidence, args.view, args.lang, args.place)
+    print(f"wrote {args.out}: {size:,} bytes ({len(evidence.corpus.documents)} articles, view {args.view}, labels {args.lang})")
+    return 1 if evidence.corpus.problems else 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from explorer.evidence import Evidence
+    from explorer.exports import export
+
+    evidence = Evidence.load(args.corpus, args.gazetteer)
+    for problem in evidence.corpus.problems:
+        print(f"skipped: {problem}", file=sys.stderr)
+    if args.format == "all":
+        args.out.mkdir(parents=True, exist_ok=True)
+    for path in export(evidence, args.format, args.out):
+        print(f"wrote {path}: {path.stat().st_size:,} bytes")
+    return 1 if evidence.corpus.problems else 0
+
+
+def _export_picture(args: argparse.Namespace) -> int:
+    from explorer.evidence import Evidence
+    from explorer.picture import png_font_note, render_png, render_svg
+
+    try:
+        width, height = (int(part) for part in args.size.lower().split("x"))
+    except ValueError:
+        print(f"error: --size must look like 1200x900, not {args.size!r}", file=sys.stderr)
+        return 2
+    suffix = args.out.suffix.lower()
+    if suffix not in (".png", ".svg"):
+        print(f"error: {args.out} must end in .png or .svg", file=sys.stderr)
+        return 2
+    evidence = Evidence.load(args.corpus, args.gazetteer)
+    unknown = [place for place in args.highlight if place not in evidence.gazetteer]
+    if unknown:
+        raise DataError(args.gazetteer, f"has no place with id {', '.join(map(repr, unknown))}")
+    options = dict(view=args.view, lang=args.lang, highlight=frozenset(args.highlight), width=width, height=height,
+                   title=args.title)
+    if suffix == ".svg":
+        args.out.write_text(render_svg(evidence, **options), encoding="utf-8")
+    else:
+        note = png_font_note(args.lang)
+        if note:
+            print(f"note: {note}", file=sys.stderr)
+        args.out.write_bytes(render_png(evidence, **options))
+    print(f"wrote {args.out}: {args.out.stat().st_size:,} bytes")
     return 0
 
 

@@ -11,22 +11,18 @@ dashed outline, so nothing depends on colour alone.
 
 from __future__ import annotations
 
-import copy
 import html
 import json
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
 import folium
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from explorer.evidence import Evidence
 from explorer.gazetteer import PlaceIndex
-from explorer.locations import LAYER_FILES
-from explorer.naming import LabelLang, View, place_label, view_statement
-from explorer.readers import read_geojson
+from explorer.layers import load_layers
+from explorer.naming import LabelLang, View, place_label
 from explorer.schema import Place
 
 # Okabe–Ito colours by administering state; the disputed colour is the neutral view's.
@@ -46,12 +42,6 @@ class MapAssets:
 
     js: list[tuple[str, str]]
     css: list[tuple[str, str]]
-
-
-@cache
-def load_layers(paths: tuple[tuple[str, Path], ...] = tuple(LAYER_FILES.items())) -> dict[str, dict]:
-    """The committed GeoJSON layers, read once per process."""
-    return {name: read_geojson(path) for name, path in paths}
 
 
 def script_json(value: object) -> str:
@@ -78,27 +68,41 @@ def fill_colour(place: Place, view: View) -> str:
 
 
 def legend_html(gazetteer: PlaceIndex, view: View, lang: LabelLang) -> str:
-    """The legend, worded by the view (escaped: the wording comes from the gazetteer)."""
+    """A compact legend worded by the view (escaped: the wording comes from the gazetteer).
+
+    The full statement of the view is shown above the map; the legend names the view and the shading.
+    """
     wording = gazetteer.data.views[view]
     group = place_label(gazetteer, gazetteer["disputed_islands"], lang, view) if "disputed_islands" in gazetteer else ""
     disputed_colour = {"neutral": DISPUTED_COLOUR, "japan": STATE_COLOURS["JP"], "russia": STATE_COLOURS["RU"]}[view]
     rows = [
-        (f"background:{disputed_colour};border:2px dashed #333", f"{group}: {wording.label}"),
+        (f"background:{disputed_colour};border:2px dashed #222", f"{group} (dashed outline)"),
         (f"background:{STATE_COLOURS['JP']}", "Administered by Japan"),
         (f"background:{STATE_COLOURS['RU']}", "Administered by Russia"),
-        (f"background:{SITE_COLOUR};border-radius:50%", "Deployment or meeting site named in the sources"),
+        (f"background:{SITE_COLOUR};border-radius:50%", "Site named in the sources"),
     ]
     items = "".join(
         f'<div class="kx-row"><span class="kx-swatch" style="{style}"></span>{html.escape(text)}</div>' for style, text in rows
     )
     return (
-        f'<div class="kx-legend-title">{html.escape(view_statement(gazetteer, view))}</div>{items}'
-        '<div class="kx-note">Darker fill: mentioned in the selected articles. Lines between islands are '
-        "geometric conventions, not legal boundaries. Coastlines: GSHHG 2.3.6 (LGPL-3.0-or-later).</div>"
+        f'<div class="kx-legend-title">{html.escape(wording.label)}</div>{items}'
+        '<div class="kx-note">Stronger fill: mentioned in the selected articles. '
+        "Coastlines: GSHHG 2.3.6 (LGPL-3.0+).</div>"
     )
 
 
-class _ScriptElement(MacroElement):
+class RawHtml(Element):
+    """HTML placed in a page as it is. ``folium.Element(text)`` would compile ``text`` as a Jinja
+    template (so ``{{ ... }}`` in data would run at export time); this passes it as a value."""
+
+    _template = Template("{{ this.content }}")
+
+    def __init__(self, content: str) -> None:
+        super().__init__()
+        self.content = content
+
+
+class ScriptElement(MacroElement):
     """Raw JavaScript added to the map's script (the only way text reaches the page is script_json)."""
 
     def __init__(self, code: str) -> None:
@@ -109,11 +113,11 @@ class _ScriptElement(MacroElement):
 
 MAP_CSS = """
 .kx-legend{background:rgba(255,255,255,.94);padding:8px 10px;border:1px solid #555;border-radius:4px;
-  font:14px/1.35 system-ui,sans-serif;max-width:300px;color:#111}
+  font:13px/1.3 system-ui,sans-serif;max-width:240px;color:#111}
 .kx-legend-title{font-weight:600;margin-bottom:4px}
 .kx-row{display:flex;align-items:center;gap:6px;margin:2px 0}
 .kx-swatch{display:inline-block;width:16px;height:12px;flex:none}
-.kx-note{margin-top:4px;font-size:12px;color:#333}
+.kx-note{margin-top:4px;font-size:11px;color:#333}
 .kx-label-icon{background:none;border:none}
 .kx-label{font:600 13px/1.1 system-ui,sans-serif;color:#111;white-space:nowrap;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff}
 .kx-label.kx-disputed{font-size:15px}
@@ -181,7 +185,7 @@ def build_map(
         ).add_to(fmap)
     _add_labels(fmap, layers, gazetteer, counts, view, lang)
     _add_legend(fmap, gazetteer, view, lang)
-    fmap.get_root().header.add_child(folium.Element(f"<style>{MAP_CSS}</style>"))
+    fmap.get_root().header.add_child(RawHtml(f"<style>{MAP_CSS}</style>"))
     fmap.fit_bounds(KURIL_BOUNDS)
     if online_tiles:
         folium.LayerControl(collapsed=True).add_to(fmap)
@@ -192,10 +196,11 @@ def _decorate(collection: dict, gazetteer: PlaceIndex, counts: dict[str, int], v
     """The layer with properties holding the escaped label and hover summary (geometry shared, not copied)."""
     features = []
     for feature in collection["features"]:
-        props = dict(feature["properties"])
-        place = gazetteer.by_id.get(props["id"])
+        place = gazetteer.by_id.get(feature["properties"]["id"])
         if place is None:
             continue
+        # Only what the page uses: the id a click reports, and what a hover shows.
+        props = {"id": place.id}
         count = counts.get(place.id, 0)
         summary = f"{count} passage{'s' if count != 1 else ''} in the selected articles"
         if place.disputed and place.administered_by and place.claimed_by:
@@ -239,15 +244,15 @@ def _add_labels(fmap, layers, gazetteer: PlaceIndex, counts, view: View, lang: L
         "L.marker([l[0],l[1]],{icon:L.divIcon({html:l[2],className:'kx-label-icon',iconSize:null}),"
         f"interactive:false,keyboard:false}}).addTo({fmap.get_name()});}});}})();"
     )
-    fmap.add_child(_ScriptElement(code))
+    fmap.add_child(ScriptElement(code))
 
 
 def _add_legend(fmap: folium.Map, gazetteer: PlaceIndex, view: View, lang: LabelLang) -> None:
     content = script_json(legend_html(gazetteer, view, lang))
     code = (
-        "(function(){var legend=L.control({position:'bottomleft'});"
+        "(function(){var legend=L.control({position:'bottomright'});"
         "legend.onAdd=function(){var d=L.DomUtil.create('div','kx-legend');d.innerHTML=" + content + ";"
         "L.DomEvent.disableClickPropagation(d);return d;};"
         f"legend.addTo({fmap.get_name()});}})();"
     )
-    fmap.add_child(_ScriptElement(code))
+    fmap.add_child(ScriptElement(code))

@@ -4,15 +4,16 @@ The rules (documented in README, "Naming and point of view"):
 
 * ``ja`` / ``ru``: the place's first official name in that language; ``both``: Japanese and Russian
   side by side.
-* ``en``: under the Japanese view a disputed place takes its romanized Japanese name (Etorofu),
-  under the Russian view its English/romanized Russian name (Iturup), and under the neutral view
-  both, the administering state's name first ("Iturup / Etorofu"). Undisputed places keep their
-  English name in every view.
+* ``en``: under the Japanese view a disputed place takes its shortest romanized Japanese name
+  (Etorofu), under the Russian view its English/romanized Russian name (Iturup), and under the
+  neutral view both, the administering state's name first ("Iturup / Etorofu"), or one name when
+  it already contains the other ("Habomai Islands"). Undisputed places keep their English name.
 * The four disputed groups together take the name each view gives them (``views`` in the gazetteer).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from explorer.gazetteer import PlaceIndex
@@ -25,23 +26,31 @@ LANGS: tuple[LabelLang, ...] = ("en", "ja", "ru", "both")
 LANG_NAMES = {"en": "English", "ja": "日本語 (Japanese)", "ru": "Русский (Russian)", "both": "日本語 + Русский"}
 # Which place stands for "the four disputed groups together" (its label comes from the view).
 DISPUTED_GROUP = "disputed_islands"
+_ISLAND_SUFFIX = re.compile(r"[-\s]?(tō|to|guntō|gunto|shotō|shoto)$")
 
 
 def romanized(place: Place, lang: Literal["ja", "ru", "en"]) -> str | None:
-    """The place's first Latin-script name of that language origin (official before variant)."""
-    candidates = [n for n in place.names if n.lang == lang and n.script == "Latn" and n.kind not in ("case_form",)]
-    candidates.sort(key=lambda n: n.kind != "official")
-    return candidates[0].text if candidates else None
+    """The place's Latin-script name of that origin: for Japanese the shortest (Etorofu, not
+    Etorofu-tō), otherwise the first official one."""
+    candidates = [n for n in place.names if n.lang == lang and n.script == "Latn" and n.kind != "case_form"]
+    if not candidates:
+        return None
+    if lang == "ja":
+        shortest = min(candidates, key=lambda n: (n.uncertain, len(n.text), n.text)).text
+        # "Shikotan-tō" -> "Shikotan" when the place also goes by the bare name (in any language).
+        stem = _ISLAND_SUFFIX.sub("", shortest)
+        return stem if stem != shortest and any(n.text == stem for n in place.names) else shortest
+    return sorted(candidates, key=lambda n: n.kind != "official")[0].text
 
 
 def english_label(place: Place, view: View) -> str:
     japanese = romanized(place, "ja")
     other = romanized(place, "en") or romanized(place, "ru") or place.label("en")
-    if not place.disputed or japanese is None or japanese == other:
+    if not place.disputed or japanese is None:
         return other
     if view == "japan":
         return japanese
-    if view == "russia":
+    if view == "russia" or other.lower().startswith(japanese.lower()):  # "Habomai Islands" already says "Habomai"
         return other
     return f"{other} / {japanese}"
 

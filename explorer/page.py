@@ -24,7 +24,7 @@ from explorer.evidence_html import account_html, article_label, passage_html, st
 from explorer.gazetteer import PlaceIndex
 from explorer.locations import DEFAULT_CORPUS
 from explorer.mapview import MapAssets, build_map
-from explorer.naming import LANG_NAMES, LabelLang, View, place_label
+from explorer.naming import LabelLang, View, place_label
 
 CORPUS_ENV = "KURIL_CORPUS"
 
