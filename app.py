@@ -1,6 +1,8 @@
 """Kuril explorer: click an island, read the evidence. ``streamlit run app.py [-- --corpus DIR]``.
 
-Layout and widgets only; what is shown comes from explorer.evidence, explorer.mapview and the data.
+Layout and widgets only; what is shown comes from explorer.evidence, explorer.mapview, explorer.lesson
+and the data files. Two modes: Explore (filters, any place) and Lesson (a teacher steps through a
+lesson file; each step sets the view, labels and extent).
 """
 
 from __future__ import annotations
@@ -29,10 +31,13 @@ gazetteer = evidence.gazetteer
 files = [doc.file for doc in evidence.corpus.documents]
 labels = {doc.file: article_label(doc) for doc in evidence.corpus.documents}
 months = sorted({d[:7] for d in evidence.article_dates()})
+lessons = page.available_lessons()
 
 if "start" not in st.session_state:  # first run of a session: the URL decides where we start
-    st.session_state.start = parse_query(st.query_params.to_dict(), set(gazetteer.by_id), files)
+    st.session_state.start = parse_query(st.query_params.to_dict(), set(gazetteer.by_id), files,
+                                         {lesson_id: len(lesson.steps) for lesson_id, lesson in lessons.items()})
     st.session_state.place = st.session_state.start.place
+    st.session_state.step = st.session_state.start.step
 start: AppState = st.session_state.start
 
 
@@ -53,20 +58,31 @@ def _search() -> None:
 
 
 with st.sidebar:
-    st.header("View")
-    view = st.radio("Point of view", VIEWS, key="view", index=VIEWS.index(start.view),
-                    format_func=lambda v: gazetteer.data.views[v].label)
-    lang = st.selectbox("Place names", LANGS, key="lang", index=LANGS.index(start.lang), format_func=LANG_NAMES.get)
-    st.header("Filters")
-    chosen = st.multiselect("Articles", files, key="articles", default=list(start.articles or files),
-                            format_func=labels.get)
-    if len(months) > 1:
-        dates = st.select_slider(
-            "Articles published between", options=months, key="dates",
-            value=(_month_within(start.date_from, months, 0), _month_within(start.date_to, months, -1)),
-        )
+    modes = ["Explore", "Lesson"] if lessons else ["Explore"]
+    mode = st.radio("Mode", modes, key="mode", horizontal=True, index=1 if start.lesson and lessons else 0)
+    lesson = step = None
+    if mode == "Lesson":
+        lesson_id = st.selectbox("Lesson", list(lessons), key="lesson", format_func=lambda i: lessons[i].title,
+                                 index=list(lessons).index(start.lesson) if start.lesson in lessons else 0)
+        lesson = lessons[lesson_id]
+        step = page.lesson_step_controls(lesson, evidence)
+        view, lang = step.view, step.lang
+        st.caption(f"This step shows: {gazetteer.data.views[view].label}, names in {LANG_NAMES[lang]}.")
+        chosen, dates = files, None
     else:
+        st.header("View")
+        view = st.radio("Point of view", VIEWS, key="view", index=VIEWS.index(start.view),
+                        format_func=lambda v: gazetteer.data.views[v].label)
+        lang = st.selectbox("Place names", LANGS, key="lang", index=LANGS.index(start.lang), format_func=LANG_NAMES.get)
+        st.header("Filters")
+        chosen = st.multiselect("Articles", files, key="articles", default=list(start.articles or files),
+                                format_func=labels.get)
         dates = None
+        if len(months) > 1:
+            dates = st.select_slider(
+                "Articles published between", options=months, key="dates",
+                value=(_month_within(start.date_from, months, 0), _month_within(start.date_to, months, -1)),
+            )
     tiles = st.toggle("Online map tiles (needs a network)", value=False, key="tiles")
 
 full_range = dates is None or (dates[0] == months[0] and dates[-1] == months[-1])
@@ -74,24 +90,27 @@ state = AppState(
     place=st.session_state.place, view=view, lang=lang,
     articles=None if set(chosen) == set(files) else tuple(chosen),
     date_from=None if full_range else dates[0], date_to=None if full_range else dates[-1],
+    lesson=lesson.id if lesson else None, step=step.number if step else 1,
 )
 
 st.title("Kuril Islands: the places and what the sources say")
 st.info(view_statement(gazetteer, view))
 
 filtered = evidence.filtered(set(state.articles) if state.articles is not None else None, state.date_from, state.date_to)
-with st.expander("Timeline of dated events in the selected articles (select a point to keep only its sources)", expanded=True):
-    picked = page.render_timeline(filtered)
-if picked:
-    reporting = {f for entry in filtered.timeline() if entry.event in picked for f in entry.files}
-    state = AppState(state.place, view, lang, tuple(sorted(reporting)), state.date_from, state.date_to)
-    filtered = evidence.filtered(reporting, state.date_from, state.date_to)
-if not filtered.files:
-    st.warning("No article matches these filters: the map shows no mentions. Widen the article or date filters.")
+picked = None
+if lesson is None:
+    with st.expander("Timeline of dated events in the selected articles (select a point to keep only its sources)",
+                     expanded=True):
+        picked = page.render_timeline(filtered)
+    if picked:
+        reporting = {f for entry in filtered.timeline() if entry.event in picked for f in entry.files}
+        filtered = evidence.filtered(reporting, state.date_from, state.date_to)
+    if not filtered.files:
+        st.warning("No article matches these filters: the map shows no mentions. Widen the article or date filters.")
 
 map_column, panel_column = st.columns([3, 2], gap="medium")
 with map_column:
-    fmap = page.page_map(filtered, state, tiles, page.map_assets(Path(__file__).parent))
+    fmap = page.page_map(filtered, state, tiles, page.map_assets(Path(__file__).parent), step)
     value = st_folium(fmap, key="map", height=640, use_container_width=True, returned_objects=["last_active_drawing"])
     clicked = clicked_place(value, set(gazetteer.by_id))
     if clicked and clicked != st.session_state.get("last_click"):
@@ -99,6 +118,8 @@ with map_column:
         st.session_state.place = clicked
 
 with panel_column:
+    if step is not None:
+        page.render_lesson_step(step, gazetteer)
     st.text_input("Find a place by any of its names", key="search", on_change=_search,
                   placeholder="択捉, Итуруп, Etorofu, Habomai…")
     options = page.place_options(gazetteer, lang, view)
@@ -122,7 +143,14 @@ with panel_column:
         with counts_tab:
             page.render_counts(filtered, place_id)
 
-state = AppState(place_id, view, lang, state.articles if not picked else None, state.date_from, state.date_to)
+state = AppState(place_id, view, lang, state.articles if not picked else None, state.date_from, state.date_to,
+                 state.lesson, state.step)
+with st.sidebar:
+    st.header("Export what is shown")
+    page.render_downloads(filtered, state)
+    if lesson is not None:
+        page.render_handout_download(lesson, evidence)
+
 query = to_query(state, files)
 if query != st.query_params.to_dict():
     st.query_params.from_dict(query)

@@ -3,6 +3,7 @@
 The state lives in the URL query so a link reopens exactly the same view::
 
     ?place=iturup&view=japan&lang=ja&articles=000,002&from=2017-01&to=2017-12
+    ?lesson=kurils-101&step=3            (lesson mode: the step sets view, language and extent)
 
 ``articles`` lists file stems' leading ids (``000``) or full base names; unknown values are ignored
 (a shared link must never crash the app), and the value actually shown is written back.
@@ -26,6 +27,8 @@ class AppState:
     articles: tuple[str, ...] | None = None  # None: every article
     date_from: str | None = None
     date_to: str | None = None
+    lesson: str | None = None  # a lesson id: lesson mode
+    step: int = 1  # 1-based, as people count steps
 
     def with_place(self, place: str | None) -> AppState:
         return replace(self, place=place)
@@ -35,8 +38,13 @@ def _article_key(file: str) -> str:
     return file.split("_", 1)[0] if "_" in file else file
 
 
-def parse_query(query: dict[str, str | list[str]], places: set[str], files: list[str]) -> AppState:
-    """AppState from URL query values; anything unknown or malformed falls back to the default."""
+def parse_query(
+    query: dict[str, str | list[str]], places: set[str], files: list[str], lessons: dict[str, int] | None = None
+) -> AppState:
+    """AppState from URL query values; anything unknown or malformed falls back to the default.
+
+    ``lessons`` maps each known lesson id to its number of steps.
+    """
 
     def one(name: str) -> str | None:
         value = query.get(name)
@@ -54,7 +62,14 @@ def parse_query(query: dict[str, str | list[str]], places: set[str], files: list
         chosen = tuple(f for f in files if f in wanted or _article_key(f) in wanted)
         articles = chosen or None
     date_from, date_to = one("from"), one("to")
+    lesson = one("lesson")
+    lesson = lesson if lessons and lesson in lessons else None
+    step_text = one("step") or "1"
+    step = int(step_text) if step_text.isdigit() else 1
+    step = min(max(step, 1), lessons[lesson]) if lesson and lessons else 1
     return AppState(
+        lesson=lesson,
+        step=step,
         place=place if place in places else None,
         view=view if view in VIEWS else "neutral",  # type: ignore[arg-type]
         lang=lang if lang in LANGS else "en",  # type: ignore[arg-type]
@@ -82,6 +97,9 @@ def to_query(state: AppState, files: list[str]) -> dict[str, str]:
         query["from"] = state.date_from
     if state.date_to:
         query["to"] = state.date_to
+    if state.lesson:
+        query["lesson"] = state.lesson
+        query["step"] = str(state.step)
     return query
 
 

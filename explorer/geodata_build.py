@@ -21,6 +21,10 @@ Method (also written into ``geodata/README.md`` and ``build-report.json``):
   ``unary_union``-ed per feature, ``make_valid``-ed if needed, taken back to lon/lat, snapped to a
   grid of :data:`DECIMALS` decimals, rings oriented counter-clockwise (RFC 7946), and checked again.
 
+* Treaty lines (``treaty_lines.geojson``, :func:`build_treaty_lines`): schematic equidistance lines
+  through the Vries (Friza) Strait (1855) and the First Kuril Strait (1875), computed from the committed
+  islands/region geometry only, so they can be replayed without GSHHG.
+
 These are geometric conventions for drawing a map, not legal or administrative lines.
 """
 
@@ -410,6 +414,13 @@ def build_geodata(
     texts = {
         LAYER_FILES[layer]: dumps({"type": "FeatureCollection", "features": feats}) for layer, feats in layers.items()
     }
+    treaty_lines, treaty_figures = build_treaty_lines(
+        {"type": "FeatureCollection", "features": layers["islands"]},
+        {"type": "FeatureCollection", "features": layers["region"]},
+        skip_missing=True,  # a test gazetteer without Iturup, Urup or the mainland gets no lines
+    )
+    if treaty_lines["features"]:
+        texts[TREATY_LINES_FILE] = dumps(treaty_lines)
     outputs = {}
     for name, text in texts.items():
         data = text.encode("utf-8")
@@ -453,6 +464,14 @@ def build_geodata(
         },
         "features": report_features,
         "unassigned_kuril_box": unassigned,
+        "treaty_lines": {
+            "file": TREATY_LINES_FILE,
+            "method": TREATY_METHOD,
+            "projection": LAEA,
+            "step_m": TREATY_STEP_M,
+            "kamchatka_box": list(KAMCHATKA_BOX),
+            "lines": treaty_figures,
+        },
         "outputs": outputs,
     }
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -465,6 +484,191 @@ def build_geodata(
         if updated is not None:
             _write(readme, updated)
     return report
+
+
+# --------------------------------------------------------------------------- treaty lines
+
+TREATY_LINES_FILE = "treaty_lines.geojson"
+TREATY_STEP_M = 2000.0  # spacing of the traced points along a line
+KAMCHATKA_BOX = (155.5, 50.5, 163.0, 56.0)  # the part of the Eurasia polygon that is Kamchatka (lon/lat)
+TREATY_METHOD = (
+    "Schematic equidistance line: in the LAEA projection, the shortest segment between the two land masses "
+    "is found; from its midpoint, points every 2 km along the segment's perpendicular (to half_length_km "
+    "each way) are moved along the segment's direction, by bisection, to where they are equally far from "
+    "both land masses. Computed from the committed islands/region geometry. The treaties name islands; "
+    "they do not survey a line."
+)
+# Each line separates `south` (features of the islands layer, or region features cut to a box) from `north`.
+TREATIES: tuple[dict[str, Any], ...] = (
+    {
+        "id": "treaty_1855",
+        "year": 1855,
+        "title": "Treaty of Shimoda (1855): boundary between Iturup (Etorofu) and Urup (Uruppu)",
+        "south": {"islands": ["iturup"]},
+        "north": {"islands": ["urup"]},
+        "half_length_km": 50.0,
+        "note": (
+            "Article 2 of the Treaty of Commerce, Navigation and Delimitation signed at Shimoda on 7 February 1855 "
+            "(26 January in the Russian calendar of the time) put the boundary between Japan and Russia between "
+            "the islands of Etorofu (Iturup) and Uruppu (Urup): the whole of Etorofu to Japan, Uruppu and the "
+            "Kuril islands north of it to Russia; Sakhalin was left undivided."
+        ),
+        "source": (
+            "Ministry of Foreign Affairs of Japan and Ministry of Foreign Affairs of the Russian Federation, "
+            "Joint Compendium of Documents on the History of Territorial Issue between Japan and Russia (1992), "
+            "Treaty of Commerce, Navigation and Delimitation (1855), Article 2; "
+            "https://www.mofa.go.jp/region/europe/russia/territory/edition92/period1.html"
+        ),
+    },
+    {
+        "id": "treaty_1875",
+        "year": 1875,
+        "title": "Treaty of Saint Petersburg (1875): boundary between Shumshu and Cape Lopatka (Kamchatka)",
+        "south": {"islands": "*"},
+        "north": {"region": ["asia_mainland"], "box": KAMCHATKA_BOX},
+        "half_length_km": 30.0,
+        "note": (
+            "Article 2 of the Treaty for the Exchange of Sakhalin for the Kurile Islands, signed at Saint "
+            "Petersburg on 7 May 1875, gave Japan the eighteen Kuril islands from Shumshu to Urup in exchange for "
+            "Japan's rights on Sakhalin, so that the boundary passed through the strait between Cape Lopatka of "
+            "Kamchatka and the island of Shumshu."
+        ),
+        "source": (
+            "Ministry of Foreign Affairs of Japan and Ministry of Foreign Affairs of the Russian Federation, "
+            "Joint Compendium of Documents on the History of Territorial Issue between Japan and Russia (1992), "
+            "Treaty for the Exchange of Sakhalin for the Kurile Islands (1875), Article 2; "
+            "https://www.mofa.go.jp/region/europe/russia/territory/edition92/period2.html"
+        ),
+    },
+)
+
+
+def _side(spec: dict[str, Any], islands: dict, region: dict):
+    """The land mass one side of a treaty line stands for, as one lon/lat geometry of the committed layers."""
+    import shapely
+    from shapely.geometry import shape
+
+    parts = []
+    for layer, collection in (("islands", islands), ("region", region)):
+        wanted = spec.get(layer)
+        if not wanted:
+            continue
+        found = [shape(f["geometry"]) for f in collection["features"]
+                 if wanted == "*" or f["properties"]["id"] in wanted]
+        if wanted != "*" and len(found) != len(wanted):
+            missing = sorted(set(wanted) - {f["properties"]["id"] for f in collection["features"]})
+            raise DataError(LAYER_FILES[layer], f"treaty lines need feature(s) {missing}, which the layer lacks")
+        parts.extend(found)
+    geom = shapely.unary_union(parts)
+    if "box" in spec:
+        geom = shapely.intersection(geom, shapely.box(*spec["box"]))
+    return geom
+
+
+def _equidistance_line(a_m, b_m, half_length_m: float, step_m: float = TREATY_STEP_M) -> list[tuple[float, float]]:
+    """Points equally far from ``a_m`` and ``b_m`` (metres), traced across the narrowest gap between them."""
+    import math
+
+    import shapely
+    from shapely.ops import nearest_points
+
+    pa, pb = nearest_points(a_m, b_m)
+    gap = pa.distance(pb)
+    if gap <= 0:
+        raise ValueError("the two land masses touch: no strait to draw a line through")
+    ux, uy = (pb.x - pa.x) / gap, (pb.y - pa.y) / gap
+    nx, ny = -uy, ux
+    mx, my = (pa.x + pb.x) / 2, (pa.y + pb.y) / 2
+    reach = max(half_length_m, 3 * gap)
+    count = int(round(half_length_m / step_m))
+    points = []
+    for k in range(-count, count + 1):
+        x0, y0 = mx + k * step_m * nx, my + k * step_m * ny
+
+        def f(s: float, x0: float = x0, y0: float = y0) -> float:
+            p = shapely.Point(x0 + s * ux, y0 + s * uy)
+            return a_m.distance(p) - b_m.distance(p)
+
+        lo, hi = -reach, reach
+        if not (f(lo) < 0 < f(hi)):
+            continue  # no equidistant point on this cross-line (should not happen in a strait)
+        for _ in range(60):  # bisection to well under a millimetre
+            mid = (lo + hi) / 2
+            if f(mid) < 0:
+                lo = mid
+            else:
+                hi = mid
+        s = (lo + hi) / 2
+        points.append((x0 + s * ux, y0 + s * uy))
+    if len(points) < 2:
+        raise ValueError("no equidistant points found")
+    # Orient every line from the Sea of Okhotsk side (west) to the Pacific side (east): deterministic.
+    if points[0][0] > points[-1][0]:
+        points.reverse()
+    return [p for p in points if not math.isnan(p[0])]
+
+
+def build_treaty_lines(
+    islands: dict, region: dict, *, skip_missing: bool = False
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The schematic treaty lines as a GeoJSON FeatureCollection, plus figures for the build report.
+
+    Pure: computed only from the committed ``islands`` and ``region`` FeatureCollections (as written by
+    :func:`build_geodata`), so anyone can replay it from the committed files without GSHHG.
+    Raises :class:`DataError` if a line would touch either land mass, or if a feature a line needs is
+    missing (unless ``skip_missing``: then that line is left out and its figures say why).
+    """
+    import shapely
+
+    fwd, inv = _transformers()
+    features, figures = [], []
+    for treaty in TREATIES:
+        try:
+            south, north = _side(treaty["south"], islands, region), _side(treaty["north"], islands, region)
+        except DataError as err:
+            if not skip_missing:
+                raise
+            figures.append({"id": treaty["id"], "skipped": err.problem})
+            continue
+        if south.is_empty or north.is_empty:
+            if not skip_missing:
+                raise DataError(GEODATA_DIR / TREATY_LINES_FILE, f"{treaty['id']}: a side has no land")
+            figures.append({"id": treaty["id"], "skipped": "a side has no land"})
+            continue
+        south_m, north_m = _apply(fwd, south), _apply(fwd, north)
+        try:
+            points_m = _equidistance_line(south_m, north_m, treaty["half_length_km"] * 1000.0)
+        except ValueError as err:
+            raise DataError(GEODATA_DIR / TREATY_LINES_FILE, f"cannot draw {treaty['id']}: {err}") from None
+        line_m = shapely.LineString(points_m)
+        line_ll = _apply(inv, line_m)
+        coords = [[_round(x), _round(y)] for x, y in line_ll.coords]
+        committed = shapely.LineString(coords)
+        if committed.intersects(south) or committed.intersects(north):
+            raise DataError(GEODATA_DIR / TREATY_LINES_FILE, f"{treaty['id']} touches land; shorten half_length_km")
+        committed_m = _apply(fwd, committed)
+        props = {
+            "id": treaty["id"],
+            "kind": "treaty_line",
+            "year": treaty["year"],
+            "title": treaty["title"],
+            "note": treaty["note"],
+            "source": treaty["source"],
+            "schematic": True,
+            "method": "equidistance line across the narrowest gap (see geodata/README.md, Treaty lines)",
+        }
+        features.append({"type": "Feature", "id": treaty["id"], "properties": props,
+                         "geometry": {"type": "LineString", "coordinates": coords}})
+        figures.append({
+            "id": treaty["id"],
+            "points": len(coords),
+            "length_km": round(committed_m.length / 1000.0, 3),
+            "gap_km": round(south_m.distance(north_m) / 1000.0, 3),
+            "min_distance_south_km": round(committed_m.distance(south_m) / 1000.0, 3),
+            "min_distance_north_km": round(committed_m.distance(north_m) / 1000.0, 3),
+            "half_length_km": treaty["half_length_km"],
+        })
+    return {"type": "FeatureCollection", "features": features}, figures
 
 
 README_START = "<!-- generated by explorer.geodata_build: do not edit below -->"

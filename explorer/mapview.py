@@ -134,13 +134,19 @@ def build_map(
     assets: MapAssets | None = None,
     online_tiles: bool = False,
     height: str = "100%",
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None = None,
+    highlight: frozenset[str] = frozenset(),
+    overlays: dict | None = None,
 ) -> folium.Map:
     """The evidence map. Features carry ``properties.id`` (the gazetteer id): clicking one reports it.
 
     The map depends only on its arguments and the evidence's counts, never on the selection, so a
     click does not change it (``st_folium`` keeps its state while the map stays the same).
+    A lesson step passes ``bounds`` ([south, west], [north, east]), places to ``highlight`` (groups are
+    expanded to their members) and ``overlays``, a FeatureCollection of treaty lines.
     """
     gazetteer = evidence.gazetteer
+    outlined = set().union(*(gazetteer.covered_by(place) for place in highlight)) if highlight else set()
     counts = evidence.passage_counts()
     fmap = folium.Map(location=[46.8, 148.5], zoom_start=5, tiles=None, control_scale=True, height=height,
                       prefer_canvas=False, zoom_snap=0.25)
@@ -167,6 +173,8 @@ def build_map(
                 "dashArray": "6 4" if place.disputed else None,
                 "fillOpacity": 0.85 if mentioned else (0.45 if layer == "islands" else 0.35),
             }
+            if place.id in outlined:
+                styles[place.id].update(color="#000", weight=3.5, dashArray=None)
         folium.GeoJson(
             collection,
             name="Kuril Islands" if layer == "islands" else "Neighbouring land",
@@ -183,10 +191,17 @@ def build_map(
             marker=folium.CircleMarker(radius=7, fill=True, fill_color=SITE_COLOUR, fill_opacity=0.9, color="#fff", weight=2),
             tooltip=folium.GeoJsonTooltip(fields=["label", "summary"], labels=False, sticky=True),
         ).add_to(fmap)
+    if overlays and overlays.get("features"):
+        folium.GeoJson(
+            _escaped_overlays(overlays),
+            name="Historical lines",
+            style_function=lambda feature: {"color": "#000", "weight": 3, "dashArray": "10 6"},
+            tooltip=folium.GeoJsonTooltip(fields=["title", "note"], labels=False, sticky=True),
+        ).add_to(fmap)
     _add_labels(fmap, layers, gazetteer, counts, view, lang)
     _add_legend(fmap, gazetteer, view, lang)
     fmap.get_root().header.add_child(RawHtml(f"<style>{MAP_CSS}</style>"))
-    fmap.fit_bounds(KURIL_BOUNDS)
+    fmap.fit_bounds([list(corner) for corner in bounds] if bounds else KURIL_BOUNDS)
     if online_tiles:
         folium.LayerControl(collapsed=True).add_to(fmap)
     return fmap
@@ -208,6 +223,16 @@ def _decorate(collection: dict, gazetteer: PlaceIndex, counts: dict[str, int], v
         props["label"] = html.escape(place_label(gazetteer, place, lang, view))
         props["summary"] = html.escape(summary)
         features.append({"type": "Feature", "id": props["id"], "properties": props, "geometry": feature["geometry"]})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _escaped_overlays(collection: dict) -> dict:
+    """Treaty lines with only the escaped text their tooltip shows."""
+    features = []
+    for feature in collection["features"]:
+        props = feature["properties"]
+        shown = {key: html.escape(str(props.get(key) or "")) for key in ("title", "note")}
+        features.append({"type": "Feature", "properties": {"id": props["id"], **shown}, "geometry": feature["geometry"]})
     return {"type": "FeatureCollection", "features": features}
 
 

@@ -57,15 +57,82 @@ def load_evidence(folder: Path) -> Evidence | DataError:
     return _load(str(folder), _fingerprint(folder))
 
 
-def page_map(evidence: Evidence, state: AppState, tiles: bool, assets: MapAssets):
-    """A freshly built map for this run.
+def page_map(evidence: Evidence, state: AppState, tiles: bool, assets: MapAssets, step=None):
+    """A freshly built map for this run (in lesson mode, set by the step).
 
     Built anew on purpose: ``st_folium`` rewrites a map's ids while rendering it, so a cached map
     object renders differently the second time, which changes the component's identity and loses the
     click. Fresh maps from the same inputs render identically, so the component (and its click state)
-    survives reruns; only a change of view, language or filters remounts it.
+    survives reruns; only a change of view, language, filters or lesson step remounts it.
     """
-    return build_map(evidence, state.view, state.lang, assets, online_tiles=tiles)
+    if step is None:
+        return build_map(evidence, state.view, state.lang, assets, online_tiles=tiles)
+    from explorer.lesson import overlay_collection
+
+    return build_map(evidence, step.view, step.lang, assets, online_tiles=tiles, bounds=step.bounds,
+                     highlight=frozenset(step.highlight), overlays=overlay_collection([layer.id for layer in step.layers]))
+
+
+@st.cache_resource(show_spinner=False)
+def _lessons(fingerprint: tuple) -> tuple[dict, list[str]]:
+    from explorer.lesson import list_lessons, load_lesson
+
+    found, problems = {}, []
+    for path in list_lessons():
+        try:
+            lesson = load_lesson(path)
+            found[lesson.id] = lesson
+        except DataError as err:
+            problems.append(str(err))
+    return found, problems
+
+
+def available_lessons() -> dict:
+    """Lesson id -> Lesson for every valid file in lessons/ (a broken file is reported, not fatal)."""
+    from explorer.lesson import LESSONS_DIR
+
+    lessons, problems = _lessons(_fingerprint(LESSONS_DIR))
+    for problem in problems:
+        st.warning(f"A lesson file was skipped: {problem}")
+    return lessons
+
+
+def lesson_step_controls(lesson, evidence: Evidence):
+    """Previous / Next and a list of steps; returns the resolved step (explorer.lesson.StepView)."""
+    from explorer.lesson import resolve_step
+
+    total = len(lesson.steps)
+    st.session_state.step = min(max(int(st.session_state.get("step", 1)), 1), total)
+
+    def move(delta: int) -> None:
+        st.session_state.step = min(max(st.session_state.step + delta, 1), total)
+
+    back, forward = st.columns(2)
+    back.button("◀ Previous", on_click=move, args=(-1,), disabled=st.session_state.step <= 1, width="stretch")
+    forward.button("Next ▶", on_click=move, args=(1,), disabled=st.session_state.step >= total, width="stretch")
+    number = st.selectbox("Step", list(range(1, total + 1)), key="step",
+                          format_func=lambda n: f"{n}. {lesson.steps[n - 1].title}")
+    return resolve_step(lesson, number - 1, evidence)
+
+
+def render_lesson_step(step, gazetteer: PlaceIndex) -> None:
+    from explorer.lesson import LESSON_CSS, render_step_html
+
+    st.subheader(f"Step {step.number} of {step.total}: {step.title}")
+    st.html(f"<style>{LESSON_CSS}</style>" + render_step_html(step, gazetteer))
+    for problem in step.problems:
+        st.warning(problem)
+    st.divider()
+
+
+def render_handout_download(lesson, evidence: Evidence) -> None:
+    from explorer.lesson import handout_html
+
+    st.download_button(
+        "Lesson handout (printable HTML, one page per step)",
+        data=lambda: handout_html(lesson, evidence).encode("utf-8"),
+        file_name=f"{lesson.id}-handout.html", mime="text/html", on_click="ignore", width="stretch",
+    )
 
 
 def place_options(gazetteer: PlaceIndex, lang: LabelLang, view: View) -> dict[str, str]:
@@ -194,3 +261,37 @@ def map_assets(app_dir: Path) -> MapAssets:
     except OSError:  # a read-only checkout: fall back to inlining (about 216 KB more per rerun)
         js, css = data_urls()
     return MapAssets(js, css)
+
+
+def render_downloads(evidence: Evidence, state: AppState) -> None:
+    """Download buttons for what is on screen (filters, view, language, selected place).
+
+    Each file is generated only when its button is clicked (``data`` is a callable) and the click
+    does not rerun the page, so the buttons cost nothing on a map click.
+    """
+    from explorer.export_map import export_map_html
+    from explorer.exports import FORMATS, export_bytes
+    from explorer.picture import render_png, render_svg
+
+    highlight = frozenset([state.place]) if state.place else frozenset()
+    stem = f"kuril-explorer-{state.view}-{state.lang}" + (f"-{state.place}" if state.place else "")
+    st.download_button(
+        "Evidence map (one HTML file, works offline)",
+        data=lambda: export_map_html(evidence, state.view, state.lang, state.place).encode("utf-8"),
+        file_name=f"{stem}.html", mime="text/html", on_click="ignore", width="stretch",
+        help="Leaflet, the islands and every passage in one file: open it from disk or embed it in a report.",
+    )
+    picture_png, picture_svg = st.columns(2)
+    picture_png.download_button(
+        "Map picture (PNG)", data=lambda: render_png(evidence, state.view, state.lang, highlight=highlight),
+        file_name=f"{stem}.png", mime="image/png", on_click="ignore", width="stretch",
+    )
+    picture_svg.download_button(
+        "Map picture (SVG)", data=lambda: render_svg(evidence, state.view, state.lang, highlight=highlight).encode("utf-8"),
+        file_name=f"{stem}.svg", mime="image/svg+xml", on_click="ignore", width="stretch",
+    )
+    for fmt, (suffix, mime, description, _writer) in FORMATS.items():
+        st.download_button(
+            f"Data: {description}", data=lambda fmt=fmt: export_bytes(evidence, fmt),
+            file_name=f"kuril-explorer{suffix}", mime=mime, on_click="ignore", width="stretch",
+        )

@@ -2,7 +2,8 @@
 
 What is checked: the gazetteer (schema, unique ids, references), each GeoJSON layer (structure,
 ids known to the gazetteer and unique, geometry valid and inside the region, RFC 7946 winding and
-precision, size budget), and the corpus (sources.yaml, articles readable, facts anchored).
+precision, size budget), the corpus (sources.yaml, articles readable, facts anchored), and the
+lessons (their places, layers, quotes and facts) with the treaty-line layer.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def validate_all(
     gazetteer_path: Path = GAZETTEER_PATH,
     layers: dict[str, Path] | None = None,
     corpus_folder: Path | None = DEFAULT_CORPUS,
+    lessons: bool = True,
 ) -> Report:
     report = Report()
     try:
@@ -61,7 +63,26 @@ def validate_all(
                 report.problems.append(DataError(index.path, f"is on layer {place.layer!r} but no geometry has its id", f"place {place.id!r}"))
     if corpus_folder is not None:
         report.problems.extend(validate_corpus(corpus_folder, index, report))
+    if lessons and index is not None and corpus_folder is not None:
+        report.problems.extend(validate_lessons(index, corpus_folder, report))
     return report
+
+
+def validate_lessons(index: PlaceIndex, corpus_folder: Path, report: Report) -> list[DataError]:
+    """Every lesson file (places, layers, quotes, facts) and the treaty-line layer it draws on."""
+    from explorer.lesson import list_lessons, validate_lesson, validate_treaty_lines
+
+    problems = validate_treaty_lines()
+    try:
+        corpus, facts = load_corpus(corpus_folder), load_facts(corpus_folder)
+    except DataError as err:
+        return [*problems, err]
+    for path in list_lessons():
+        found = validate_lesson(path, index, corpus, facts)
+        problems.extend(found)
+        if not found:
+            report.checked.append(f"{path}: lesson valid")
+    return problems
 
 
 def validate_layer(path: Path, layer: str, index: PlaceIndex | None, seen_ids: dict[str, Path]) -> list[DataError]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import escape as html_escape
 from pathlib import Path
 
 import pytest
@@ -214,3 +215,45 @@ def test_an_unusable_corpus_stops_with_a_message(tmp_path: Path, monkeypatch) ->
     at = start(corpus=corpus, monkeypatch=monkeypatch)
     errors = " ".join(e.value for e in at.error)
     assert "sources.yaml" in errors and "not valid YAML" in errors
+
+
+def test_lesson_mode_steps_through_every_step() -> None:
+    from explorer.lesson import DEFAULT_LESSON, load_lesson
+
+    lesson = load_lesson(DEFAULT_LESSON)
+    at = start({"lesson": lesson.id})
+    assert widget(at, "radio", "Mode").value == "Lesson"
+    for number, step in enumerate(lesson.steps, start=1):
+        assert at.subheader[0].value == f"Step {number} of {len(lesson.steps)}: {step.title}"
+        statement = next(info.value for info in at.info if "Point of view" in info.value)
+        assert at.session_state["start"] is not None and statement  # the view is always stated
+        html = panel_html(at)
+        assert html_escape(step.questions[0]) in html
+        assert dict(at.query_params).get("step") in (str(number), [str(number)])
+        if number < len(lesson.steps):
+            next(b for b in at.button if b.label == "Next ▶").click().run()
+            assert not at.exception, [e.value for e in at.exception]
+    assert next(b for b in at.button if b.label == "Next ▶").disabled
+
+
+def test_lesson_step_sets_the_view_and_draws_treaty_lines() -> None:
+    from explorer.lesson import DEFAULT_LESSON, load_lesson
+
+    lesson = load_lesson(DEFAULT_LESSON)
+    number, step = next((n, s) for n, s in enumerate(lesson.steps, start=1) if s.map.view == "japan")
+    at = start({"lesson": lesson.id, "step": str(number)})
+    statement = next(info.value for info in at.info if "Point of view" in info.value)
+    assert "Japan" in statement
+    with_lines = next(n for n, s in enumerate(lesson.steps, start=1) if s.map.layers)
+    at = start({"lesson": lesson.id, "step": str(with_lines)})
+    script = json.loads(at.get("component_instance")[0].proto.json_args)["script"]
+    assert "treaty_18" in script
+
+
+def test_background_is_marked_as_not_from_the_corpus() -> None:
+    from explorer.lesson import BACKGROUND_HEADING, DEFAULT_LESSON, load_lesson
+
+    lesson = load_lesson(DEFAULT_LESSON)
+    number = next(n for n, s in enumerate(lesson.steps, start=1) if s.background)
+    at = start({"lesson": lesson.id, "step": str(number)})
+    assert BACKGROUND_HEADING in panel_html(at)
