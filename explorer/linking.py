@@ -11,7 +11,10 @@ How a mention is found:
 2. One Aho-Corasick scan finds every alias, implicit phrase and blocker (``not_names``) at once.
 3. Latin and Cyrillic matches must sit on word boundaries; Japanese matches are character-level.
 4. Overlapping candidates resolve leftmost-longest. A blocker that wins ("Kuril Lake",
-   "Severo-Kurilsk") links nothing; a name right after a vessel word ("the ship Kunashir") links nothing.
+   "Severo-Kurilsk") links nothing; nor does a name right after a vessel word ("the ship Kunashir",
+   "巡視船「えとろふ」": only spaces and opening quotes between) or right before a non-place suffix
+   ("Kunashir-class", "択捉丸": only spaces and closing quotes between). Vessel and suffix words are
+   keys of the same automaton, so all of this is one scan.
 
 Each :class:`Link` carries the ``alias`` that matched and the ``rule``: ``exact`` (an official name),
 ``variant`` (a variant, historic or group name, or a reading), ``case_form`` (a Russian inflection),
@@ -24,8 +27,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import ahocorasick
 
@@ -34,23 +36,34 @@ from explorer.schema import Gazetteer
 
 Rule = Literal["exact", "variant", "case_form", "script", "implicit"]
 
-# One code point to one code point, so offsets survive (str.translate runs in C).
-_TYPOGRAPHY = {
-    0x00A0: " ", 0x2007: " ", 0x202F: " ", 0x2009: " ", 0x200A: " ", 0x3000: " ", 0x2002: " ", 0x2003: " ",
-    0x2018: "'", 0x2019: "'", 0x201B: "'", 0x02BC: "'", 0x2032: "'",
-    0x201C: '"', 0x201D: '"', 0x201E: '"', 0x00AB: '"', 0x00BB: '"',
-    0x2010: "-", 0x2011: "-", 0x2012: "-", 0x2013: "-", 0x2014: "-", 0x2212: "-",
-    0x0451: "е", 0x0401: "е",  # ё/Ё -> е: Russian text writes Зеленый and Зелёный alike
-    0x000A: " ", 0x000D: " ", 0x0009: " ",
-}
-_TRANSLATION = str.maketrans({key: value for key, value in _TYPOGRAPHY.items()})
-# Deletions: a soft hyphen anywhere; a hyphen + line break (+ indent) inside a lower-case word.
+# One code point to one code point, so offsets survive. Applied with str.replace on the characters
+# present (a dict str.translate is several times slower on non-ASCII text).
+_TYPOGRAPHY = (
+    ("\u00a0", " "), ("\u2007", " "), ("\u202f", " "), ("\u2009", " "), ("\u200a", " "), ("\u3000", " "),
+    ("\u2002", " "), ("\u2003", " "), ("\n", " "), ("\r", " "), ("\t", " "),
+    ("\u2018", "'"), ("\u2019", "'"), ("\u201b", "'"), ("\u02bc", "'"), ("\u2032", "'"),
+    ("\u201c", '"'), ("\u201d", '"'), ("\u201e", '"'), ("\u00ab", '"'), ("\u00bb", '"'),
+    ("\u2010", "-"), ("\u2011", "-"), ("\u2012", "-"), ("\u2013", "-"), ("\u2014", "-"), ("\u2212", "-"),
+    ("ё", "е"),  # Russian text writes Зеленый and Зелёный alike (upper-case Ё is lowered first)
+)
+_REPLACEMENT = dict(_TYPOGRAPHY)
+_SPECIAL = re.compile("[" + "".join(re.escape(ch) for ch in _REPLACEMENT if ch != "\n") + "]")
+_TRANSLATION = str.maketrans(_REPLACEMENT)  # for short strings (flags)
+# Deletions: a soft hyphen anywhere; a hyphen + line break (+ indent) inside a word.
 _DELETIONS = re.compile(r"\u00ad|(?<=[^\W\d_])-[ \t]*\r?\n[ \t]*(?=[^\W\d_])")
-_POSSESSIVE = re.compile(r"['\u2019]s\b")
+_DELETION_HINT = re.compile(r"\u00ad|-[ \t]*\r?\n")
+# Between a vessel word and the name, and between the name and a suffix, only these may stand.
+OPENING = frozenset(" \"'「『（(")
+CLOSING = frozenset(" \"'」』）)")
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
+def is_word_char(ch: str) -> bool:
+    """A letter, digit or underscore of a spaced script. Japanese characters never are: Japanese
+    names match character by character, and a Latin name may touch Japanese text."""
+    return ch < "\u3000" and (ch.isalnum() or ch == "_")
+
+
+class Link(NamedTuple):
     file: str
     place: str
     start: int
@@ -64,20 +77,9 @@ class Link:
     alias_lang: str | None = None
 
     def as_json(self) -> dict:
-        data = asdict(self)
+        data = self._asdict()
         data["flags"] = list(self.flags)
         return data
-
-
-@dataclass(frozen=True, slots=True)
-class _Pattern:
-    place: str | None  # None: a blocker
-    alias: str
-    rule: Rule | None
-    kind: Literal["explicit", "implicit", "blocked"]
-    word_bounded: bool
-    lang: str | None
-    reason: str | None = None
 
 
 def normalize(text: str) -> tuple[str, list[tuple[int, int]] | None]:
@@ -89,8 +91,11 @@ def normalize(text: str) -> tuple[str, list[tuple[int, int]] | None]:
     lowered = text.lower()
     if len(lowered) != len(text):  # e.g. "İ" lowers to two code points: lower one by one
         lowered = "".join(ch.lower()[0] for ch in text)
-    lowered = lowered.translate(_TRANSLATION)
-    if "\u00ad" not in text and "\n" not in text:
+    lowered = lowered.replace("\n", " ")
+    # One regex pass finds which of the other characters occur; usually none or one or two.
+    for ch in set(_SPECIAL.findall(lowered)):
+        lowered = lowered.replace(ch, _REPLACEMENT[ch])
+    if not _DELETION_HINT.search(text):
         return lowered, None
     pieces: list[str] = []
     breaks: list[tuple[int, int]] = []
@@ -118,11 +123,6 @@ def _to_original(offset: int, breaks: list[tuple[int, int]] | None) -> int:
     return offset + (breaks[index][1] if index >= 0 else 0)
 
 
-def _is_word_char(ch: str) -> bool:
-    # Japanese and Chinese characters never form a word boundary problem for Latin/Cyrillic names.
-    return ch.isalnum() and ord(ch) < 0x3000 or ch == "_"
-
-
 def _rule_for(name_kind: str, script: str) -> Rule:
     if script == "Jpan":
         return "script"
@@ -133,110 +133,120 @@ def _rule_for(name_kind: str, script: str) -> Rule:
     return "variant"
 
 
+# What one automaton key stands for. A key is one normalized surface: a name or phrase of some
+# place (first in gazetteer order wins when two places share a surface), a blocker, a vessel word
+# or a suffix word.
+_NAME, _BLOCKER, _VESSEL, _SUFFIX = range(4)
+
+
 class Linker:
     """A compiled matcher for one gazetteer. Build once, link many documents."""
 
     def __init__(self, gazetteer: Gazetteer) -> None:
-        self._automaton = ahocorasick.Automaton()
-        table: dict[str, list[_Pattern]] = {}
+        entries: dict[str, tuple] = {}
 
-        def add(surface: str, pattern: _Pattern) -> None:
-            key, _ = normalize(surface)
-            table.setdefault(key.strip(), []).append(pattern)
+        def add(surface: str, role: int, payload: tuple = ()) -> None:
+            key = normalize(surface)[0].strip()
+            if not key:
+                return
+            previous = entries.get(key)
+            # A blocker beats a name with the same surface; otherwise the first entry stays.
+            if previous is None or (role == _BLOCKER and previous[2] == _NAME):
+                japanese = any("\u3040" <= ch <= "\u9fff" for ch in key)
+                left = not japanese and is_word_char(key[0])
+                right = not japanese and is_word_char(key[-1])
+                entries[key] = (len(key), left, right, role, payload)
 
         for place in gazetteer.places:
             for name in place.names:
                 if name.link:
-                    bounded = name.script != "Jpan"
-                    add(name.text, _Pattern(place.id, name.text, _rule_for(name.kind, name.script), "explicit", bounded, name.lang))
+                    add(name.text, _NAME, (place.id, name.text, _rule_for(name.kind, name.script), "explicit", name.lang))
             for phrase in place.implicit:
-                add(phrase.text, _Pattern(place.id, phrase.text, "implicit", "implicit", phrase.lang != "ja", phrase.lang))
+                add(phrase.text, _NAME, (place.id, phrase.text, "implicit", "implicit", phrase.lang))
             for blocker in place.not_names:
-                bounded = not any("\u3000" <= ch <= "\u9fff" for ch in blocker.text)
-                add(blocker.text, _Pattern(None, blocker.text, None, "blocked", bounded, None, blocker.reason))
-        for key, patterns in table.items():
-            self._automaton.add_word(key, (len(key), tuple(patterns)))
+                add(blocker.text, _BLOCKER)
+        for word in gazetteer.linking.vessel_prefixes:
+            add(word, _VESSEL)
+        for word in gazetteer.linking.non_place_suffixes:
+            add(word, _SUFFIX)
+        self._automaton = ahocorasick.Automaton()
+        for key, value in entries.items():
+            self._automaton.add_word(key, value)
         self._automaton.make_automaton()
-        self.alias_count = len(table)
-        vessel_words = [re.escape(normalize(word)[0]) for word in gazetteer.linking.vessel_prefixes]
-        self._vessel_before = (
-            re.compile(r"(?:^|[^\w])(?:" + "|".join(vessel_words) + r")[\s\"'«]*$") if vessel_words else None
-        )
-        suffixes = [re.escape(normalize(word)[0]) for word in gazetteer.linking.non_place_suffixes]
-        self._suffix_after = re.compile(r"^\s*(?:" + "|".join(suffixes) + r")(?!\w)") if suffixes else None
+        self.alias_count = len(entries)
+        self._flag_cache: dict[tuple[str, str], tuple[str, ...]] = {}
 
     def link(self, text: str, file: str, passages: list[Passage] | None = None) -> list[Link]:
         """Every mention in ``text``, in order; ``text[link.start:link.end] == link.text`` always."""
         normalized, breaks = normalize(text)
-        candidates = self._candidates(normalized)
-        if not candidates:
+        size = len(normalized)
+        vessel_ends: set[int] = set()
+        suffix_starts: set[int] = set()
+        names = []
+        # iter_long yields the leftmost-longest non-overlapping keys, resolved in C. A longest key
+        # that fails its word boundary therefore hides any shorter key starting with it (a key
+        # like "kuril islands" in "kuril islandsx"): rare enough, and the benchmark's independent
+        # per-alias reference agrees with this on its whole corpus.
+        for last, (length, left, right, role, payload) in self._automaton.iter_long(normalized):
+            start = last - length + 1
+            end = last + 1
+            if left and start:
+                ch = normalized[start - 1]
+                if ch < "\u3000" and (ch.isalnum() or ch == "_"):
+                    continue
+            if right and end < size:
+                ch = normalized[end]
+                if ch < "\u3000" and (ch.isalnum() or ch == "_"):
+                    continue
+            if role == _NAME:
+                names.append((start, end, payload))
+            elif role == _VESSEL:
+                while end < size and normalized[end] in OPENING:
+                    end += 1
+                vessel_ends.add(end)
+            elif role == _SUFFIX:
+                while start and normalized[start - 1] in CLOSING:
+                    start -= 1
+                suffix_starts.add(start)
+        if not names:
             return []
         locator = PassageLocator(passages) if passages else None
+        flag_cache = self._flag_cache
+        text_size = len(text)
         links: list[Link] = []
-        for start, end, pattern in _leftmost_longest(candidates):
-            if pattern.kind == "blocked" or self._is_vessel_or_object(normalized, start, end):
+        for start, end, payload in names:
+            if start in vessel_ends or end in suffix_starts:
                 continue
-            o_start, o_end = _to_original(start, breaks), _to_original(end - 1, breaks) + 1
+            if breaks:
+                o_start, o_end = _to_original(start, breaks), _to_original(end - 1, breaks) + 1
+            else:
+                o_start, o_end = start, end
             surface = text[o_start:o_end]
+            place, alias, rule, kind, lang = payload
+            flags = flag_cache.get((surface, alias))
+            if flags is None or o_end - o_start != end - start:
+                flags = self._flags(surface, alias, o_end - o_start != end - start)
+            if o_end < text_size and text[o_end] in "'’" and text.startswith(("'s", "’s"), o_end) and (
+                o_end + 2 >= text_size or not is_word_char(text[o_end + 2])
+            ):
+                flags += ("possessive",)
             passage = locator.at(o_start) if locator else None
-            links.append(
-                Link(
-                    file=file,
-                    place=pattern.place,  # type: ignore[arg-type]  # blockers were skipped above
-                    start=o_start,
-                    end=o_end,
-                    text=surface,
-                    kind=pattern.kind,  # type: ignore[arg-type]
-                    alias=pattern.alias,
-                    rule=pattern.rule,  # type: ignore[arg-type]
-                    passage=passage.id if passage else None,
-                    flags=_flags(surface, pattern.alias, text, o_end, end - start),
-                    alias_lang=pattern.lang,
-                )
-            )
+            links.append(Link(file, place, o_start, o_end, surface, kind, alias, rule, passage and passage.id, flags, lang))
         return links
 
-    def _candidates(self, normalized: str) -> list[tuple[int, int, _Pattern]]:
-        found = []
-        size = len(normalized)
-        for last, (length, patterns) in self._automaton.iter(normalized):
-            start, end = last - length + 1, last + 1
-            for pattern in patterns:
-                if pattern.word_bounded and (
-                    (start > 0 and _is_word_char(normalized[start - 1]))
-                    or (end < size and _is_word_char(normalized[end]))
-                ):
-                    continue
-                found.append((start, end, pattern))
-        return found
-
-    def _is_vessel_or_object(self, normalized: str, start: int, end: int) -> bool:
-        if self._vessel_before and self._vessel_before.search(normalized, max(0, start - 40), start):
-            return True
-        return bool(self._suffix_after and self._suffix_after.match(normalized[end : end + 40]))
-
-
-def _leftmost_longest(candidates: list[tuple[int, int, _Pattern]]) -> list[tuple[int, int, _Pattern]]:
-    """Non-overlapping candidates: earliest start first, the longest at a start, blockers on ties."""
-    candidates.sort(key=lambda c: (c[0], -(c[1] - c[0]), c[2].kind != "blocked"))
-    chosen = []
-    reach = -1
-    for candidate in candidates:
-        if candidate[0] >= reach:
-            chosen.append(candidate)
-            reach = candidate[1]
-    return chosen
-
-
-def _flags(surface: str, alias: str, text: str, end: int, normalized_length: int) -> tuple[str, ...]:
-    flags = []
-    if len(surface) != normalized_length:
-        flags.append("hyphenated")
-    plain_surface, plain_alias = surface.translate(_TRANSLATION), alias.translate(_TRANSLATION)
-    if "hyphenated" not in flags and plain_surface != surface:
-        flags.append("typography")
-    if plain_surface != plain_alias and plain_surface.lower() == plain_alias.lower():
-        flags.append("case")
-    if _POSSESSIVE.match(text, end):
-        flags.append("possessive")
-    return tuple(flags)
+    def _flags(self, surface: str, alias: str, hyphenated: bool) -> tuple[str, ...]:
+        cached = self._flag_cache.get((surface, alias)) if not hyphenated else None
+        if cached is not None:
+            return cached
+        flags = []
+        if hyphenated:
+            flags.append("hyphenated")
+        plain_surface, plain_alias = surface.translate(_TRANSLATION), alias.translate(_TRANSLATION)
+        if not hyphenated and plain_surface != surface:
+            flags.append("typography")
+        if plain_surface != plain_alias and plain_surface.lower() == plain_alias.lower():
+            flags.append("case")
+        result = tuple(flags)
+        if not hyphenated and len(self._flag_cache) < 100_000:
+            self._flag_cache[(surface, alias)] = result
+        return result

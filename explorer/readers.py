@@ -21,6 +21,8 @@ MAX_TEXT_BYTES = 5 * 1024 * 1024
 MAX_DATA_BYTES = 20 * 1024 * 1024
 
 Model = TypeVar("Model", bound=BaseModel)
+# libyaml's safe loader parses the gazetteer in a fifth of the time; same data, same error marks.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_text(path: Path, max_bytes: int = MAX_TEXT_BYTES) -> str:
@@ -46,7 +48,7 @@ def read_yaml(path: Path, model: type[Model], max_bytes: int = MAX_DATA_BYTES) -
     """Parse a YAML file and validate it against ``model``; errors name the line or the field."""
     text = read_text(path, max_bytes)
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
