@@ -39,6 +39,12 @@ if "start" not in st.session_state:  # first run of a session: the URL decides w
     st.session_state.place = st.session_state.start.place
     st.session_state.step = st.session_state.start.step
 start: AppState = st.session_state.start
+known = st.session_state.setdefault("known_files", files)
+if known != files:  # articles were added (upload) or removed: new ones join the selection
+    if "articles" in st.session_state:
+        kept = set(st.session_state.articles) | (set(files) - set(known))
+        st.session_state.articles = [f for f in files if f in kept]
+    st.session_state.known_files = files
 
 
 def _month_within(date: str | None, months: list[str], end: int) -> str:
@@ -120,6 +126,8 @@ with map_column:
 with panel_column:
     if step is not None:
         page.render_lesson_step(step, gazetteer)
+    with st.expander("Full-text search of every passage"):
+        page.render_fulltext_search(folder, gazetteer)
     st.text_input("Find a place by any of its names", key="search", on_change=_search,
                   placeholder="択捉, Итуруп, Etorofu, Habomai…")
     options = page.place_options(gazetteer, lang, view)
@@ -150,6 +158,8 @@ with st.sidebar:
     page.render_downloads(filtered, state)
     if lesson is not None:
         page.render_handout_download(lesson, evidence)
+    st.header("Grow the corpus")
+    page.render_upload(folder)
 
 query = to_query(state, files)
 if query != st.query_params.to_dict():

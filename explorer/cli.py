@@ -68,8 +68,40 @@ def _parser() -> argparse.ArgumentParser:
 
     facts = commands.add_parser("facts", help="the curated facts with their quotes, and where sources disagree")
     corpus_option(facts)
+    gazetteer_option(facts)
     format_option(facts)
+    facts.add_argument("--candidates", action="store_true",
+                       help="propose facts the curated file does not hold yet (status: candidate), for review")
+    facts.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                       help="with --candidates: only these articles (default: the whole corpus)")
     facts.set_defaults(run=_facts)
+
+    ingest = commands.add_parser("ingest", help="add articles (.txt, .html) to a corpus; bad files are refused, named")
+    ingest.add_argument("paths", nargs="+", type=Path, metavar="FILE_OR_DIR", help="articles, or folders to search")
+    corpus_option(ingest)
+    ingest.add_argument("--encoding", help="decode inputs with this encoding instead of UTF-8 (e.g. cp1251, shift_jis)")
+    ingest.add_argument("--max-bytes", type=int, default=None, metavar="N",
+                        help="refuse files larger than N bytes (default: 5 MB)")
+    ingest.add_argument("--min-visible", type=float, default=None, metavar="RATIO",
+                        help="refuse HTML whose visible text is below this share of the file (default: 0.2)")
+    ingest.add_argument("--meta", action="append", default=[], metavar="KEY=VALUE",
+                        help="metadata for every article of this batch (outlet=..., date=2019-05-10, language=ru)")
+    ingest.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes for parsing and linking")
+    ingest.add_argument("--no-index", action="store_true", help="do not update the search index")
+    ingest.add_argument("--durable", action="store_true", help="fsync every article (slower, safer on power loss)")
+    format_option(ingest)
+    ingest.set_defaults(run=_ingest)
+
+    search = commands.add_parser("search", help="full-text search of every passage (English, Russian, Japanese)")
+    search.add_argument("query", metavar="QUERY", help="words to find (any script); search syntax is not interpreted")
+    corpus_option(search)
+    search.add_argument("--place", metavar="ID", help="only passages that mention this place or a place inside it")
+    search.add_argument("--outlet", help="only articles from this outlet")
+    search.add_argument("--from", dest="date_from", metavar="DATE", help="only articles dated on or after (2017, 2017-03)")
+    search.add_argument("--to", dest="date_to", metavar="DATE", help="only articles dated on or before")
+    search.add_argument("--limit", type=int, default=50, help="at most this many results (default: 50)")
+    format_option(search)
+    search.set_defaults(run=_search)
 
     export_map = commands.add_parser("export-map", help="write ONE self-contained HTML evidence map (works offline, from disk)")
     export_map.add_argument("out", type=Path, metavar="OUT.html", help="file to write")
@@ -167,6 +199,11 @@ def _links(args: argparse.Namespace) -> int:
 def _facts(args: argparse.Namespace) -> int:
     from explorer.facts import facts_json, load_facts
 
+    if args.candidates:
+        return _candidates(args)
+    if args.files:
+        print("error: FILE arguments go with --candidates", file=sys.stderr)
+        return 2
     facts = load_facts(args.corpus)
     if facts is None:
         raise DataError(args.corpus, "has no facts.yaml")
@@ -182,6 +219,71 @@ def _facts(args: argparse.Namespace) -> int:
     print(f"\n{len(data['contradictions'])} disagreements between sources:")
     for pair in data["contradictions"]:
         print(f"- {pair['event']}: {pair['why']}")
+    return 0
+
+
+def _candidates(args: argparse.Namespace) -> int:
+    from explorer.candidates import candidates_report
+
+    data, problems = candidates_report(args.files or None, args.corpus, gazetteer_path=args.gazetteer)
+    for problem in problems:
+        print(f"skipped: {problem}", file=sys.stderr)
+    if args.format == "json":
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=1)
+        print()
+    else:
+        _print_table(
+            ["id", "when", "reported", "where", "what"],
+            [[f["id"], f.get("when") or "?", f.get("reported_status", ""), ",".join(f["where"]), f["what"]]
+             for f in data["facts"]],
+        )
+        print(f"{len(data['facts'])} candidate facts (for review: nothing was written), "
+              f"{len(data['contradictions'])} possible contradictions")
+    return 1 if problems else 0
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from explorer.ingest import ingest
+
+    options = {"jobs": args.jobs, "encoding": args.encoding, "update_index": not args.no_index,
+               "durable": args.durable, "progress": args.format == "table" and sys.stderr.isatty()}
+    if args.max_bytes is not None:
+        options["max_bytes"] = args.max_bytes
+    if args.min_visible is not None:
+        options["min_visible_ratio"] = args.min_visible
+    try:
+        metadata = dict(item.split("=", 1) for item in args.meta) if args.meta else None
+        report = ingest(args.paths, args.corpus, metadata=metadata, **options)
+    except ValueError as err:  # bad --meta or --encoding: a usage error
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for problem in report.refused:
+        print(f"refused: {problem}", file=sys.stderr)
+    if args.format == "json":
+        json.dump(report.as_json(), sys.stdout, ensure_ascii=False, indent=1)
+        print()
+    else:
+        print("\n".join(report.lines()))
+    return report.exit_code
+
+
+def _search(args: argparse.Namespace) -> int:
+    from explorer.search_index import search
+
+    try:
+        hits = search(args.corpus, args.query, place=args.place, outlet=args.outlet, date_from=args.date_from,
+                      date_to=args.date_to, limit=args.limit)
+    except ValueError as err:  # a malformed date
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        json.dump({"query": args.query, "hits": [hit.as_json() for hit in hits]}, sys.stdout, ensure_ascii=False, indent=1)
+        print()
+        return 0
+    for hit in hits:
+        print(f"{hit.rank:>3}. {hit.file} {hit.passage} [{hit.date or 'date unknown'}, {hit.outlet or 'outlet unknown'}]")
+        print(f"     {hit.snippet.replace(chr(10), ' ')}")
+    print(f"{len(hits)} passages")
     return 0
 
 

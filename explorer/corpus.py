@@ -1,4 +1,5 @@
-"""A corpus: a folder of articles (``*.txt``) with their metadata (``sources.yaml``).
+"""A corpus: a folder of articles (``*.txt``) with their metadata (``sources.yaml``, curated, and
+``ingested.yaml``, written by ``explorer ingest``; the curated entry wins).
 
 Loading never stops at a bad article: it is skipped and reported in :attr:`Corpus.problems`, with a
 message naming the file. The corpus folder is always a parameter (default ``seeds/``).
@@ -11,9 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from explorer.errors import DataError
-from explorer.locations import ARTICLE_SUFFIXES, DEFAULT_CORPUS, SOURCES_FILE
+from explorer.locations import ARTICLE_SUFFIXES, DEFAULT_CORPUS, INGESTED_FILE, SOURCES_FILE
 from explorer.passages import Passage, split_passages
-from explorer.readers import MAX_TEXT_BYTES, read_text, read_yaml
+from explorer.readers import MAX_DATA_BYTES, MAX_TEXT_BYTES, read_text, read_yaml
+
+# ingested.yaml is generated and grows with the corpus (about 300 bytes an article).
+MAX_INGESTED_BYTES = 512 * 1024 * 1024
 from explorer.schema import Article, Sources
 
 
@@ -62,12 +66,12 @@ def load_document(path: Path, article: Article | None = None, max_bytes: int = M
     return Document(path.name, path, text, article, passages)
 
 
-def load_sources(folder: Path) -> Sources | None:
-    """The corpus's ``sources.yaml``, or ``None`` when the folder has none (metadata unknown)."""
-    path = folder / SOURCES_FILE
+def load_sources(folder: Path, file_name: str = SOURCES_FILE, max_bytes: int = MAX_DATA_BYTES) -> Sources | None:
+    """The corpus's metadata file (``sources.yaml`` or ``ingested.yaml``), or ``None`` when absent."""
+    path = folder / file_name
     if not path.exists():
         return None
-    sources = read_yaml(path, Sources)
+    sources = read_yaml(path, Sources, max_bytes)
     seen: set[str] = set()
     for index, article in enumerate(sources.articles):
         if article.file in seen:
@@ -87,7 +91,9 @@ def load_corpus(
     if not folder.is_dir():
         raise DataError(folder, "is not a folder (the corpus must be a folder of .txt articles)")
     sources = load_sources(folder)
-    metadata = {article.file: article for article in sources.articles} if sources else {}
+    ingested = load_sources(folder, INGESTED_FILE, MAX_INGESTED_BYTES)
+    metadata = {article.file: article for article in ingested.articles} if ingested else {}
+    metadata |= {article.file: article for article in sources.articles} if sources else {}  # curated wins
     paths = sorted(p for p in folder.iterdir() if p.suffix in ARTICLE_SUFFIXES and not p.name.startswith("."))
     paths += [Path(p) for p in extra_files or [] if Path(p).resolve() not in {q.resolve() for q in paths}]
     corpus = Corpus(folder, [], sources)
@@ -97,7 +103,9 @@ def load_corpus(
         except DataError as err:
             corpus.problems.append(err)
     present = {doc.file for doc in corpus.documents} | {Path(str(err.file)).name for err in corpus.problems}
+    curated = {article.file for article in sources.articles} if sources else set()
     for name in metadata:
         if name not in present:
-            corpus.problems.append(DataError(folder / SOURCES_FILE, f"describes {name!r}, which is not in the corpus"))
+            origin = SOURCES_FILE if name in curated else INGESTED_FILE
+            corpus.problems.append(DataError(folder / origin, f"describes {name!r}, which is not in the corpus"))
     return corpus

@@ -12,6 +12,10 @@ DEFAULT_CORPUS = PROJECT_ROOT / "seeds"
 # Per-corpus curated files, beside the articles.
 SOURCES_FILE = "sources.yaml"
 FACTS_FILE = "facts.yaml"
+# Metadata written by `explorer ingest` (generated, never hand-edited; sources.yaml wins over it).
+INGESTED_FILE = "ingested.yaml"
+# Per-corpus cache (search index, ingest lock): rebuilt when missing, kept out of git.
+CACHE_DIR = ".cache"
 # Which files in a corpus folder are articles.
 ARTICLE_SUFFIXES = (".txt",)
 

@@ -275,7 +275,7 @@ def _add_labels(fmap, layers, gazetteer: PlaceIndex, counts, view: View, lang: L
 def _add_legend(fmap: folium.Map, gazetteer: PlaceIndex, view: View, lang: LabelLang) -> None:
     content = script_json(legend_html(gazetteer, view, lang))
     code = (
-        "(function(){var legend=L.control({position:'bottomright'});"
+        "(function(){var legend=L.control({position:'topleft'});"
         "legend.onAdd=function(){var d=L.DomUtil.create('div','kx-legend');d.innerHTML=" + content + ";"
         "L.DomEvent.disableClickPropagation(d);return d;};"
         f"legend.addTo({fmap.get_name()});}})();"

@@ -159,8 +159,6 @@ def render_status(gazetteer: PlaceIndex, place_id: str) -> None:
             f"**Administered by:** {_plain(place.administered_by or 'not recorded')}  \n"
             f"**Claimed by:** {_plain(place.claimed_by or 'no other claimant recorded')}"
         )
-    if place.note:
-        st.caption(_plain(place.note))
 
 
 def _plain(text: str) -> str:
@@ -257,7 +255,9 @@ def map_assets(app_dir: Path) -> MapAssets:
     from explorer.leaflet_assets import data_urls, static_urls
 
     try:
-        js, css = static_urls(app_dir / "static")
+        # Relative to the st_folium iframe (/component/streamlit_folium.st_folium/index.html), so it
+        # also works under server.baseUrlPath; a bare "app/static" would 404 inside the iframe.
+        js, css = static_urls(app_dir / "static", url_prefix="../../app/static")
     except OSError:  # a read-only checkout: fall back to inlining (about 216 KB more per rerun)
         js, css = data_urls()
     return MapAssets(js, css)
@@ -295,3 +295,67 @@ def render_downloads(evidence: Evidence, state: AppState) -> None:
             f"Data: {description}", data=lambda fmt=fmt: export_bytes(evidence, fmt),
             file_name=f"kuril-explorer{suffix}", mime=mime, on_click="ignore", width="stretch",
         )
+
+
+def render_upload(folder: Path) -> None:
+    """Add articles to the corpus in use. Each upload is ingested once; the corpus then reloads
+    (its cache key is the folder's file list), and curated files are never touched."""
+    import tempfile
+
+    from explorer.ingest import ingest
+
+    uploads = st.file_uploader("Add articles (.txt or .html)", type=["txt", "html", "htm"], accept_multiple_files=True,
+                               key="uploads", help="Plain text or web pages; duplicates are recognised; bad files are "
+                                                   "refused with the reason.")
+    done: set[str] = st.session_state.setdefault("ingested_uploads", set())
+    fresh = [upload for upload in uploads or [] if upload.file_id not in done]
+    if not fresh:
+        return
+    with tempfile.TemporaryDirectory() as scratch:
+        paths = []
+        for upload in fresh:
+            path = Path(scratch) / Path(upload.name).name
+            path.write_bytes(upload.getvalue())
+            paths.append(path)
+        try:
+            report = ingest(paths, folder)
+        except DataError as err:
+            st.error(f"Nothing was added: {err}")
+            return
+    done.update(upload.file_id for upload in fresh)
+    for added in report.added:
+        st.success(f"Added {Path(added.source).name} as {added.file} ({added.language or 'language unknown'})")
+    for skipped in report.skipped:
+        st.info(f"{Path(skipped.source).name}: {skipped.reason}")
+    for refused in report.refused:
+        st.error(f"Refused {refused}")
+
+
+def render_fulltext_search(folder: Path, gazetteer: PlaceIndex) -> None:
+    """Search every passage by word, in any of the three languages; results show the passage in context."""
+    from html import escape
+
+    from explorer.search_index import search
+
+    query = st.text_input("Search the passages (any language)", key="fulltext", placeholder="missile, ракеты, 配備…")
+    if not query.strip():
+        return
+    try:
+        hits = search(folder, query, limit=20)
+    except (DataError, ValueError) as err:
+        st.error(f"Search failed: {err}")
+        return
+    if not hits:
+        st.info(f"No passage contains {query!r}.")
+        return
+    st.caption(f"{len(hits)} passage{'s' if len(hits) != 1 else ''}, best first")
+    for hit in hits:
+        cuts, cursor = [], 0
+        for start, end in hit.marks:
+            cuts.append(escape(hit.snippet[cursor:start]) + f"<mark>{escape(hit.snippet[start:end])}</mark>")
+            cursor = end
+        cuts.append(escape(hit.snippet[cursor:]))
+        places = ", ".join(place_label(gazetteer, gazetteer[p], "en", "neutral") for p in hit.places if p in gazetteer)
+        meta = f"{hit.outlet or 'outlet unknown'} · {hit.date or 'date unknown'} · {hit.file}"
+        st.html(styled(f'<div class="kx-passage">{"".join(cuts)}</div>'
+                f'<div class="kx-why">{escape(meta)}' + (f" · mentions {escape(places)}" if places else "") + "</div>"))

@@ -59,7 +59,7 @@ def test_map_uses_local_leaflet_only() -> None:
     at = start()
     args = json.loads(at.get("component_instance")[0].proto.json_args)
     links = args["js_links"] + args["css_links"]
-    assert links and all(link.startswith("app/static/") for link in links), links
+    assert links and all(link.startswith("../../app/static/") for link in links), links
     assert (ROOT / "static" / "leaflet-1.9.4" / "leaflet.js").is_file()
     assert args["returned_objects"] == ["last_active_drawing"]
 
@@ -257,3 +257,48 @@ def test_background_is_marked_as_not_from_the_corpus() -> None:
     number = next(n for n, s in enumerate(lesson.steps, start=1) if s.background)
     at = start({"lesson": lesson.id, "step": str(number)})
     assert BACKGROUND_HEADING in panel_html(at)
+
+
+@pytest.fixture()
+def corpus_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    folder = tmp_path / "corpus"
+    shutil.copytree(ROOT / "seeds", folder, ignore=shutil.ignore_patterns(".cache"))
+    for path in folder.iterdir():
+        path.chmod(0o644)
+    return folder
+
+
+def test_upload_box_ingests_good_files_and_refuses_bad_ones(corpus_copy: Path, monkeypatch) -> None:
+    curated = {p.name: p.read_bytes() for p in corpus_copy.iterdir() if p.is_file()}
+    at = start(corpus=corpus_copy, monkeypatch=monkeypatch)
+    uploader = at.file_uploader(key="uploads")
+    uploader.set_value([
+        ("new.txt", "Новые ракеты на Итурупе, сообщили в Москве.\n".encode("utf-8"), "text/plain"),
+        ("page.html", b"<html><head><title>Kunashir report</title><script>evil()</script></head>"
+                      b"<body><h1>Kunashir report</h1><p>Troops on Kunashir were reviewed.</p></body></html>", "text/html"),
+        ("latin1.txt", "Kunashiri café".encode("latin-1"), "text/plain"),
+        ("dup.txt", (corpus_copy / "000_bfc62806fc5b3d83.txt").read_bytes(), "text/plain"),
+    ]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    successes = " ".join(s.value for s in at.success)
+    assert "new.txt" in successes and "page.html" in successes
+    assert any("latin1.txt" in e.value and "UTF-8" in e.value for e in at.error)
+    assert any("dup.txt" in i.value and "already" in i.value for i in at.info)
+    for name, data in curated.items():
+        assert (corpus_copy / name).read_bytes() == data, f"{name} was changed"
+    # The new articles are now part of the evidence: Iturup's panel shows the Russian sentence.
+    at.session_state["place"] = "iturup"
+    at.run()
+    assert "Итурупе</mark>" in panel_html(at)
+
+
+def test_fulltext_search_box(corpus_copy: Path, monkeypatch) -> None:
+    at = start(corpus=corpus_copy, monkeypatch=monkeypatch)
+    widget(at, "text_input", "Search the passages (any language)").input("surface-to-ship").run()
+    assert not at.exception, [e.value for e in at.exception]
+    html = panel_html(at)
+    assert "<mark>" in html and "Etorofu" in html
+    widget(at, "text_input", "Search the passages (any language)").input('") NOT *').run()
+    assert not at.exception

@@ -99,6 +99,10 @@ def test_longest_implicit_phrase_wins(linker) -> None:
         "the ship Kunashir sailed",
         'the ferry "Iturup" arrived',
         "судно Шикотан",
+        "海上保安庁の巡視船くなしりが入港した",  # a Japanese vessel word right before the name
+        "巡視船「えとろふ」が出港",  # ... with the name in Japanese quotes
+        "漁船択捉丸が帰港",  # a ship-name suffix right after the name
+        "A Kunashir-class patrol boat",
         "A visit from Iturupov.",  # a longer word is not the name
         "Unrelated Urupa text",
     ],
@@ -190,3 +194,8 @@ def test_normalize_keeps_a_consistent_offset_map(text: str) -> None:
         assert len(normalized) == len(text)
     else:
         assert len(normalized) == len(text) - breaks[-1][1]
+
+
+def test_japanese_names_next_to_japanese_text_still_link(linker) -> None:
+    assert places(linker, "ロシアは択捉島に配備した") == ["iturup"]
+    assert places(linker, "国後の住民") == ["kunashir"]

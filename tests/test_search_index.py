@@ -1,0 +1,143 @@
+"""Search: each language, filters, hostile query syntax, stale index rebuilt, ingest keeps it fresh."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from explorer.ingest import ingest
+from explorer.locations import DEFAULT_CORPUS
+from explorer.search_index import SearchIndex, index_path, is_fresh, parse_query, search
+
+RU = ("Ракеты на Итурупе\n\nВ ноябре на Итурупе были развернуты ракетные комплексы «Бастион».\n\n"
+      "Министр заявил, что ракеты защитят острова.")
+JA = "択捉島にミサイル配備\n\nロシア国防省は択捉島に地対艦ミサイルを配備したと発表した。"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """One indexed corpus for the read-only tests (built once: building loads the gazetteer)."""
+    tmp_path = tmp_path_factory.mktemp("search")
+    folder = tmp_path / "corpus"
+    shutil.copytree(DEFAULT_CORPUS, folder, ignore=shutil.ignore_patterns(".*"))
+    ru = tmp_path / "ru.html"
+    ru.write_text('<html><head><meta property="og:site_name" content="TASS">'
+                  '<meta property="article:published_time" content="2016-11-25"></head><body>'
+                  + "".join(f"<p>{p}</p>" for p in RU.split("\n\n")) + "</body></html>", encoding="utf-8")
+    ja = tmp_path / "ja.txt"
+    ja.write_text(JA, encoding="utf-8")
+    report = ingest([ru, ja], folder)
+    assert len(report.added) == 2
+    return folder
+
+
+@pytest.fixture()
+def corpus(built: Path) -> Path:
+    return built
+
+
+@pytest.fixture()
+def own_corpus(built: Path, tmp_path: Path) -> Path:
+    """A private copy for tests that change the corpus."""
+    folder = tmp_path / "corpus"
+    shutil.copytree(built, folder)
+    return folder
+
+
+def files(hits) -> set[str]:
+    return {hit.file.split("_")[0] for hit in hits}
+
+
+def test_english(corpus: Path) -> None:
+    hits = search(corpus, "missile")
+    assert hits and all("missile" in hit.snippet.lower() for hit in hits)
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+    hit = next(h for h in hits if h.file.startswith("000") and "Etorofu" in h.snippet)
+    text = (corpus / hit.file).read_text(encoding="utf-8")
+    assert text[hit.start : hit.end] == hit.snippet
+    s, e = hit.marks[0]
+    assert hit.snippet[s:e].lower().startswith("missile")
+
+
+def test_russian_words_and_inflections(corpus: Path) -> None:
+    hits = search(corpus, "ракеты")
+    assert files(hits) == {"005"} and len(hits) == 2
+    iturup = search(corpus, "Итуруп")  # a prefix: finds Итурупе
+    assert len(iturup) == 2 and all("iturup" in h.places for h in iturup)
+    assert {h.lang for h in iturup} == {"ru"} and {h.outlet for h in iturup} == {"TASS"}
+
+
+def test_japanese_two_characters(corpus: Path) -> None:
+    hits = search(corpus, "択捉")
+    assert files(hits) == {"006"} and len(hits) == 2
+    hit = hits[0]
+    s, e = hit.marks[0]
+    assert hit.snippet[s:e] == "択捉"
+    assert search(corpus, "地対艦ミサイル")[0].passage.endswith(":p1.s0")
+    assert search(corpus, "島") and not search(corpus, "択国")
+
+
+def test_filters(corpus: Path) -> None:
+    everything = search(corpus, "missile", limit=500)
+    iturup = search(corpus, "missile", place="iturup")
+    assert iturup and len(iturup) < len(everything)
+    assert any("Etorofu" in h.snippet for h in iturup)  # an alias links to iturup
+    kurils = search(corpus, "", place="kurils", limit=500)  # a place includes the places inside it
+    assert {"iturup", "kurils"} <= {p for h in kurils for p in h.places}
+    assert any("kurils" not in h.places for h in kurils)
+    assert search(corpus, "ракеты", outlet="tass") and not search(corpus, "ракеты", outlet="Kyodo")
+    assert files(search(corpus, "missile", date_from="2019-01", limit=500)) == {"001"}
+    assert files(search(corpus, "missile", date_from="2013", date_to="2013-12-31", limit=500)) == {"003"}
+    in_2016 = search(corpus, "Итуруп", date_from="2016-11-01", date_to="2016-11-30")
+    assert files(in_2016) == {"005"}
+    assert not search(corpus, "Итуруп", place="shikotan")
+    assert not search(corpus, "missile", place="no_such_place")
+    with pytest.raises(ValueError):
+        search(corpus, "missile", date_from="March")
+
+
+@pytest.mark.parametrize("query", ['"', ")", "(", "*", "NOT", "missile NOT", 'a"b', "OR AND", "NEAR(", "-", "^", ":",
+                                   "text:missile", "{cjk}", "'", "\\", "", "   ", "\x00", "択捉 AND", "col : x*"])
+def test_query_syntax_never_raises(corpus: Path, query: str) -> None:
+    search(corpus, query)
+
+
+def test_query_words_are_literal() -> None:
+    terms = parse_query('missile NOT "Iturup" S-300 択捉島')
+    assert [t.fts() for t in terms] == [
+        'text : "missile"*', 'text : "not"*', 'text : "iturup"*', 'text : "s 300"', 'cjk : "択捉 捉島"']
+
+
+def test_stale_index_rebuilt(own_corpus: Path) -> None:
+    corpus = own_corpus
+    assert is_fresh(corpus)
+    with SearchIndex(corpus) as index:
+        assert not index.rebuilt
+    extra = corpus / "099_manual.txt"
+    extra.write_text("Radar station on Shikotan\n\nA new radar station was built on Shikotan.", encoding="utf-8")
+    assert not is_fresh(corpus)
+    with SearchIndex(corpus) as index:
+        assert index.rebuilt
+        assert {h.file for h in index.search("radar", place="shikotan")} == {"099_manual.txt"}
+    extra.write_text("Nothing here about Shikotan.", encoding="utf-8")
+    os.utime(extra, ns=(1, 1))  # a changed mtime and size makes the index stale
+    assert not search(corpus, "radar", place="shikotan")
+    extra.unlink()
+    index_path(corpus).write_bytes(b"not a database")
+    assert search(corpus, "ракеты")  # a broken cache is rebuilt
+
+
+def test_ingest_updates_a_fresh_index_in_place(own_corpus: Path, tmp_path: Path) -> None:
+    corpus = own_corpus
+    path = index_path(corpus)
+    inode = path.stat().st_ino
+    new = tmp_path / "new.txt"
+    new.write_text("Shikotan exercise\n\nTroops held an exercise on Shikotan.", encoding="utf-8")
+    ingest([new], corpus)
+    assert path.stat().st_ino == inode and is_fresh(corpus)
+    with SearchIndex(corpus) as index:
+        assert not index.rebuilt
+        assert index.search("exercise", place="shikotan")
