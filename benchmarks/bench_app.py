@@ -1,0 +1,235 @@
+"""The explorer against a bare Streamlit + folium page drawing the same islands: start-up and click cost.
+
+Measured for both apps in one run::
+
+    .venv/bin/python benchmarks/bench_app.py [--starts 3] [--clicks 10] [--apptest-clicks 20] [--json FILE]
+
+* cold start: from launching ``streamlit run`` to the island paths drawn in Chromium (median of
+  ``--starts`` fresh servers; the browser is launched once beforehand and not counted);
+* browser click: from the mouse click on an island to the panel showing it (the explorer: the place's
+  header and its passages; the peer: the ``Clicked: <id>`` line), alternating Iturup and Kunashir;
+* AppTest rerun: script time of the rerun after a simulated map click (``streamlit.testing``, no
+  browser or websocket), alternating islands. The target is under 150 ms for the explorer.
+
+Servers listen on 127.0.0.1 only; the browser is Debian's ``/usr/bin/chromium``; any request that
+fails or leaves 127.0.0.1 is reported and makes the run fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+for path in (ROOT, ROOT / "tests"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+from browser_support import (  # noqa: E402
+    VIEWPORT,
+    NetworkGuard,
+    StreamlitServer,
+    feature_point,
+    launch_chromium,
+    map_frame,
+    save_artifacts,
+)
+
+EXPLORER = ROOT / "app.py"
+BARE = ROOT / "benchmarks" / "bare_folium_app.py"
+TARGET_RERUN_MS = 150.0
+CLICKED = ("iturup", "kunashir")
+TIMEOUT_MS = 60_000
+
+# The explorer's panel shows the clicked place: its header (an <h2>) and passages that are not the
+# previous place's. Returns the passage ids once both are there.
+_EXPLORER_PANEL_JS = """
+([label, previous]) => {
+  const header = [...document.querySelectorAll('h2')].some(h => h.textContent.trim() === label);
+  if (!header) return false;
+  const ids = [...document.querySelectorAll('.kx-passage')].map(p => p.id).join(' ');
+  return ids && ids !== previous ? ids : false;
+}
+"""
+_BARE_PANEL_JS = """
+(id) => [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
+          .some(e => e.textContent.trim() === 'Clicked: ' + id)
+"""
+
+
+@dataclass
+class AppFigures:
+    name: str
+    cold_start_s: list[float] = field(default_factory=list)
+    health_s: list[float] = field(default_factory=list)
+    click_ms: list[float] = field(default_factory=list)
+    apptest_first_run_ms: float | None = None
+    apptest_rerun_ms: list[float] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _labels() -> dict[str, str]:
+    from explorer.gazetteer import load_gazetteer
+    from explorer.naming import place_label
+
+    gazetteer = load_gazetteer()
+    return {place: place_label(gazetteer, gazetteer[place], "en", "neutral") for place in CLICKED}
+
+
+def _panel_shows(page, figures: AppFigures, place: str, labels: dict[str, str], previous: str) -> str:
+    if figures.name == "explorer":
+        handle = page.wait_for_function(_EXPLORER_PANEL_JS, arg=[labels[place], previous], polling="raf",
+                                        timeout=TIMEOUT_MS)
+        return handle.json_value()
+    page.wait_for_function(_BARE_PANEL_JS, arg=place, polling="raf", timeout=TIMEOUT_MS)
+    return place
+
+
+def browser_figures(
+    browser, script: Path, figures: AppFigures, starts: int, clicks: int, labels: dict[str, str]
+) -> None:
+    for attempt in range(starts):
+        server = StreamlitServer(script, ROOT).start()
+        context = browser.new_context(viewport=VIEWPORT)
+        page = context.new_page()
+        guard = NetworkGuard().attach(page)
+        try:
+            figures.health_s.append(server.wait_ready(60))
+            page.goto(server.url + "/")
+            map_frame(page, TIMEOUT_MS, min_paths=30, guard=guard)
+            figures.cold_start_s.append(time.perf_counter() - server.started_at)
+            if attempt == starts - 1:  # clicks on the last server, warmed up by one click per island
+                previous = ""
+                for index in range(clicks + len(CLICKED)):
+                    place = CLICKED[index % len(CLICKED)]
+                    x, y = feature_point(page, place, TIMEOUT_MS, guard)
+                    began = time.perf_counter()
+                    page.mouse.click(x, y)
+                    previous = _panel_shows(page, figures, place, labels, previous)
+                    if index >= len(CLICKED):
+                        figures.click_ms.append((time.perf_counter() - began) * 1000)
+        except Exception as err:  # report and go on: the other app's figures are still worth having
+            figures.problems.append(f"browser run {attempt + 1}: {type(err).__name__}: {str(err).splitlines()[0]}")
+            saved = save_artifacts(page, f"bench-{figures.name}-run{attempt + 1}")
+            figures.problems += [f"saved {path.relative_to(ROOT)}" for path in saved]
+            break
+        finally:
+            figures.problems += [f"failed request: {r}" for r in guard.failed]
+            figures.problems += [f"request to another host: {r}" for r in guard.foreign]
+            context.close()
+            server.stop()
+
+
+def apptest_figures(script: Path, figures: AppFigures, clicks: int, labels: dict[str, str]) -> None:
+    import logging
+
+    from streamlit.testing.v1 import AppTest
+
+    # AppTest runs scripts outside a server; Streamlit says so at every cached call.
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+        lambda record: "missing ScriptRunContext" not in record.getMessage())
+    at = AppTest.from_file(str(script.resolve()), default_timeout=120)
+    began = time.perf_counter()
+    at.run()
+    figures.apptest_first_run_ms = (time.perf_counter() - began) * 1000
+    if at.exception:
+        figures.problems.append(f"AppTest first run raised: {at.exception[0].value}")
+        return
+    element = at.get("component_instance")[0]
+    key = json.loads(element.proto.json_args)["key"]
+    for index in range(clicks + len(CLICKED)):
+        place = CLICKED[index % len(CLICKED)]
+        at.session_state[key] = {
+            "last_active_drawing": {"type": "Feature", "properties": {"id": place}, "geometry": None}
+        }
+        began = time.perf_counter()
+        at.run()
+        elapsed = (time.perf_counter() - began) * 1000
+        if at.exception:
+            figures.problems.append(f"AppTest click on {place} raised: {at.exception[0].value}")
+            return
+        shown = ([h.value for h in at.header] if figures.name == "explorer" else [m.value for m in at.markdown])
+        expected = labels[place] if figures.name == "explorer" else f"Clicked: {place}"
+        if expected not in shown:
+            figures.problems.append(f"AppTest click on {place}: {expected!r} not shown (shown: {shown})")
+            return
+        if index >= len(CLICKED):  # the first click per island is the warm-up
+            figures.apptest_rerun_ms.append(elapsed)
+
+
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def _fmt(value: float | None, digits: int = 0) -> str:
+    return "failed" if value is None else f"{value:.{digits}f}"
+
+
+def table(explorer: AppFigures, bare: AppFigures, args: argparse.Namespace) -> str:
+    rows = [
+        (f"cold start: launch -> map drawn (s, median of {args.starts})",
+         _median(explorer.cold_start_s), _median(bare.cold_start_s), 2),
+        (f"  of which: launch -> /_stcore/health ok (s, median of {args.starts})",
+         _median(explorer.health_s), _median(bare.health_s), 2),
+        (f"browser: click -> panel shows it (ms, median of {args.clicks})",
+         _median(explorer.click_ms), _median(bare.click_ms), 0),
+        (f"browser: click -> panel shows it (ms, max of {args.clicks})",
+         max(explorer.click_ms, default=None), max(bare.click_ms, default=None), 0),
+        ("AppTest: first run (ms)", explorer.apptest_first_run_ms, bare.apptest_first_run_ms, 0),
+        (f"AppTest: rerun after a click (ms, mean of {args.apptest_clicks})",
+         statistics.fmean(explorer.apptest_rerun_ms) if explorer.apptest_rerun_ms else None,
+         statistics.fmean(bare.apptest_rerun_ms) if bare.apptest_rerun_ms else None, 1),
+        (f"AppTest: rerun after a click (ms, median of {args.apptest_clicks})",
+         _median(explorer.apptest_rerun_ms), _median(bare.apptest_rerun_ms), 1),
+        (f"AppTest: rerun after a click (ms, max of {args.apptest_clicks})",
+         max(explorer.apptest_rerun_ms, default=None), max(bare.apptest_rerun_ms, default=None), 1),
+    ]
+    width = max(len(r[0]) for r in rows)
+    lines = [f"{'measure':<{width}}  {'explorer':>9}  {'bare':>9}  {'ratio':>6}", "-" * (width + 32)]
+    for title, mine, peer, digits in rows:
+        ratio = f"{mine / peer:.2f}" if mine is not None and peer else "-"
+        lines.append(f"{title:<{width}}  {_fmt(mine, digits):>9}  {_fmt(peer, digits):>9}  {ratio:>6}")
+    mean = statistics.fmean(explorer.apptest_rerun_ms) if explorer.apptest_rerun_ms else None
+    verdict = "no figure" if mean is None else ("met" if mean < TARGET_RERUN_MS else "MISSED")
+    lines.append(f"target: the explorer's rerun after a click under {TARGET_RERUN_MS:.0f} ms of script time: {verdict}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--starts", type=int, default=3, help="fresh servers per app for the cold start")
+    parser.add_argument("--clicks", type=int, default=10, help="timed browser clicks per app")
+    parser.add_argument("--apptest-clicks", type=int, default=20, help="timed AppTest clicks per app")
+    parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    args = parser.parse_args(argv)
+
+    from playwright.sync_api import sync_playwright
+
+    labels = _labels()
+    explorer, bare = AppFigures("explorer"), AppFigures("bare")
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            for figures, script in ((explorer, EXPLORER), (bare, BARE)):
+                browser_figures(browser, script, figures, args.starts, args.clicks, labels)
+        finally:
+            browser.close()
+    for figures, script in ((explorer, EXPLORER), (bare, BARE)):
+        apptest_figures(script, figures, args.apptest_clicks, labels)
+
+    print(table(explorer, bare, args))
+    problems = [f"{f.name}: {p}" for f in (explorer, bare) for p in f.problems]
+    for problem in problems:
+        print(f"PROBLEM {problem}")
+    if args.json:
+        args.json.write_text(json.dumps([asdict(explorer), asdict(bare)], indent=2), encoding="utf-8")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
