@@ -160,9 +160,9 @@ class Linker:
         for place in gazetteer.places:
             for name in place.names:
                 if name.link:
-                    add(name.text, _NAME, (place.id, name.text, _rule_for(name.kind, name.script), "explicit", name.lang))
+                    add(name.text, _NAME, (place.id, name.text, _rule_for(name.kind, name.script), "explicit", name.lang, {}))
             for phrase in place.implicit:
-                add(phrase.text, _NAME, (place.id, phrase.text, "implicit", "implicit", phrase.lang))
+                add(phrase.text, _NAME, (place.id, phrase.text, "implicit", "implicit", phrase.lang, {}))
             for blocker in place.not_names:
                 add(blocker.text, _BLOCKER)
         for word in gazetteer.linking.vessel_prefixes:
@@ -174,19 +174,20 @@ class Linker:
             self._automaton.add_word(key, value)
         self._automaton.make_automaton()
         self.alias_count = len(entries)
-        self._flag_cache: dict[tuple[str, str], tuple[str, ...]] = {}
 
     def link(self, text: str, file: str, passages: list[Passage] | None = None) -> list[Link]:
         """Every mention in ``text``, in order; ``text[link.start:link.end] == link.text`` always."""
         normalized, breaks = normalize(text)
         size = len(normalized)
-        vessel_ends: set[int] = set()
-        suffix_starts: set[int] = set()
-        names = []
-        # iter_long yields the leftmost-longest non-overlapping keys, resolved in C. A longest key
-        # that fails its word boundary therefore hides any shorter key starting with it (a key
-        # like "kuril islands" in "kuril islandsx"): rare enough, and the benchmark's independent
-        # per-alias reference agrees with this on its whole corpus.
+        locator = PassageLocator(passages) if passages else None
+        text_size = len(text)
+        links: list[Link] = []
+        last_end = -1  # normalized end of the last link made (a suffix right after it undoes it)
+        after_vessel = -1  # where a name would have to start to be a vessel's name
+        # iter_long yields the leftmost-longest non-overlapping keys in text order, resolved in C.
+        # A longest key that fails its word boundary therefore hides a shorter key starting with it
+        # ("kuril islands" in "kuril islandsx"); the benchmark's per-alias reference agrees with
+        # this on its whole corpus.
         for last, (length, left, right, role, payload) in self._automaton.iter_long(normalized):
             start = last - length + 1
             end = last + 1
@@ -198,55 +199,54 @@ class Linker:
                 ch = normalized[end]
                 if ch < "\u3000" and (ch.isalnum() or ch == "_"):
                     continue
-            if role == _NAME:
-                names.append((start, end, payload))
-            elif role == _VESSEL:
+            if role == _VESSEL:
                 while end < size and normalized[end] in OPENING:
                     end += 1
-                vessel_ends.add(end)
-            elif role == _SUFFIX:
+                after_vessel = end
+                continue
+            if role == _SUFFIX:
                 while start and normalized[start - 1] in CLOSING:
                     start -= 1
-                suffix_starts.add(start)
-        if not names:
-            return []
-        locator = PassageLocator(passages) if passages else None
-        flag_cache = self._flag_cache
-        text_size = len(text)
-        links: list[Link] = []
-        for start, end, payload in names:
-            if start in vessel_ends or end in suffix_starts:
+                if start == last_end:
+                    links.pop()
+                    last_end = -1
+                continue
+            if role == _BLOCKER or start == after_vessel:
                 continue
             if breaks:
                 o_start, o_end = _to_original(start, breaks), _to_original(end - 1, breaks) + 1
             else:
                 o_start, o_end = start, end
             surface = text[o_start:o_end]
-            place, alias, rule, kind, lang = payload
-            flags = flag_cache.get((surface, alias))
+            place, alias, rule, kind, lang, flag_cache = payload  # flags by surface, per alias
+            flags = flag_cache.get(surface)
             if flags is None or o_end - o_start != end - start:
-                flags = self._flags(surface, alias, o_end - o_start != end - start)
+                flags = _flags(surface, alias, o_end - o_start != end - start)
+                if o_end - o_start == end - start and len(flag_cache) < 1000:
+                    flag_cache[surface] = flags
             if o_end < text_size and text[o_end] in "'’" and text.startswith(("'s", "’s"), o_end) and (
                 o_end + 2 >= text_size or not is_word_char(text[o_end + 2])
             ):
                 flags += ("possessive",)
             passage = locator.at(o_start) if locator else None
-            links.append(Link(file, place, o_start, o_end, surface, kind, alias, rule, passage and passage.id, flags, lang))
+            # tuple.__new__ skips the NamedTuple's Python-level __new__: this loop runs per mention.
+            links.append(_new_tuple(Link, (file, place, o_start, o_end, surface, kind, alias, rule,
+                                           passage and passage.id, flags, lang)))
+            last_end = end
         return links
 
-    def _flags(self, surface: str, alias: str, hyphenated: bool) -> tuple[str, ...]:
-        cached = self._flag_cache.get((surface, alias)) if not hyphenated else None
-        if cached is not None:
-            return cached
-        flags = []
-        if hyphenated:
-            flags.append("hyphenated")
-        plain_surface, plain_alias = surface.translate(_TRANSLATION), alias.translate(_TRANSLATION)
-        if not hyphenated and plain_surface != surface:
-            flags.append("typography")
-        if plain_surface != plain_alias and plain_surface.lower() == plain_alias.lower():
-            flags.append("case")
-        result = tuple(flags)
-        if not hyphenated and len(self._flag_cache) < 100_000:
-            self._flag_cache[(surface, alias)] = result
-        return result
+
+_new_tuple = tuple.__new__
+
+
+def _flags(surface: str, alias: str, hyphenated: bool) -> tuple[str, ...]:
+    """What normalization the match needed: hyphenated, typography, case."""
+    flags = []
+    if hyphenated:
+        flags.append("hyphenated")
+    plain_surface, plain_alias = surface.translate(_TRANSLATION), alias.translate(_TRANSLATION)
+    if not hyphenated and plain_surface != surface:
+        flags.append("typography")
+    if plain_surface != plain_alias and plain_surface.lower() == plain_alias.lower():
+        flags.append("case")
+    return tuple(flags)

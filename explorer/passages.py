@@ -35,7 +35,8 @@ DATELINE = re.compile(
     r"(?:\s*\([^)\n]{1,40}\))?"
     r"\s*(?:--|–|—|-)\s*"
 )
-CAPTION_MARKERS = re.compile(r"\((?:File )?[Pp]hoto\b|Photo Credit:|\(Photo by|\bфото\b|写真", re.IGNORECASE)
+# Case-sensitive alternatives on purpose: an IGNORECASE search is several times slower here.
+CAPTION_MARKERS = re.compile(r"\((?:[Ff]ile )?(?:[Pp]hoto|PHOTO)\b|(?:Photo|PHOTO) [Cc]redit:|\b[Фф]ото\b|写真")
 
 # A candidate sentence end: terminal punctuation, optional closing quotes/brackets, then space.
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-ZА-ЯЁ0-9\u3000-\u9fff])|[。！？]+[」』）]*")
@@ -105,7 +106,8 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _is_abbreviation(text: str, begin: int, dot: int) -> bool:
-    word = _WORD_BEFORE.search(text, begin, dot)
+    # Only the word before the dot matters: look back a bounded window, not to the sentence start.
+    word = _WORD_BEFORE.search(text, max(begin, dot - 24), dot)
     if not word:
         return False
     token = word.group(1).lower().rstrip(".")
