@@ -103,11 +103,8 @@ st.title("Kuril Islands: the places and what the sources say")
 st.info(view_statement(gazetteer, view))
 
 filtered = evidence.filtered(set(state.articles) if state.articles is not None else None, state.date_from, state.date_to)
-picked = None
+picked = page.timeline_selection() if lesson is None else None
 if lesson is None:
-    with st.expander("Timeline of dated events in the selected articles (select a point to keep only its sources)",
-                     expanded=True):
-        picked = page.render_timeline(filtered)
     if picked:
         reporting = {f for entry in filtered.timeline() if entry.event in picked for f in entry.files}
         filtered = evidence.filtered(reporting, state.date_from, state.date_to)
@@ -150,6 +147,12 @@ with panel_column:
             page.render_facts(filtered, place_id)
         with counts_tab:
             page.render_counts(filtered, place_id)
+
+if lesson is None:
+    st.subheader("Timeline of dated events in the selected articles")
+    st.caption("Select a point to keep only the articles that report it; select it again (or empty space) to clear.")
+    page.render_timeline(evidence.filtered(set(state.articles) if state.articles is not None else None,
+                                           state.date_from, state.date_to))
 
 state = AppState(place_id, view, lang, state.articles if not picked else None, state.date_from, state.date_to,
                  state.lesson, state.step)

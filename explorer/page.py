@@ -216,14 +216,15 @@ def render_facts(evidence: Evidence, place_id: str) -> None:
             st.warning(f"Disagreement: {pair.why}", icon="⚖️")
 
 
-def render_timeline(evidence: Evidence) -> list[str] | None:
-    """The dated events as a chart; returns the event ids the reader selected on it (or None)."""
+def render_timeline(evidence: Evidence) -> None:
+    """The dated events as a chart people can read at a glance; selecting a point filters (see
+    :func:`timeline_selection`)."""
     import altair as alt
 
     entries = evidence.timeline()
     if not entries:
         st.info("No dated event in the selected articles.")
-        return None
+        return
     frame = pd.DataFrame(
         [{"date": pd.Timestamp(e.when + "-01" * ((10 - len(e.when)) // 3)), "when": e.when, "event": e.event,
           "title": e.title, "kind": "meeting" if e.category == "meeting" else "deployment / military",
@@ -244,9 +245,19 @@ def render_timeline(evidence: Evidence) -> list[str] | None:
         .add_params(pick)
         .properties(height=160)
     )
-    event = st.altair_chart(chart, width="stretch", on_select="rerun", key="timeline")
-    selected = event.get("selection", {}).get("pick", []) if isinstance(event, dict) or hasattr(event, "get") else []
-    ids = [item["event"] for item in selected if isinstance(item, dict) and "event" in item]
+    st.altair_chart(chart, width="stretch", on_select="rerun", key="timeline")
+
+
+def timeline_selection() -> list[str] | None:
+    """Event ids picked on the timeline, read from its widget state.
+
+    The chart is drawn below the map, but its selection filters the map too: a pick triggers a
+    rerun, and this reads it at the top of that run.
+    """
+    event = st.session_state.get("timeline")
+    selection = event.get("selection", {}) if hasattr(event, "get") else {}
+    picked = selection.get("pick", []) if hasattr(selection, "get") else []
+    ids = [item["event"] for item in picked if isinstance(item, dict) and "event" in item]
     return ids or None
 
 

@@ -302,3 +302,15 @@ def test_fulltext_search_box(corpus_copy: Path, monkeypatch) -> None:
     assert "<mark>" in html and "Etorofu" in html
     widget(at, "text_input", "Search the passages (any language)").input('") NOT *').run()
     assert not at.exception
+
+
+def test_picking_an_event_on_the_timeline_keeps_only_its_sources() -> None:
+    at = start({"place": "iturup"})
+    assert any("Timeline" in s.value for s in at.subheader)
+    at.session_state["timeline"] = {"selection": {"pick": [{"event": "foreign-ministers-2019-moscow"}]}}
+    at.run()
+    assert not at.exception
+    html = panel_html(at)
+    assert "the islands of Iturup" in html  # 001 reports the 2019 meeting
+    assert "land-to-air" not in html  # 000 does not
+    assert any(m.value == "**1 passage in 1 article**" for m in at.markdown)
