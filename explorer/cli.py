@@ -112,6 +112,8 @@ def _parser() -> argparse.ArgumentParser:
                             help="point of view for labels, group names, legend and shading (default: neutral)")
     export_map.add_argument("--lang", choices=["en", "ja", "ru", "both"], default="en",
                             help="language of place labels (default: en; both = Japanese and Russian)")
+    export_map.add_argument("--lesson", metavar="ID_OR_FILE",
+                            help="also step through a lesson in the page (an id from lessons/ or a lesson YAML file)")
     export_map.set_defaults(run=_export_map)
 
     from explorer.exports import FORMATS  # light: the writers import geopandas only when they run
@@ -296,7 +298,13 @@ def _export_map(args: argparse.Namespace) -> int:
         raise DataError(args.gazetteer, f"has no place with id {args.place!r} (see geodata/README.md for the ids)")
     for problem in evidence.corpus.problems:
         print(f"skipped: {problem}", file=sys.stderr)
-    size = export_map(args.out, evidence, args.view, args.lang, args.place)
+    lesson = None
+    if args.lesson:
+        from explorer.lesson import LESSONS_DIR, load_lesson
+
+        candidate = Path(args.lesson)
+        lesson = load_lesson(candidate if candidate.suffix in (".yaml", ".yml") else LESSONS_DIR / f"{args.lesson}.yaml")
+    size = export_map(args.out, evidence, args.view, args.lang, args.place, lesson=lesson)
     print(f"wrote {args.out}: {size:,} bytes ({len(evidence.corpus.documents)} articles, view {args.view}, labels {args.lang})")
     return 1 if evidence.corpus.problems else 0
 

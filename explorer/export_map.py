@@ -48,6 +48,8 @@ body{display:flex;flex-direction:column;font:15px/1.45 system-ui,-apple-system,"
 #kx-panel table{border-collapse:collapse;font-size:.9rem}
 #kx-panel td,#kx-panel th{border-bottom:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:top}
 #kx-pick{font-size:1rem;max-width:100%;margin:4px 0 8px 0}
+#kx-lesson-bar{margin:0 0 8px 0;padding:6px;border:1px solid #0072B2;border-radius:4px;background:#EEF6FB}
+#kx-lesson-bar button{font-size:1rem;padding:2px 10px}
 .kx-accounts{display:flex;gap:10px;flex-wrap:wrap}
 .kx-accounts>div{flex:1 1 200px;border:1px solid #ccc;border-radius:4px;padding:6px}
 .kx-disagree{background:#FFF3D6;border-left:4px solid #E69F00;padding:4px 8px;margin:4px 0}
@@ -58,7 +60,7 @@ body{display:flex;flex-direction:column;font:15px/1.45 system-ui,-apple-system,"
   #kx-main{display:block}
   #kx-map-wrap{height:13cm;page-break-inside:avoid}
   #kx-panel{max-width:none;border:none;overflow:visible}
-  #kx-pick,.leaflet-control-zoom{display:none}
+  #kx-pick,#kx-lesson-bar button,.leaflet-control-zoom{display:none}
   #kx-about{page-break-before:avoid}
 }
 """
@@ -85,16 +87,61 @@ PAGE_SCRIPT = """
       try { history.replaceState(null, '', '#' + id); } catch (e) { location.hash = id; }
     }
   }
+  var shapes = [], lines = [];
   map.eachLayer(function(layer){
     var id = layer.feature && layer.feature.properties && layer.feature.properties.id;
-    if(id){ layer.on('click', function(){ select(id, false); }); }
+    if(!id){ return; }
+    if(id.indexOf('treaty_') === 0){ lines.push(layer); return; }
+    layer.on('click', function(){ select(id, false); });
+    if(layer.setStyle){
+      layer.kxStyle = {color: layer.options.color, weight: layer.options.weight, dashArray: layer.options.dashArray};
+      shapes.push(layer);
+    }
   });
+  lines.forEach(function(line){ map.removeLayer(line); });
+  var bar = document.getElementById('kx-lesson-bar');
+  var steps = bar ? parseInt(bar.getAttribute('data-steps'), 10) : 0;
+  var current = 0;
+  function showStep(n, fromHash){
+    var step = template('kx-step-' + n);
+    if(!step){ return false; }
+    current = n;
+    panel.replaceChildren(step.content.cloneNode(true));
+    pick.value = '';
+    document.getElementById('kx-step-label').textContent = 'Step ' + n + ' of ' + steps;
+    document.getElementById('kx-prev').disabled = n <= 1;
+    document.getElementById('kx-next').disabled = n >= steps;
+    var b = step.getAttribute('data-bounds').split(',').map(Number);
+    map.fitBounds([[b[0], b[1]], [b[2], b[3]]]);
+    var outlined = step.getAttribute('data-highlight').split(' ');
+    shapes.forEach(function(layer){
+      layer.setStyle(outlined.indexOf(layer.feature.properties.id) >= 0 ? {color: '#000', weight: 3.5, dashArray: null} : layer.kxStyle);
+    });
+    var shown = step.getAttribute('data-layers').split(' ');
+    lines.forEach(function(line){
+      if(shown.indexOf(line.feature.properties.id) >= 0){ map.addLayer(line); } else { map.removeLayer(line); }
+    });
+    document.title = step.getAttribute('data-title') + ' — ' + title;
+    if(!fromHash && location.hash !== '#step-' + n){
+      try { history.replaceState(null, '', '#step-' + n); } catch (e) { location.hash = 'step-' + n; }
+    }
+    return true;
+  }
+  if(bar){
+    document.getElementById('kx-prev').addEventListener('click', function(){ showStep(Math.max(1, current - 1), false); });
+    document.getElementById('kx-next').addEventListener('click', function(){ showStep(Math.min(steps, current + 1), false); });
+  }
   pick.addEventListener('change', function(){ select(pick.value, false); });
-  function fromHash(){ select(decodeURIComponent(location.hash.replace(/^#/, '')), true); }
+  function fromHash(){
+    var key = decodeURIComponent(location.hash.replace(/^#/, ''));
+    var match = /^step-(\\d+)$/.exec(key);
+    if(match && showStep(parseInt(match[1], 10), true)){ return; }
+    select(key, true);
+  }
   window.addEventListener('hashchange', fromHash);
   window.addEventListener('resize', function(){ map.invalidateSize(); });
   if(window.ResizeObserver){ new ResizeObserver(function(){ map.invalidateSize(); }).observe(document.getElementById('kx-map-wrap')); }
-  if(location.hash.length > 1){ fromHash(); } else { select(__INITIAL__, false); }
+  if(location.hash.length > 1){ fromHash(); } else if(steps && !__INITIAL__){ showStep(1, false); } else { select(__INITIAL__, false); }
 })();
 """
 
@@ -151,18 +198,55 @@ def place_panel_html(evidence: Evidence, place_id: str, view: View, lang: LabelL
     return "".join(parts)
 
 
+def lesson_templates(lesson, evidence: Evidence, view: View, lang: LabelLang) -> list[str]:
+    """One inert ``<template>`` per lesson step, carrying the step's extent, highlights and lines.
+
+    The file has one map, labelled in one view and language; a step written for another view says so
+    (in the app, the step switches the map itself).
+    """
+    from explorer.lesson import LESSON_CSS, resolve_step, render_step_html
+    from explorer.naming import LANG_NAMES
+
+    gazetteer = evidence.gazetteer
+    e = html.escape
+    templates = [f"<style>{LESSON_CSS}</style>"]
+    for index in range(len(lesson.steps)):
+        step = resolve_step(lesson, index, evidence)
+        (south, west), (north, east) = step.bounds
+        outlined = sorted(set().union(*(gazetteer.covered_by(p) for p in step.highlight)) if step.highlight else set())
+        note = ""
+        if (step.view, step.lang) != (view, lang):
+            note = (f'<p class="kx-disagree">This step is written for {e(gazetteer.data.views[step.view].label)} '
+                    f"with names in {e(LANG_NAMES[step.lang])}; this file shows "
+                    f"{e(gazetteer.data.views[view].label)} with names in {e(LANG_NAMES[lang])}.</p>")
+        templates.append(
+            f'<template id="kx-step-{step.number}" data-title="{e(step.title)}" '
+            f'data-bounds="{south},{west},{north},{east}" data-highlight="{e(" ".join(outlined))}" '
+            f'data-layers="{e(" ".join(layer.id for layer in step.layers))}">'
+            f"{note}{render_step_html(step, gazetteer)}</template>"
+        )
+    return templates
+
+
 def export_map_html(
     evidence: Evidence,
     view: View = "neutral",
     lang: LabelLang = "en",
     place: str | None = None,
     exported_on: dt.date | None = None,
+    lesson=None,
 ) -> str:
-    """The standalone page as a string (see the module docstring)."""
+    """The standalone page as a string (see the module docstring). With a ``lesson`` (an
+    explorer.schema.Lesson), the page also steps through it: ``#step-3`` opens step 3."""
     gazetteer = evidence.gazetteer
     if place is not None and place not in gazetteer:
         raise ValueError(f"unknown place id {place!r}")
-    fmap = build_map(evidence, view, lang, MapAssets([], []), height="100%")
+    overlays = None
+    if lesson is not None:
+        from explorer.lesson import load_overlays
+
+        overlays = {"type": "FeatureCollection", "features": list(load_overlays().values())}
+    fmap = build_map(evidence, view, lang, MapAssets([], []), height="100%", overlays=overlays)
     root = fmap.get_root()
     root.header.add_child(RawHtml(inline_head()), name="leaflet_inline", index=0)
     root.header.add_child(RawHtml(f"<style>{PAGE_CSS}{EVIDENCE_CSS}</style>"))
@@ -178,8 +262,15 @@ def export_map_html(
         '<div id="kx-top"><h1>Kuril Islands: places and what the sources say</h1>'
         f'<div id="kx-view">{e(view_statement(gazetteer, view))}</div></div>'
     )
+    lesson_bar = ""
+    if lesson is not None:
+        lesson_bar = (
+            f'<div id="kx-lesson-bar" data-steps="{len(lesson.steps)}"><b>{e(lesson.title)}</b><br>'
+            '<button id="kx-prev" type="button">◀ Previous</button> <span id="kx-step-label"></span> '
+            '<button id="kx-next" type="button">Next ▶</button></div>'
+        )
     panel = (
-        '<aside id="kx-panel" aria-live="polite"><label for="kx-pick">Place: </label>'
+        f'<aside id="kx-panel" aria-live="polite">{lesson_bar}<label for="kx-pick">Place: </label>'
         f'<select id="kx-pick"><option value="">Choose a place…</option>{options}</select>'
         '<div id="kx-panel-body"></div></aside>'
     )
@@ -199,6 +290,8 @@ def export_map_html(
         passages = passages_html(evidence, p.id)
         if passages:
             templates.append(f'<template id="kx-passages-{e(p.id)}">{passages}</template>')
+    if lesson is not None:
+        templates.extend(lesson_templates(lesson, evidence, view, lang))
     root.html.add_child(RawHtml("\n".join(templates)))
     layout = (
         "(function(){var main=document.createElement('div');main.id='kx-main';"
@@ -216,9 +309,9 @@ def export_map_html(
 
 
 def export_map(out: Path, evidence: Evidence, view: View = "neutral", lang: LabelLang = "en",
-               place: str | None = None, exported_on: dt.date | None = None) -> int:
+               place: str | None = None, exported_on: dt.date | None = None, lesson=None) -> int:
     """Write the standalone page atomically; returns its size in bytes."""
-    page = export_map_html(evidence, view, lang, place, exported_on).encode("utf-8")
+    page = export_map_html(evidence, view, lang, place, exported_on, lesson).encode("utf-8")
     temporary = out.with_name(f".{out.name}.tmp")
     temporary.write_bytes(page)
     temporary.replace(out)

@@ -126,8 +126,14 @@ def render_lesson_step(step, gazetteer: PlaceIndex) -> None:
 
 
 def render_handout_download(lesson, evidence: Evidence) -> None:
+    from explorer.export_map import export_map_html
     from explorer.lesson import handout_html
 
+    st.download_button(
+        "Lesson as one HTML file (steps through it offline)",
+        data=lambda: export_map_html(evidence, lesson=lesson).encode("utf-8"),
+        file_name=f"{lesson.id}.html", mime="text/html", on_click="ignore", width="stretch",
+    )
     st.download_button(
         "Lesson handout (printable HTML, one page per step)",
         data=lambda: handout_html(lesson, evidence).encode("utf-8"),

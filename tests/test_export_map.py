@@ -230,3 +230,35 @@ def test_cli_export_map(tmp_path: Path) -> None:
     bad = subprocess.run([sys.executable, "-m", "explorer", "export-map", str(out), "--place", "atlantis"],
                          capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 1 and "atlantis" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.fixture(scope="module")
+def lesson_map(tmp_path_factory) -> Path:
+    from explorer.lesson import DEFAULT_LESSON, load_lesson
+
+    out = tmp_path_factory.mktemp("export") / "lesson.html"
+    export_map(out, Evidence.load(), lesson=load_lesson(DEFAULT_LESSON))
+    return out
+
+
+@pytest.mark.browser
+def test_lesson_steps_in_the_exported_page(watched, lesson_map: Path) -> None:
+    from explorer.lesson import DEFAULT_LESSON, load_lesson
+
+    lesson = load_lesson(DEFAULT_LESSON)
+    with_lines = next(n for n, s in enumerate(lesson.steps, start=1) if s.map.layers)
+    w = watched("export-lesson")
+    w.page.goto(lesson_map.as_uri())
+    w.page.wait_for_selector(".kx-lesson-step")
+    assert w.page.locator("#kx-step-label").inner_text() == f"Step 1 of {len(lesson.steps)}"
+    assert w.page.locator("#kx-prev").is_disabled()
+    lines_before = w.page.locator('path.leaflet-interactive[stroke-dasharray="10 6"]').count()
+    w.page.evaluate(f"location.hash = '#step-{with_lines}'")
+    w.page.wait_for_function(f"document.getElementById('kx-step-label').textContent === 'Step {with_lines} of {len(lesson.steps)}'")
+    assert lesson.steps[with_lines - 1].title in w.page.locator("#kx-panel-body h2").inner_text()
+    assert w.page.locator('path.leaflet-interactive[stroke-dasharray="10 6"]').count() > lines_before  # treaty line shown
+    w.page.locator("#kx-next").click()
+    assert w.page.url.endswith(f"#step-{with_lines + 1}")
+    click_place(w.page, "iturup")  # a click still opens a place from within the lesson
+    w.page.wait_for_function("document.querySelector('#kx-panel-body h2').textContent === 'Iturup / Etorofu'")
+    w.check_clean()
