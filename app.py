@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from explorer import page
-from explorer.app_state import AppState, clicked_place, parse_query, to_query
+from explorer.app_state import AppState, clicked_place, parse_query, slider_bounds, to_query
 from explorer.errors import DataError
 from explorer.evidence_html import article_label
 from explorer.naming import LANG_NAMES, LANGS, VIEWS, place_label, view_statement
@@ -47,16 +47,6 @@ if known != files:  # articles were added (upload) or removed: new ones join the
     st.session_state.known_files = files
 
 
-def _month_within(date: str | None, months: list[str], end: int) -> str:
-    """The slider stop for a bound from the URL: the first month at or after a lower bound (end=0),
-    the last month at or before an upper bound (end=-1)."""
-    if not date:
-        return months[end]
-    if end == 0:
-        return next((m for m in months if m >= date[:7]), months[-1])
-    return next((m for m in reversed(months) if m <= date[:7]), months[0])
-
-
 def _search() -> None:
     matches = gazetteer.find(st.session_state.search)
     if matches:
@@ -87,7 +77,7 @@ with st.sidebar:
         if len(months) > 1:
             dates = st.select_slider(
                 "Articles published between", options=months, key="dates",
-                value=(_month_within(start.date_from, months, 0), _month_within(start.date_to, months, -1)),
+                value=slider_bounds(start.date_from, start.date_to, months),
             )
     tiles = st.toggle("Online map tiles (needs a network)", value=False, key="tiles")
 
@@ -102,11 +92,12 @@ state = AppState(
 st.title("Kuril Islands: the places and what the sources say")
 st.info(view_statement(gazetteer, view))
 
-filtered = evidence.filtered(set(state.articles) if state.articles is not None else None, state.date_from, state.date_to)
+selected = evidence.filtered(set(state.articles) if state.articles is not None else None, state.date_from, state.date_to)
+filtered = selected  # narrowed further by a pick on the timeline
 picked = page.timeline_selection() if lesson is None else None
 if lesson is None:
     if picked:
-        reporting = {f for entry in filtered.timeline() if entry.event in picked for f in entry.files}
+        reporting = {f for entry in selected.timeline() if entry.event in picked for f in entry.files}
         filtered = evidence.filtered(reporting, state.date_from, state.date_to)
     if not filtered.files:
         st.warning("No article matches these filters: the map shows no mentions. Widen the article or date filters.")
@@ -151,11 +142,9 @@ with panel_column:
 if lesson is None:
     st.subheader("Timeline of dated events in the selected articles")
     st.caption("Select a point to keep only the articles that report it; select it again (or empty space) to clear.")
-    page.render_timeline(evidence.filtered(set(state.articles) if state.articles is not None else None,
-                                           state.date_from, state.date_to))
+    page.render_timeline(selected)
 
-state = AppState(place_id, view, lang, state.articles if not picked else None, state.date_from, state.date_to,
-                 state.lesson, state.step)
+state = AppState(place_id, view, lang, state.articles, state.date_from, state.date_to, state.lesson, state.step)
 with st.sidebar:
     st.header("Export what is shown")
     page.render_downloads(filtered, state)

@@ -113,3 +113,11 @@ def clicked_place(value: object, places: set[str]) -> str | None:
     properties = drawing.get("properties")
     place = properties.get("id") if isinstance(properties, dict) else None
     return place if isinstance(place, str) and place in places else None
+
+
+def slider_bounds(date_from: str | None, date_to: str | None, months: list[str]) -> tuple[str, str]:
+    """The date slider's stops for bounds from the URL: the first month at or after ``date_from``
+    and the last at or before ``date_to``; the whole range when a bound is missing."""
+    low = next((m for m in months if m >= date_from[:7]), months[-1]) if date_from else months[0]
+    high = next((m for m in reversed(months) if m <= date_to[:7]), months[0]) if date_to else months[-1]
+    return low, high

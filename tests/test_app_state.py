@@ -1,0 +1,69 @@
+"""The URL state: parsing never fails, round trips, and slider bounds (property-based)."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from explorer.app_state import AppState, clicked_place, parse_query, slider_bounds, to_query
+
+FILES = ["000_a.txt", "001_b.txt", "002_c.txt"]
+PLACES = {"iturup", "kunashir", "habomai"}
+LESSONS = {"kurils-101": 11}
+
+states = st.builds(
+    AppState,
+    place=st.sampled_from([None, *sorted(PLACES)]),
+    view=st.sampled_from(["neutral", "japan", "russia"]),
+    lang=st.sampled_from(["en", "ja", "ru", "both"]),
+    articles=st.one_of(st.none(), st.lists(st.sampled_from(FILES), min_size=1, unique=True).map(
+        lambda chosen: tuple(f for f in FILES if f in chosen))),
+    date_from=st.sampled_from([None, "2013", "2017-03", "2017-03-20"]),
+    date_to=st.sampled_from([None, "2019", "2019-05"]),
+    lesson=st.sampled_from([None, "kurils-101"]),
+    step=st.integers(min_value=1, max_value=11),
+)
+
+
+@given(states)
+def test_query_round_trip(state: AppState) -> None:
+    back = parse_query(to_query(state, FILES), PLACES, FILES, LESSONS)
+    expected_articles = None if state.articles is None or set(state.articles) == set(FILES) else state.articles
+    assert back.place == state.place and back.view == state.view and back.lang == state.lang
+    assert back.articles == expected_articles
+    assert (back.date_from, back.date_to) == (state.date_from, state.date_to)
+    assert back.lesson == state.lesson
+    assert back.step == (state.step if state.lesson else 1)
+
+
+@given(st.dictionaries(st.sampled_from(["place", "view", "lang", "articles", "from", "to", "lesson", "step", "x"]),
+                       st.one_of(st.text(max_size=30), st.lists(st.text(max_size=10), max_size=3))))
+def test_any_query_parses_to_a_valid_state(query: dict) -> None:
+    state = parse_query(query, PLACES, FILES, LESSONS)
+    assert state.place in PLACES | {None}
+    assert state.view in ("neutral", "japan", "russia") and state.lang in ("en", "ja", "ru", "both")
+    assert state.articles is None or set(state.articles) <= set(FILES)
+    assert 1 <= state.step <= 11
+
+
+MONTHS = ["2013-11", "2017-03", "2019-05"]
+
+
+@given(st.one_of(st.none(), st.sampled_from(["2010", "2013-11", "2015-01", "2017-03-20", "2019-05", "2020"])),
+       st.one_of(st.none(), st.sampled_from(["2010", "2013-11", "2015-01", "2017-03-20", "2019-05", "2020"])))
+def test_slider_bounds_are_months_of_the_corpus(date_from, date_to) -> None:
+    low, high = slider_bounds(date_from, date_to, MONTHS)
+    assert low in MONTHS and high in MONTHS
+    if date_from is None:
+        assert low == MONTHS[0]
+    if date_to is None:
+        assert high == MONTHS[-1]
+
+
+def test_clicked_place_accepts_only_known_features() -> None:
+    click = {"last_active_drawing": {"type": "Feature", "properties": {"id": "iturup"}, "geometry": None}}
+    assert clicked_place(click, PLACES) == "iturup"
+    assert clicked_place({"last_active_drawing": {"properties": {"id": "treaty_1855"}}}, PLACES) is None
+    assert clicked_place({"last_active_drawing": None}, PLACES) is None
+    assert clicked_place(None, PLACES) is None
+    assert clicked_place({"last_active_drawing": {"properties": "<script>"}}, PLACES) is None
