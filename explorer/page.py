@@ -2,8 +2,9 @@
 
 Behaviour worth knowing:
 
-* Data, indexes and the map are built once per (corpus, view, language, filters) and cached; a click
-  on the map only reruns the panel.
+* The corpus, its links and facts are loaded once per corpus state and cached (an added or edited
+  article reloads them). The map is rebuilt each run from cached layers (see :func:`page_map`); a
+  click on it reruns the script but does not change the map.
 * The selected place is ``st.session_state["place"]``: the map click, the list and the search box
   all write it; the URL query mirrors it (and the view, language and filters) after every run.
 """
@@ -38,9 +39,11 @@ def corpus_folder(argv: list[str] | None = None) -> Path:
 
 
 def _fingerprint(folder: Path) -> tuple:
-    """Changes when any file in the corpus changes, so the cache reloads edited articles."""
+    """Changes when an article or metadata file changes, so the cache reloads them. Hidden entries
+    (the search index in ``.cache/``) do not count: building the index must not relink the corpus."""
     try:
-        return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.iterdir()))
+        return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size)
+                            for p in folder.iterdir() if not p.name.startswith(".") and p.is_file()))
     except OSError:
         return ()
 
@@ -267,6 +270,7 @@ def timeline_selection() -> list[str] | None:
     return ids or None
 
 
+@st.cache_resource(show_spinner=False)
 def map_assets(app_dir: Path) -> MapAssets:
     """Leaflet served by Streamlit from ``static/`` (copied from the pinned package); data URLs if that fails."""
     from explorer.leaflet_assets import data_urls, static_urls
