@@ -56,7 +56,7 @@ from pydantic import ValidationError
 from explorer.errors import DataError
 from explorer.corpus import MAX_INGESTED_BYTES, load_sources
 from explorer.locations import CACHE_DIR, GAZETTEER_PATH, INGESTED_FILE
-from explorer.readers import MAX_TEXT_BYTES
+from explorer.readers import MAX_TEXT_BYTES, read_bytes
 from explorer.schema import Article, Sources
 
 LOCK_FILE = "ingest.lock"
@@ -284,24 +284,7 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 def _read_input(path: Path, options: Options) -> tuple[str, str]:
     """(kind, decoded text) of one input; raises :class:`DataError` naming the file."""
-    try:
-        size = path.stat().st_size
-        if size > options.max_bytes:
-            raise DataError(path, f"is too large ({size:,} bytes; the limit is {options.max_bytes:,})")
-        with path.open("rb") as handle:
-            data = handle.read(options.max_bytes + 1)
-    except FileNotFoundError:
-        raise DataError(path, "does not exist") from None
-    except IsADirectoryError:
-        raise DataError(path, "is a directory, not a file") from None
-    except PermissionError:
-        raise DataError(path, "cannot be read (permission denied)") from None
-    except OSError as err:
-        raise DataError(path, f"cannot be read ({err.strerror})") from None
-    if len(data) > options.max_bytes:
-        raise DataError(path, f"is too large (over {options.max_bytes:,} bytes)")
-    if not data:
-        raise DataError(path, "is empty (0 bytes)")
+    data = read_bytes(path, options.max_bytes)
     head = data[:2048].lstrip().lower()
     kind = "html" if path.suffix.lower() in HTML_SUFFIXES or head.startswith((b"<!doctype html", b"<html")) else "text"
     encoding = options.encoding

@@ -30,7 +30,7 @@ def read_text(path: Path, max_bytes: int = MAX_TEXT_BYTES) -> str:
 
     Offsets everywhere in the project index into this string.
     """
-    data = _read_bytes(path, max_bytes)
+    data = read_bytes(path, max_bytes)
     if b"\x00" in data[:8192]:
         raise DataError(path, "looks like a binary file (it contains NUL bytes), not text")
     try:
@@ -82,7 +82,8 @@ def read_geojson(path: Path, max_bytes: int = MAX_DATA_BYTES) -> dict:
     return data
 
 
-def _read_bytes(path: Path, max_bytes: int) -> bytes:
+def read_bytes(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes, refused before reading if over ``max_bytes``; never empty."""
     try:
         size = path.stat().st_size
         if size > max_bytes:

@@ -17,7 +17,7 @@ import yaml
 from explorer import exports
 from explorer.evidence import Evidence
 from explorer.facts import make_quote
-from explorer.mapview import load_layers
+from explorer.layers import load_layers
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
