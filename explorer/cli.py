@@ -15,6 +15,7 @@ from pathlib import Path
 from explorer import __version__
 from explorer.errors import DataError
 from explorer.locations import DEFAULT_CORPUS, GAZETTEER_PATH, GEODATA_DIR
+from explorer.naming import LANGS, VIEWS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     def format_option(command: argparse.ArgumentParser) -> None:
         command.add_argument("--format", choices=["table", "json"], default="table",
                              help="table for people (default), json for tools")
+
+    def view_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--view", choices=VIEWS, default="neutral",
+                             help="point of view for labels, group names, legend and shading (default: neutral)")
+        command.add_argument("--lang", choices=LANGS, default="en",
+                             help="language of place labels (default: en; both = Japanese and Russian)")
 
     validate = commands.add_parser("validate", help="check every data file; exit 1 naming each problem")
     gazetteer_option(validate)
@@ -108,10 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     corpus_option(export_map)
     gazetteer_option(export_map)
     export_map.add_argument("--place", metavar="ID", help="place selected when the page opens (a gazetteer id)")
-    export_map.add_argument("--view", choices=["neutral", "japan", "russia"], default="neutral",
-                            help="point of view for labels, group names, legend and shading (default: neutral)")
-    export_map.add_argument("--lang", choices=["en", "ja", "ru", "both"], default="en",
-                            help="language of place labels (default: en; both = Japanese and Russian)")
+    view_options(export_map)
     export_map.add_argument("--lesson", metavar="ID_OR_FILE",
                             help="also step through a lesson in the page (an id from lessons/ or a lesson YAML file)")
     export_map.set_defaults(run=_export_map)
@@ -130,9 +134,7 @@ def _parser() -> argparse.ArgumentParser:
     picture.add_argument("out", type=Path, metavar="OUT.png|OUT.svg", help="file to write; the suffix picks the format")
     corpus_option(picture)
     gazetteer_option(picture)
-    picture.add_argument("--view", choices=["neutral", "japan", "russia"], default="neutral",
-                         help="point of view for labels, legend and shading (default: neutral)")
-    picture.add_argument("--lang", choices=["en", "ja", "ru", "both"], default="en", help="language of place labels")
+    view_options(picture)
     picture.add_argument("--highlight", metavar="ID", action="append", default=[],
                          help="outline this place (a gazetteer id); repeat for more")
     picture.add_argument("--size", metavar="WxH", default="1200x900", help="picture size in pixels (default: 1200x900)")
