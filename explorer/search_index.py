@@ -235,10 +235,14 @@ def build_index(corpus: Path, gazetteer_path: Path = GAZETTEER_PATH, *, jobs: in
     places = _load_place_index(gazetteer_path)
     metadata = article_metadata(corpus)
     target = index_path(corpus)
-    target.parent.mkdir(parents=True, exist_ok=True)
     stamp = fingerprint(corpus, gazetteer_path)
-    fd, tmp = tempfile.mkstemp(prefix=".search-", suffix=".tmp", dir=target.parent)
-    os.close(fd)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".search-", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+    except OSError as err:  # a read-only corpus, or .cache taken by a file
+        raise DataError(target.parent, f"cannot hold the search index ({err.strerror}); "
+                                       "the corpus folder must be writable to search it") from None
     try:
         conn = _connect(Path(tmp))
         try:
@@ -260,6 +264,10 @@ def build_index(corpus: Path, gazetteer_path: Path = GAZETTEER_PATH, *, jobs: in
         finally:
             conn.close()
         os.replace(tmp, target)
+    except (OSError, sqlite3.Error) as err:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise DataError(target, f"the search index could not be written ({err})") from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

@@ -141,3 +141,19 @@ def test_ingest_updates_a_fresh_index_in_place(own_corpus: Path, tmp_path: Path)
     with SearchIndex(corpus) as index:
         assert not index.rebuilt
         assert index.search("exercise", place="shikotan")
+
+
+def test_an_unwritable_index_location_gives_a_message_not_a_traceback(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for article in (Path(__file__).resolve().parents[1] / "seeds").glob("*.txt"):
+        shutil.copy(article, corpus)
+    (corpus / ".cache").write_text("a file where the cache folder should be", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "explorer", "search", "missile", "--corpus", str(corpus)],
+                            capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+    assert result.returncode == 1
+    assert ".cache" in result.stderr and "search index" in result.stderr and "Traceback" not in result.stderr
