@@ -136,6 +136,7 @@ with panel_column:
             page.render_names(gazetteer, place_id)
         with facts_tab:
             page.render_facts(filtered, place_id)
+            page.render_candidates(folder, filtered, place_id)
         with counts_tab:
             page.render_counts(filtered, place_id)
 

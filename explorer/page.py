@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+from html import escape as html_escape
 from pathlib import Path
 
 import pandas as pd
@@ -223,6 +224,30 @@ def render_facts(evidence: Evidence, place_id: str) -> None:
                 st.html(styled(account_html(account, evidence.corpus.document(account.file))))
         for pair in event.disagreements:
             st.warning(f"Disagreement: {pair.why}", icon="⚖️")
+
+
+@st.cache_data(show_spinner=False)
+def _candidate_facts(folder: str, fingerprint: tuple) -> list[dict]:
+    from explorer.candidates import candidates_report
+
+    data, _problems = candidates_report(None, Path(folder))  # unreadable files are already warned about
+    return data["facts"]
+
+
+def render_candidates(folder: Path, evidence: Evidence, place_id: str) -> None:
+    """Sentences that look like unrecorded deployment facts at this place: for a curator to review,
+    never written anywhere by the app."""
+    covered = evidence.gazetteer.covered_by(place_id)
+    found = [c for c in _candidate_facts(str(folder), _fingerprint(folder))
+             if c["file"] in evidence.files and covered & set(c["where"])]
+    with st.expander(f"Candidate facts for review: {len(found)} (not curated)"):
+        st.caption("Sentences that report a system, unit, base, radar or exercise here and are not in facts.yaml. "
+                   "Negated, hypothetical and civilian sentences are left out. Nothing is saved.")
+        for candidate in found:
+            when = candidate.get("when") or "date not given"
+            st.markdown(f"**{_plain(candidate['what'])}** · {_plain(candidate.get('reported_status') or '?')} · "
+                        f"{_plain(when)} · {_plain(candidate['file'])}")
+            st.html(styled(f'<blockquote class="kx-quote">{html_escape(candidate["quote"])}</blockquote>'))
 
 
 def render_timeline(evidence: Evidence) -> None:

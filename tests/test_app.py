@@ -314,3 +314,16 @@ def test_picking_an_event_on_the_timeline_keeps_only_its_sources() -> None:
     assert "the islands of Iturup" in html  # 001 reports the 2019 meeting
     assert "land-to-air" not in html  # 000 does not
     assert any(m.value == "**1 passage in 1 article**" for m in at.markdown)
+
+
+def test_candidate_facts_are_shown_for_review_only(corpus_copy: Path, monkeypatch) -> None:
+    (corpus_copy / "005_new.txt").write_text(
+        "TOKYO, May 3 (TEST) -- Russia deployed two new radar stations on Iturup in April, officials said.\n",
+        encoding="utf-8")
+    before = (corpus_copy / "facts.yaml").read_bytes()
+    at = start({"place": "iturup"}, corpus=corpus_copy, monkeypatch=monkeypatch)
+    assert not at.exception, [e.value for e in at.exception]
+    expander = next(e for e in at.expander if e.label.startswith("Candidate facts for review"))
+    assert not expander.label.endswith(": 0 (not curated)")
+    assert "radar stations on Iturup" in panel_html(at)
+    assert (corpus_copy / "facts.yaml").read_bytes() == before
