@@ -115,7 +115,7 @@ with panel_column:
     if step is not None:
         page.render_lesson_step(step, gazetteer)
     with st.expander("Full-text search of every passage"):
-        page.render_fulltext_search(folder, gazetteer)
+        page.render_fulltext_search(folder, evidence, state)
     st.text_input("Find a place by any of its names", key="search", on_change=_search,
                   placeholder="択捉, Итуруп, Etorofu, Habomai…")
     options = page.place_options(gazetteer, lang, view)

@@ -377,17 +377,26 @@ def render_upload(folder: Path) -> None:
         st.error(f"Refused {refused}")
 
 
-def render_fulltext_search(folder: Path, gazetteer: PlaceIndex) -> None:
-    """Search every passage by word, in any of the three languages; results show the passage in context."""
+def render_fulltext_search(folder: Path, evidence: Evidence, state: AppState) -> None:
+    """Search every passage by word, in any of the three languages, within the selected place (if
+    ticked), an outlet and the sidebar's date range; results show the passage in context."""
     from html import escape
 
     from explorer.search_index import search
 
+    gazetteer = evidence.gazetteer
     query = st.text_input("Search the passages (any language)", key="fulltext", placeholder="missile, ракеты, 配備…")
+    only_place = False
+    if state.place:
+        label = place_label(gazetteer, gazetteer[state.place], state.lang, state.view)
+        only_place = st.checkbox(f"Only passages about {label}", key="fulltext_place")
+    outlets = sorted({d.article.outlet for d in evidence.corpus.documents if d.article and d.article.outlet})
+    outlet = st.selectbox("Outlet", outlets, index=None, key="fulltext_outlet", placeholder="any outlet") if outlets else None
     if not query.strip():
         return
     try:
-        hits = search(folder, query, limit=20)
+        hits = search(folder, query, place=state.place if only_place else None, outlet=outlet,
+                      date_from=state.date_from, date_to=state.date_to, limit=20)
     except (DataError, ValueError) as err:
         st.error(f"Search failed: {err}")
         return

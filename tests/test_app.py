@@ -327,3 +327,15 @@ def test_candidate_facts_are_shown_for_review_only(corpus_copy: Path, monkeypatc
     assert not expander.label.endswith(": 0 (not curated)")
     assert "radar stations on Iturup" in panel_html(at)
     assert (corpus_copy / "facts.yaml").read_bytes() == before
+
+
+def test_fulltext_search_filters_by_place_and_outlet(corpus_copy: Path, monkeypatch) -> None:
+    at = start({"place": "kunashir"}, corpus=corpus_copy, monkeypatch=monkeypatch)
+    widget(at, "text_input", "Search the passages (any language)").input("missile").run()
+    everywhere = panel_html(at).count("<mark>")  # search hits; the place panel's marks carry attributes
+    next(c for c in at.checkbox if c.label.startswith("Only passages about")).check().run()
+    about_kunashir = panel_html(at).count("<mark>")
+    assert 0 < about_kunashir < everywhere
+    widget(at, "selectbox", "Outlet").set_value("KUNA").run()
+    assert not at.exception
+    assert "KUNA" in panel_html(at) or "No passage contains" in " ".join(i.value for i in at.info)
