@@ -12,7 +12,7 @@ The state lives in the URL query so a link reopens exactly the same view::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from explorer.naming import LANGS, VIEWS, LabelLang, View
 
@@ -29,9 +29,6 @@ class AppState:
     date_to: str | None = None
     lesson: str | None = None  # a lesson id: lesson mode
     step: int = 1  # 1-based, as people count steps
-
-    def with_place(self, place: str | None) -> AppState:
-        return replace(self, place=place)
 
 
 def _article_key(file: str) -> str:
