@@ -272,3 +272,136 @@ class FeatureProperties(Strict):
     hausdorff_m: float | None = None
     centroid: tuple[float, float] | None = None
     polygons: int | None = None
+
+
+# --- Lessons ---
+# A lesson (``lessons/*.yaml`` -> :class:`Lesson`) is a guided sequence of map steps for a class. Checks
+# that need other files (place ids, quotes in articles, fact ids, layer ids) live in
+# ``explorer.lesson.validate_lesson``; the models here check each file on its own.
+
+LessonView = Literal["neutral", "japan", "russia"]
+LessonLang = Literal["en", "ja", "ru", "both"]
+LESSON_ID = r"^[a-z0-9][a-z0-9_-]*$"
+
+
+class LessonMap(Strict):
+    """What the map shows in a step. ``bounds`` is ``[[south, west], [north, east]]`` in degrees (lat, lon),
+    as Leaflet writes it; ``focus`` instead fits the map to places. Neither: the whole Kuril chain."""
+
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None = None
+    focus: list[str] = Field(default_factory=list)
+    highlight: list[str] = Field(default_factory=list)
+    view: LessonView = "neutral"
+    lang: LessonLang = "en"
+    layers: list[str] = Field(default_factory=list)  # overlay ids, e.g. treaty_1855 (geodata/treaty_lines.geojson)
+
+    @model_validator(mode="after")
+    def _bounds_make_sense(self) -> LessonMap:
+        if self.bounds is not None:
+            (south, west), (north, east) = self.bounds
+            latitudes_ok = all(-90 <= lat <= 90 for lat in (south, north))
+            if not latitudes_ok or not all(-180 <= lon <= 180 for lon in (west, east)):
+                raise ValueError("bounds must be [[south, west], [north, east]] with latitudes in -90..90 and "
+                                 "longitudes in -180..180")
+            if south >= north or west >= east:
+                raise ValueError("bounds must be [[south, west], [north, east]]: the first corner south-west "
+                                 "of the second")
+            if self.focus:
+                raise ValueError("give bounds or focus, not both")
+        return self
+
+
+class Citation(Strict):
+    """Where a background fact comes from: a treaty text, an official publication, a reference work."""
+
+    title: str = Field(min_length=1)
+    author: str | None = None
+    publisher: str | None = None
+    year: int = Field(ge=1000, le=2100)
+    locator: str | None = None  # "Article 9", "p. 984"
+    url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+
+    @model_validator(mode="after")
+    def _someone_said_it(self) -> Citation:
+        if not (self.author or self.publisher):
+            raise ValueError("a citation needs an author or a publisher")
+        return self
+
+
+class Background(Strict):
+    """A fact from OUTSIDE the corpus: always shown as background, always with its citation."""
+
+    text: str = Field(min_length=1)
+    source: Citation
+
+
+class StepEvidence(Strict):
+    """A corpus passage supporting a step: ``file`` + ``quote`` (exact words of that article), or ``fact``
+    (an account id of the corpus's facts.yaml)."""
+
+    file: str | None = None
+    quote: str | None = None
+    fact: str | None = None
+    note: str | None = None  # why this passage is here, for the teacher
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> StepEvidence:
+        if self.fact is not None:
+            if self.file is not None or self.quote is not None:
+                raise ValueError("give either fact, or file and quote, not both")
+        elif not (self.file and self.quote):
+            raise ValueError("evidence needs file and quote (exact words of the article), or fact (an account id)")
+        if self.file is not None and ("/" in self.file or "\\" in self.file):
+            raise ValueError("file must be a base name inside the corpus folder")
+        if self.quote is not None and (not self.quote.strip() or self.quote != self.quote.strip()):
+            raise ValueError("quote must not be empty or start or end with whitespace")
+        return self
+
+
+class LessonStep(Strict):
+    id: str = Field(pattern=LESSON_ID)
+    title: str = Field(min_length=1)
+    map: LessonMap = LessonMap()
+    explanation: str = Field(min_length=1, max_length=1200)
+    evidence: list[StepEvidence] = Field(default_factory=list)
+    background: list[Background] = Field(default_factory=list)
+    questions: list[str] = Field(min_length=1, max_length=3)
+
+    @field_validator("questions")
+    @classmethod
+    def _questions_have_words(cls, value: list[str]) -> list[str]:
+        if any(not question.strip() for question in value):
+            raise ValueError("a question is empty")
+        return value
+
+
+class Lesson(Strict):
+    version: int = Field(ge=1)
+    id: str = Field(pattern=LESSON_ID)
+    title: str = Field(min_length=1)
+    language: Literal["en"] = "en"
+    audience: str | None = None
+    summary: str | None = None
+    steps: list[LessonStep] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_step_ids(self) -> Lesson:
+        seen: set[str] = set()
+        for step in self.steps:
+            if step.id in seen:
+                raise ValueError(f"two steps share the id {step.id!r}")
+            seen.add(step.id)
+        return self
+
+
+class TreatyLineProperties(Strict):
+    """``properties`` of each feature of ``geodata/treaty_lines.geojson`` (a schematic overlay, not a place)."""
+
+    id: str = Field(pattern=PLACE_ID)
+    kind: Literal["treaty_line"]
+    year: int
+    title: str = Field(min_length=1)
+    note: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    schematic: bool = True
+    method: str | None = None
