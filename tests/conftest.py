@@ -5,6 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests check correctness, not speed: on a shared 2-core CI machine, timing-based checks
+# (per-example deadlines, "input generation is slow") fail for reasons that say nothing about the code.
+settings.register_profile("kuril", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("kuril")
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
