@@ -28,8 +28,7 @@ from browser_support import (  # noqa: E402
     test_failed,
 )
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-expect = playwright_api.expect
+from playwright.sync_api import expect, sync_playwright  # noqa: E402 (assert rewriting must be registered first)
 
 pytest_plugins = ["browser_support"]  # the report hook behind the failure artifacts
 pytestmark = pytest.mark.browser
@@ -47,7 +46,7 @@ A `backtick` and ${{window.__pwned=1}} and </script><script>alert(1)</script> sa
 
 @pytest.fixture(scope="module")
 def playwright_browser():
-    with playwright_api.sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         yield browser
         browser.close()
