@@ -57,10 +57,15 @@ OPENING = frozenset(" \"'「『（(")
 CLOSING = frozenset(" \"'」』）)")
 
 
+# Letters, digits and underscore of the spaced scripts. Japanese characters are not among them:
+# Japanese names match character by character, and a Latin name may touch Japanese text.
+# A set, so the boundary test in the hot loop is one lookup.
+WORD_CHARS = frozenset(ch for ch in map(chr, range(0x3000)) if ch.isalnum() or ch == "_")
+
+
 def is_word_char(ch: str) -> bool:
-    """A letter, digit or underscore of a spaced script. Japanese characters never are: Japanese
-    names match character by character, and a Latin name may touch Japanese text."""
-    return ch < "\u3000" and (ch.isalnum() or ch == "_")
+    """Whether ``ch`` is a letter, digit or underscore of a spaced script (see WORD_CHARS)."""
+    return ch in WORD_CHARS
 
 
 class Link(NamedTuple):
@@ -191,47 +196,44 @@ class Linker:
         for last, (length, left, right, role, payload) in self._automaton.iter_long(normalized):
             start = last - length + 1
             end = last + 1
-            if left and start:
-                ch = normalized[start - 1]
-                if ch < "\u3000" and (ch.isalnum() or ch == "_"):
-                    continue
-            if right and end < size:
-                ch = normalized[end]
-                if ch < "\u3000" and (ch.isalnum() or ch == "_"):
-                    continue
-            if role == _VESSEL:
-                while end < size and normalized[end] in OPENING:
-                    end += 1
-                after_vessel = end
+            if left and start and normalized[start - 1] in WORD_CHARS:
                 continue
-            if role == _SUFFIX:
-                while start and normalized[start - 1] in CLOSING:
-                    start -= 1
-                if start == last_end:
-                    links.pop()
-                    last_end = -1
+            if right and end < size and normalized[end] in WORD_CHARS:
                 continue
-            if role == _BLOCKER or start == after_vessel:
+            if role:  # not a name: a vessel word, a suffix or a blocker (names are the common case)
+                if role == _VESSEL:
+                    while end < size and normalized[end] in OPENING:
+                        end += 1
+                    after_vessel = end
+                elif role == _SUFFIX:
+                    while start and normalized[start - 1] in CLOSING:
+                        start -= 1
+                    if start == last_end:
+                        links.pop()
+                        last_end = -1
+                continue
+            if start == after_vessel:
                 continue
             if breaks:
                 o_start, o_end = _to_original(start, breaks), _to_original(end - 1, breaks) + 1
+                hyphenated = o_end - o_start != end - start
             else:
-                o_start, o_end = start, end
+                o_start, o_end, hyphenated = start, end, False
             surface = text[o_start:o_end]
             place, alias, rule, kind, lang, flag_cache = payload  # flags by surface, per alias
-            flags = flag_cache.get(surface)
-            if flags is None or o_end - o_start != end - start:
-                flags = _flags(surface, alias, o_end - o_start != end - start)
-                if o_end - o_start == end - start and len(flag_cache) < 1000:
+            flags = None if hyphenated else flag_cache.get(surface)
+            if flags is None:
+                flags = _flags(surface, alias, hyphenated)
+                if not hyphenated and len(flag_cache) < 1000:
                     flag_cache[surface] = flags
             if o_end < text_size and text[o_end] in "'’" and text.startswith(("'s", "’s"), o_end) and (
                 o_end + 2 >= text_size or not is_word_char(text[o_end + 2])
             ):
                 flags += ("possessive",)
-            passage = locator.at(o_start) if locator else None
+            found = locator.at(o_start) if locator else None
+            passage = found.id if found else None
             # tuple.__new__ skips the NamedTuple's Python-level __new__: this loop runs per mention.
-            links.append(_new_tuple(Link, (file, place, o_start, o_end, surface, kind, alias, rule,
-                                           passage and passage.id, flags, lang)))
+            links.append(_new_tuple(Link, (file, place, o_start, o_end, surface, kind, alias, rule, passage, flags, lang)))
             last_end = end
         return links
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -208,13 +209,13 @@ _FEATURE_POINT_JS = """
 (id) => {
   const map = Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k])
                     .find(m => m instanceof L.Map);
-  if (!map) return {error: 'no Leaflet map in the iframe'};
+  if (!map) return null;
   const paths = [];
   map.eachLayer(layer => {
     if (layer.feature && layer.feature.properties && layer.feature.properties.id === id && layer._path)
       paths.push(layer._path);
   });
-  if (!paths.length) return {error: 'no path for feature ' + id};
+  if (!paths.length) return null;
   for (const path of paths) {
     const box = path.getBoundingClientRect();
     const cx = box.left + box.width / 2, cy = box.top + box.height / 2;
@@ -229,7 +230,7 @@ _FEATURE_POINT_JS = """
     }
     if (best) return {x: best.x, y: best.y, layers: paths.length};
   }
-  return {error: 'no visible, clickable point on ' + id};
+  return null;  // not drawn yet (Leaflet may still be laying the map out) or covered
 }
 """
 
@@ -241,8 +242,13 @@ def feature_point(
     frame = map_frame(page, timeout, guard=guard)
     iframe = page.locator(MAP_IFRAME)
     iframe.scroll_into_view_if_needed()
-    point = frame.evaluate(_FEATURE_POINT_JS, place_id)
-    assert "error" not in point, point["error"]
+    # Poll until the feature has a point that the mouse would hit: right after the paths appear,
+    # Leaflet may still be laying the map out (fitBounds, labels, legend), and a point found then
+    # can be wrong a moment later.
+    try:
+        point = frame.wait_for_function(_FEATURE_POINT_JS, arg=place_id, timeout=timeout).json_value()
+    except PlaywrightTimeoutError:
+        raise AssertionError(f"no visible, clickable point on {place_id} within {timeout / 1000:.0f} s") from None
     box = iframe.bounding_box()
     assert box is not None, "the map iframe is not displayed"
     return box["x"] + point["x"], box["y"] + point["y"]
