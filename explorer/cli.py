@@ -158,12 +158,9 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _build_geodata(args: argparse.Namespace) -> int:
-    from explorer.geodata_build import build_geodata
+    from explorer.geodata_build import run
 
-    report = build_geodata(args.gazetteer, args.out)
-    for name, info in report.get("outputs", {}).items():
-        print(f"wrote {name}: {info.get('bytes', '?'):,} bytes")
-    return 0
+    return run(args.gazetteer, args.out)
 
 
 def _links(args: argparse.Namespace) -> int:

@@ -30,12 +30,10 @@ These are geometric conventions for drawing a map, not legal or administrative l
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import sys
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -722,23 +720,15 @@ def _write(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``build-geodata [--gazetteer PATH] [--out DIR]``; returns an exit code (0 ok, 2 error)."""
-    parser = argparse.ArgumentParser(prog="python -m explorer build-geodata", description=__doc__.splitlines()[0])
-    parser.add_argument("--gazetteer", type=Path, default=GAZETTEER_PATH, help="gazetteer.yaml (default: %(default)s)")
-    parser.add_argument("--out", type=Path, default=GEODATA_DIR, help="output folder (default: %(default)s)")
-    args = parser.parse_args(argv)
-    return run(args.gazetteer, args.out)
-
-
 def run(gazetteer: Path = GAZETTEER_PATH, out: Path = GEODATA_DIR) -> int:
-    """Build, print a summary, and turn known errors into a message + exit code 2 (no traceback)."""
+    """``python -m explorer build-geodata``: build, print a summary, and turn known errors into a
+    message and exit code 1 (no traceback)."""
     started = time.perf_counter()
     try:
         report = build_geodata(gazetteer, out)
     except (gshhg.SourceMissing, DataError) as exc:
-        print(f"build-geodata: {exc}", file=sys.stderr)
-        return 2
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     seconds = time.perf_counter() - started
     for layer, feats in report["features"].items():
         print(f"{layer}: {len(feats)} features")
@@ -751,7 +741,3 @@ def run(gazetteer: Path = GAZETTEER_PATH, out: Path = GEODATA_DIR) -> int:
         )
     print(f"done in {seconds:.1f} s")
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
