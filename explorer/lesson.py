@@ -452,7 +452,7 @@ LESSON_CSS = """
 .kx-evidence figcaption,.kx-cite{font-size:.85rem;color:#333}
 .kx-background{border:1px dashed #555;padding:.3rem .6rem;margin:.4rem 0;background:#FAFAFA}
 .kx-background p{margin:.2rem 0}
-.kx-label{font-size:.75rem;border:1px solid #555;border-radius:3px;padding:0 .3em;margin-right:.3em}
+.kx-badge{font-size:.75rem;border:1px solid #555;border-radius:3px;padding:0 .3em;margin-right:.3em}
 .kx-questions li{margin:.3rem 0;font-size:1.05rem}
 .kx-problems{color:#8B0000;font-size:.85rem}
 """
@@ -544,12 +544,12 @@ def render_step_html(step: StepView, gazetteer: PlaceIndex) -> str:
         parts.append(f"<h3>{escape(BACKGROUND_HEADING)}</h3>")
         for entry in step.background:
             parts.append(
-                f'<aside class="kx-background"><p><span class="kx-label">Background</span>{escape(entry.text)}</p>'
+                f'<aside class="kx-background"><p><span class="kx-badge">Background</span>{escape(entry.text)}</p>'
                 f'<p class="kx-cite">Source: {escape(citation_text(entry.source))}</p></aside>'
             )
         for layer in step.layers:
             parts.append(
-                f'<p class="kx-cite kx-layer" title="{escape(layer.note)}"><span class="kx-label">Map line</span>'
+                f'<p class="kx-cite kx-layer" title="{escape(layer.note)}"><span class="kx-badge">Map line</span>'
                 f"{escape(layer.title)} — schematic line through the strait; source of the treaty text: "
                 f"{escape(layer.source)}</p>"
             )

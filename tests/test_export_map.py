@@ -262,3 +262,19 @@ def test_lesson_steps_in_the_exported_page(watched, lesson_map: Path) -> None:
     click_place(w.page, "iturup")  # a click still opens a place from within the lesson
     w.page.wait_for_function("document.querySelector('#kx-panel-body h2').textContent === 'Iturup / Etorofu'")
     w.check_clean()
+
+
+def test_stylesheets_sharing_the_page_define_disjoint_classes() -> None:
+    """The map, evidence, page and lesson styles meet in one document: a shared class name (as the
+    lesson's badge and the map's labels once did) restyles the other's elements."""
+    from explorer.evidence_html import CSS as EVIDENCE_CSS
+    from explorer.export_map import PAGE_CSS
+    from explorer.lesson import LESSON_CSS
+    from explorer.mapview import MAP_CSS
+
+    sheets = {"lesson": LESSON_CSS, "map": MAP_CSS, "evidence": EVIDENCE_CSS, "page": PAGE_CSS}
+    seen: dict[str, str] = {}
+    for name, css in sheets.items():
+        for cls in set(re.findall(r"\.(kx-[\w-]+)", css)):
+            assert cls not in seen, f".{cls} is styled by both the {seen[cls]} and the {name} stylesheet"
+            seen[cls] = name
