@@ -49,9 +49,9 @@ _TYPOGRAPHY = (
 _REPLACEMENT = dict(_TYPOGRAPHY)
 _SPECIAL = re.compile("[" + "".join(re.escape(ch) for ch in _REPLACEMENT if ch != "\n") + "]")
 _TRANSLATION = str.maketrans(_REPLACEMENT)  # for short strings (flags)
-# Deletions: a soft hyphen anywhere; a hyphen + line break (+ indent) inside a word.
-_DELETIONS = re.compile(r"\u00ad|(?<=[^\W\d_])-[ \t]*\r?\n[ \t]*(?=[^\W\d_])")
-_DELETION_HINT = re.compile(r"\u00ad|-[ \t]*\r?\n")
+# Deletions: a soft hyphen anywhere; a hyphen + line break (+ indent) between two letters. The
+# regex starts with a literal, so re's fast prefix search applies (an alternation would defeat it).
+_HYPHEN_BREAK = re.compile(r"-[ \t]*\r?\n[ \t]*")
 # Between a vessel word and the name, and between the name and a suffix, only these may stand.
 OPENING = frozenset(" \"'「『（(")
 CLOSING = frozenset(" \"'」』）)")
@@ -100,15 +100,13 @@ def normalize(text: str) -> tuple[str, list[tuple[int, int]] | None]:
     # One regex pass finds which of the other characters occur; usually none or one or two.
     for ch in set(_SPECIAL.findall(lowered)):
         lowered = lowered.replace(ch, _REPLACEMENT[ch])
-    if not _DELETION_HINT.search(text):
+    deletions = _deletions(text)
+    if not deletions:
         return lowered, None
     pieces: list[str] = []
     breaks: list[tuple[int, int]] = []
     cursor = shift = 0
-    for match in _DELETIONS.finditer(text):
-        begin, stop = match.span()
-        # "Severo-\nKurilsk" keeps its hyphen (a compound); "Kuna-\nshir" loses it (a wrapped word).
-        keep_hyphen = match.group() != "\u00ad" and text[stop].isupper()
+    for begin, stop, keep_hyphen in deletions:
         pieces.append(lowered[cursor:begin])
         if keep_hyphen:
             pieces.append("-")
@@ -119,6 +117,26 @@ def normalize(text: str) -> tuple[str, list[tuple[int, int]] | None]:
         return lowered, None
     pieces.append(lowered[cursor:])
     return "".join(pieces), breaks
+
+
+def _deletions(text: str) -> list[tuple[int, int, bool]]:
+    """(start, end, keep a hyphen) of what normalize drops, in text order.
+
+    "Kuna-\\nshir" loses hyphen and line break (a wrapped word); "Severo-\\nKurilsk" keeps its hyphen
+    (a compound: the next letter is a capital); a soft hyphen always goes.
+    """
+    found = []
+    if "\u00ad" in text:
+        at = text.find("\u00ad")
+        while at != -1:
+            found.append((at, at + 1, False))
+            at = text.find("\u00ad", at + 1)
+    for match in _HYPHEN_BREAK.finditer(text):
+        begin, stop = match.span()
+        if begin and stop < len(text) and text[begin - 1].isalpha() and text[stop].isalpha():
+            found.append((begin, stop, text[stop].isupper()))
+    found.sort()
+    return found
 
 
 def _to_original(offset: int, breaks: list[tuple[int, int]] | None) -> int:

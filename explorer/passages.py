@@ -38,8 +38,13 @@ DATELINE = re.compile(
 # Case-sensitive alternatives on purpose: an IGNORECASE search is several times slower here.
 CAPTION_MARKERS = re.compile(r"\((?:[Ff]ile )?(?:[Pp]hoto|PHOTO)\b|(?:Photo|PHOTO) [Cc]redit:|\b[Фф]ото\b|写真")
 
-# A candidate sentence end: terminal punctuation, optional closing quotes/brackets, then space.
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-ZА-ЯЁ0-9\u3000-\u9fff])|[。！？]+[」』）]*")
+# A candidate sentence end: terminal punctuation, optional closing quotes/brackets, then space. The
+# Western pattern alone starts with a character set, which re scans fast; the alternation with
+# Japanese punctuation is used only for paragraphs that contain some.
+_WESTERN_END = r"[.!?…]+[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-ZА-ЯЁ0-9\u3000-\u9fff])"
+_SENTENCE_END_WESTERN = re.compile(_WESTERN_END)
+_SENTENCE_END = re.compile(_WESTERN_END + r"|[。！？]+[」』）]*")
+_JAPANESE_STOPS = ("。", "！", "？")
 _WORD_BEFORE = re.compile(r"([A-Za-zА-Яа-яЁё.]+)$")
 _LINE = re.compile(r"[^\n]*\n?")
 
@@ -92,7 +97,8 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """(start, end) of each sentence in ``text[start:end]``."""
     spans: list[tuple[int, int]] = []
     begin = start
-    for match in _SENTENCE_END.finditer(text, start, end):
+    japanese = any(stop in text[start:end] for stop in _JAPANESE_STOPS)
+    for match in (_SENTENCE_END if japanese else _SENTENCE_END_WESTERN).finditer(text, start, end):
         stop = match.end()
         if match.group()[0] == "." and _is_abbreviation(text, begin, match.start()):
             continue
@@ -132,7 +138,7 @@ def split_passages(text: str, stem: str, headline: str | None = None) -> list[Pa
             headline_found = True
             result.append(Passage(f"{stem}:p{number}.s0", "headline", p_start, p_end, number))
             continue
-        if CAPTION_MARKERS.search(body):
+        if _may_be_caption(body) and CAPTION_MARKERS.search(body):
             result.append(Passage(f"{stem}:p{number}.s0", "caption", p_start, p_end, number))
             continue
         offset = 0
@@ -145,6 +151,11 @@ def split_passages(text: str, stem: str, headline: str | None = None) -> list[Pa
         for index, (s_start, s_end) in enumerate(sentences(text, p_start, p_end), start=offset):
             result.append(Passage(f"{stem}:p{number}.s{index}", "sentence", s_start, s_end, number))
     return result
+
+
+def _may_be_caption(body: str) -> bool:
+    """Cheap substring tests that every CAPTION_MARKERS match needs (the regex is the slow part)."""
+    return "hoto" in body or "HOTO" in body or "ото" in body or "写真" in body
 
 
 def _looks_like_headline(body: str) -> bool:
