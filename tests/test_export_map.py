@@ -87,21 +87,30 @@ def watched(browser, request):
         page.close(failed)
 
 
+_ANCHOR_POINT_JS = """([id, lat, lon]) => {
+    const map = Object.values(window).find(v => v && v instanceof L.Map);
+    if (!map) return null;
+    const p = map.latLngToContainerPoint([lat, lon]);
+    const r = map.getContainer().getBoundingClientRect();
+    const x = r.x + p.x, y = r.y + p.y;
+    const hit = document.elementFromPoint(x, y);
+    let ours = false;
+    map.eachLayer(l => { if (l._path && l._path === hit && l.feature && l.feature.properties.id === id) ours = true; });
+    return ours ? {x, y} : null;  // not laid out yet, or covered: poll again
+}"""
+
+
 def click_place(page, place: str, frame=None) -> None:
-    """Click the place's anchor (a curated point on its land), located on screen through Leaflet."""
+    """Click the place's anchor (a curated point on its land), located on screen through Leaflet.
+
+    Polls until the point hits that place's path: right after the paths appear, the page script may
+    still be moving the map into its layout (and Leaflet re-laying it out).
+    """
     from explorer.gazetteer import load_gazetteer
 
     lon, lat = load_gazetteer()[place].anchor
     target = frame or page
-    point = target.evaluate(
-        """([lat, lon]) => {
-            const map = Object.values(window).find(v => v && v instanceof L.Map);
-            const p = map.latLngToContainerPoint([lat, lon]);
-            const r = map.getContainer().getBoundingClientRect();
-            return {x: r.x + p.x, y: r.y + p.y};
-        }""",
-        [lat, lon],
-    )
+    point = target.wait_for_function(_ANCHOR_POINT_JS, arg=[place, lat, lon], timeout=30_000).json_value()
     if frame is not None:
         offset = page.locator("iframe").bounding_box()
         point = {"x": point["x"] + offset["x"] + 1, "y": point["y"] + offset["y"] + 1}  # + the iframe's border
