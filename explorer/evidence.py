@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from explorer.corpus import Corpus, Document, load_corpus
+from explorer.dates import overlaps
 from explorer.facts import FactSet, load_facts
 from explorer.gazetteer import PlaceIndex, load_gazetteer
 from explorer.linking import Link, Linker
@@ -96,7 +97,7 @@ class Evidence:
         keep = {
             doc.file
             for doc in self.corpus.documents
-            if (files is None or doc.file in files) and _within(doc.article.date if doc.article else None, date_from, date_to)
+            if (files is None or doc.file in files) and overlaps(doc.article.date if doc.article else None, date_from, date_to)
         }
         corpus = Corpus(self.corpus.folder, [d for d in self.corpus.documents if d.file in keep], self.corpus.sources,
                         self.corpus.problems)
@@ -181,13 +182,3 @@ class Evidence:
 
     def article_dates(self) -> list[str]:
         return sorted(doc.article.date for doc in self.corpus.documents if doc.article and doc.article.date)
-
-
-def _within(date: str | None, date_from: str | None, date_to: str | None) -> bool:
-    if date_from is None and date_to is None:
-        return True
-    if date is None:
-        return False
-    # An ISO prefix is a span: "2019-05" runs from 2019-05 to 2019-05-99; compare spans, not points.
-    earliest, latest = date, date + "-99"
-    return (date_from is None or latest >= date_from) and (date_to is None or earliest[: len(date_to)] <= date_to)

@@ -204,7 +204,7 @@ def lesson_templates(lesson, evidence: Evidence, view: View, lang: LabelLang) ->
     The file has one map, labelled in one view and language; a step written for another view says so
     (in the app, the step switches the map itself).
     """
-    from explorer.lesson import LESSON_CSS, resolve_step, render_step_html
+    from explorer.lesson import LESSON_CSS, render_step_html, resolve_step
     from explorer.naming import LANG_NAMES
 
     gazetteer = evidence.gazetteer

@@ -77,7 +77,7 @@ def check_anchors(facts: FactSet, corpus: Corpus, place_ids: set[str]) -> list[D
 def anchor_problem(text: str, account: Account) -> str | None:
     """Why the account's quote does not anchor in ``text``, or ``None`` when it does."""
     quote = account.quote
-    occurrences = _find_all(text, quote.exact)
+    occurrences = find_all(text, quote.exact)
     if not occurrences:
         return f"quote not found in the article: {quote.exact!r}"
     if text[quote.start : quote.end] != quote.exact:
@@ -94,7 +94,8 @@ def anchor_problem(text: str, account: Account) -> str | None:
     return None
 
 
-def _find_all(text: str, needle: str) -> list[int]:
+def find_all(text: str, needle: str) -> list[int]:
+    """Every offset where ``needle`` occurs in ``text`` (exact, code points, overlaps included)."""
     found, at = [], text.find(needle)
     while at != -1:
         found.append(at)

@@ -53,8 +53,8 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from explorer.errors import DataError
 from explorer.corpus import MAX_INGESTED_BYTES, load_sources
+from explorer.errors import DataError
 from explorer.locations import CACHE_DIR, GAZETTEER_PATH, INGESTED_FILE
 from explorer.readers import MAX_TEXT_BYTES, read_bytes
 from explorer.schema import Article, Sources

@@ -23,7 +23,7 @@ from explorer.corpus import Corpus, Document
 from explorer.errors import DataError
 from explorer.evidence import Evidence
 from explorer.evidence_html import article_label
-from explorer.facts import FactSet
+from explorer.facts import FactSet, find_all
 from explorer.gazetteer import PlaceIndex
 from explorer.locations import GEODATA_DIR, LAYER_FILES, PROJECT_ROOT
 from explorer.naming import LabelLang, View, place_label, view_statement
@@ -112,15 +112,6 @@ def _step_where(number: int, step: LessonStep, detail: str | None = None) -> str
     return f"{where}, {detail}" if detail else where
 
 
-def find_quote(text: str, quote: str) -> list[int]:
-    """Every offset where ``quote`` occurs in ``text`` (exact, code points)."""
-    found, at = [], text.find(quote)
-    while at != -1:
-        found.append(at)
-        at = text.find(quote, at + 1)
-    return found
-
-
 _QUOTE_MARKS = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "«": '"', "»": '"', "—": "-", "–": "-"})
 
 
@@ -130,7 +121,7 @@ def _loose(text: str) -> str:
 
 def quote_problem(document: Document, quote: str) -> str | None:
     """Why ``quote`` cannot anchor in the article, or ``None`` when it occurs exactly once."""
-    found = find_quote(document.text, quote)
+    found = find_all(document.text, quote)
     if len(found) == 1:
         return None
     if len(found) > 1:
@@ -342,7 +333,7 @@ def resolve_step(
         if document is None:
             problems.append(f"{item.file} is not in the corpus")
             continue
-        found = find_quote(document.text, item.quote or "")
+        found = find_all(document.text, item.quote or "")
         if not found:
             problems.append(f"quote not found in {item.file}: {item.quote!r}")
             continue

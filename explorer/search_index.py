@@ -44,17 +44,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from explorer.dates import overlaps
 from explorer.errors import DataError
 from explorer.ingest import CACHE_DIR, INGESTED_FILE, _is_japanese, article_metadata, detect_language
 from explorer.locations import ARTICLE_SUFFIXES, GAZETTEER_PATH, SOURCES_FILE
 from explorer.passages import split_passages
 from explorer.readers import read_text
-from explorer.schema import Article
+from explorer.schema import ISO_DATE_PREFIX, Article
 
 INDEX_FILE = "search.sqlite3"
 SCHEMA_VERSION = "1"
 SNIPPET_CHARS = 240
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_DATE = re.compile(ISO_DATE_PREFIX)
 
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
@@ -445,18 +446,9 @@ def _snippet(text: str, marks: list[tuple[int, int]]) -> tuple[str, tuple[tuple[
     return lead + text[begin:end] + ("…" if end < len(text) else ""), inside
 
 
-def _period(value: str, high: bool) -> str:
-    parts = value.split("-")
-    fill = ["12", "31"] if high else ["01", "01"]
-    return "-".join(parts + fill[len(parts) - 1 :])
-
-
 def _in_period(date: str | None, date_from: str | None, date_to: str | None) -> int:
-    if not date or not _DATE.match(date):
-        return 0
-    if date_from and _period(date, True) < _period(date_from, False):
-        return 0
-    return 0 if date_to and _period(date, False) > _period(date_to, True) else 1
+    """SQL function: 1 when the passage's article date overlaps the asked range (explorer.dates)."""
+    return int(bool(date) and bool(_DATE.match(date)) and overlaps(date, date_from, date_to))
 
 
 class SearchIndex:
