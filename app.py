@@ -1,6 +1,6 @@
 """Kuril explorer: click an island, read the evidence. ``streamlit run app.py [-- --corpus DIR]``.
 
-Layout and widgets only; what is shown comes from explorer.evidence, explorer.mapview, explorer.lesson
+Layout and widgets only; what is shown comes from explorer.evidence, explorer.render.mapview, explorer.render.lesson
 and the data files. Two modes: Explore (filters, any place) and Lesson (a teacher steps through a
 lesson file; each step sets the view, labels and extent).
 """
@@ -12,11 +12,11 @@ from pathlib import Path
 import streamlit as st
 from streamlit_folium import st_folium
 
-from explorer import page
-from explorer.app_state import AppState, clicked_place, parse_query, slider_bounds, to_query
-from explorer.errors import DataError
-from explorer.evidence_html import article_label
-from explorer.naming import LANG_NAMES, LANGS, VIEWS, place_label, view_statement
+from explorer.app import page
+from explorer.app.app_state import AppState, clicked_place, parse_query, slider_bounds, to_query
+from explorer.data.errors import DataError
+from explorer.render.evidence_html import article_label
+from explorer.render.naming import LANG_NAMES, LANGS, VIEWS, place_label, view_statement
 
 st.set_page_config(page_title="Kuril Islands explorer", page_icon="🗾", layout="wide")
 
@@ -34,8 +34,12 @@ months = sorted({d[:7] for d in evidence.article_dates()})
 lessons = page.available_lessons()
 
 if "start" not in st.session_state:  # first run of a session: the URL decides where we start
-    st.session_state.start = parse_query(st.query_params.to_dict(), set(gazetteer.by_id), files,
-                                         {lesson_id: len(lesson.steps) for lesson_id, lesson in lessons.items()})
+    st.session_state.start = parse_query(
+        st.query_params.to_dict(),
+        set(gazetteer.by_id),
+        files,
+        {lesson_id: len(lesson.steps) for lesson_id, lesson in lessons.items()},
+    )
     st.session_state.place = st.session_state.start.place
     st.session_state.step = st.session_state.start.step
 start: AppState = st.session_state.start
@@ -58,8 +62,13 @@ with st.sidebar:
     mode = st.radio("Mode", modes, key="mode", horizontal=True, index=1 if start.lesson and lessons else 0)
     lesson = step = None
     if mode == "Lesson":
-        lesson_id = st.selectbox("Lesson", list(lessons), key="lesson", format_func=lambda i: lessons[i].title,
-                                 index=list(lessons).index(start.lesson) if start.lesson in lessons else 0)
+        lesson_id = st.selectbox(
+            "Lesson",
+            list(lessons),
+            key="lesson",
+            format_func=lambda i: lessons[i].title,
+            index=list(lessons).index(start.lesson) if start.lesson in lessons else 0,
+        )
         lesson = lessons[lesson_id]
         step = page.lesson_step_controls(lesson, evidence)
         view, lang = step.view, step.lang
@@ -67,32 +76,46 @@ with st.sidebar:
         chosen, dates = files, None
     else:
         st.header("View")
-        view = st.radio("Point of view", VIEWS, key="view", index=VIEWS.index(start.view),
-                        format_func=lambda v: gazetteer.data.views[v].label)
+        view = st.radio(
+            "Point of view",
+            VIEWS,
+            key="view",
+            index=VIEWS.index(start.view),
+            format_func=lambda v: gazetteer.data.views[v].label,
+        )
         lang = st.selectbox("Place names", LANGS, key="lang", index=LANGS.index(start.lang), format_func=LANG_NAMES.get)
         st.header("Filters")
-        chosen = st.multiselect("Articles", files, key="articles", default=list(start.articles or files),
-                                format_func=labels.get)
+        chosen = st.multiselect(
+            "Articles", files, key="articles", default=list(start.articles or files), format_func=labels.get
+        )
         dates = None
         if len(months) > 1:
             dates = st.select_slider(
-                "Articles published between", options=months, key="dates",
+                "Articles published between",
+                options=months,
+                key="dates",
                 value=slider_bounds(start.date_from, start.date_to, months),
             )
     tiles = st.toggle("Online map tiles (needs a network)", value=False, key="tiles")
 
 full_range = dates is None or (dates[0] == months[0] and dates[-1] == months[-1])
 state = AppState(
-    place=st.session_state.place, view=view, lang=lang,
+    place=st.session_state.place,
+    view=view,
+    lang=lang,
     articles=None if set(chosen) == set(files) else tuple(chosen),
-    date_from=None if full_range else dates[0], date_to=None if full_range else dates[-1],
-    lesson=lesson.id if lesson else None, step=step.number if step else 1,
+    date_from=None if full_range else dates[0],
+    date_to=None if full_range else dates[-1],
+    lesson=lesson.id if lesson else None,
+    step=step.number if step else 1,
 )
 
 st.title("Kuril Islands: the places and what the sources say")
 st.info(view_statement(gazetteer, view))
 
-selected = evidence.filtered(set(state.articles) if state.articles is not None else None, state.date_from, state.date_to)
+selected = evidence.filtered(
+    set(state.articles) if state.articles is not None else None, state.date_from, state.date_to
+)
 filtered = selected  # narrowed further by a pick on the timeline
 picked = page.timeline_selection() if lesson is None else None
 if lesson is None:
@@ -116,14 +139,26 @@ with panel_column:
         page.render_lesson_step(step, gazetteer)
     with st.expander("Full-text search of every passage"):
         page.render_fulltext_search(folder, evidence, state)
-    st.text_input("Find a place by any of its names", key="search", on_change=_search,
-                  placeholder="択捉, Итуруп, Etorofu, Habomai…")
+    st.text_input(
+        "Find a place by any of its names",
+        key="search",
+        on_change=_search,
+        placeholder="択捉, Итуруп, Etorofu, Habomai…",
+    )
     options = page.place_options(gazetteer, lang, view)
-    place_id = st.selectbox("Place", list(options), key="place", format_func=options.get, index=None,
-                            placeholder="Click an island on the map, or choose one here")
+    place_id = st.selectbox(
+        "Place",
+        list(options),
+        key="place",
+        format_func=options.get,
+        index=None,
+        placeholder="Click an island on the map, or choose one here",
+    )
     if place_id is None:
-        st.markdown("Click an island on the map, choose it in the list, or type any of its names above "
-                    "to read every passage that mentions it.")
+        st.markdown(
+            "Click an island on the map, choose it in the list, or type any of its names above "
+            "to read every passage that mentions it."
+        )
     else:
         label = place_label(gazetteer, gazetteer[place_id], lang, view)
         st.header(label)

@@ -2,7 +2,7 @@
 the explorer's map — the same islands and neighbouring land, clickable, the clicked id written out.
 
 No tiles and no CDN: Leaflet comes from the same pinned package as the explorer's, copied by
-``explorer.leaflet_assets.static_urls`` into ``benchmarks/static/`` (Streamlit serves the ``static``
+``explorer.render.leaflet_assets.static_urls`` into ``benchmarks/static/`` (Streamlit serves the ``static``
 folder beside the main script; that folder ignores itself in git). Run from the repository root, so
 that ``.streamlit/config.toml`` turns static serving on::
 
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from explorer.leaflet_assets import static_urls  # noqa: E402
+from explorer.render.leaflet_assets import static_urls  # noqa: E402
 
 STATIC = Path(__file__).resolve().parent / "static"
 # The map is drawn inside the component's iframe at /component/streamlit_folium.st_folium/index.html,
@@ -34,8 +34,10 @@ KURIL_BOUNDS = [[42.9, 139.5], [51.6, 157.8]]
 
 @st.cache_resource
 def layers() -> dict[str, dict]:
-    return {name: json.loads((ROOT / "geodata" / f"{name}.geojson").read_text(encoding="utf-8"))
-            for name in ("region", "islands")}
+    return {
+        name: json.loads((ROOT / "geodata" / f"{name}.geojson").read_text(encoding="utf-8"))
+        for name in ("region", "islands")
+    }
 
 
 @st.cache_resource

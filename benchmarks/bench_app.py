@@ -74,8 +74,8 @@ class AppFigures:
 
 
 def _labels() -> dict[str, str]:
-    from explorer.gazetteer import load_gazetteer
-    from explorer.naming import place_label
+    from explorer.data.gazetteer import load_gazetteer
+    from explorer.render.naming import place_label
 
     gazetteer = load_gazetteer()
     return {place: place_label(gazetteer, gazetteer[place], "en", "neutral") for place in CLICKED}
@@ -83,8 +83,9 @@ def _labels() -> dict[str, str]:
 
 def _panel_shows(page, figures: AppFigures, place: str, labels: dict[str, str], previous: str) -> str:
     if figures.name == "explorer":
-        handle = page.wait_for_function(_EXPLORER_PANEL_JS, arg=[labels[place], previous], polling="raf",
-                                        timeout=TIMEOUT_MS)
+        handle = page.wait_for_function(
+            _EXPLORER_PANEL_JS, arg=[labels[place], previous], polling="raf", timeout=TIMEOUT_MS
+        )
         return handle.json_value()
     page.wait_for_function(_BARE_PANEL_JS, arg=place, polling="raf", timeout=TIMEOUT_MS)
     return place
@@ -132,7 +133,8 @@ def apptest_figures(script: Path, figures: AppFigures, clicks: int, labels: dict
 
     # AppTest runs scripts outside a server; Streamlit says so at every cached call.
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
-        lambda record: "missing ScriptRunContext" not in record.getMessage())
+        lambda record: "missing ScriptRunContext" not in record.getMessage()
+    )
     at = AppTest.from_file(str(script.resolve()), default_timeout=120)
     began = time.perf_counter()
     at.run()
@@ -153,7 +155,7 @@ def apptest_figures(script: Path, figures: AppFigures, clicks: int, labels: dict
         if at.exception:
             figures.problems.append(f"AppTest click on {place} raised: {at.exception[0].value}")
             return
-        shown = ([h.value for h in at.header] if figures.name == "explorer" else [m.value for m in at.markdown])
+        shown = [h.value for h in at.header] if figures.name == "explorer" else [m.value for m in at.markdown]
         expected = labels[place] if figures.name == "explorer" else f"Clicked: {place}"
         if expected not in shown:
             figures.problems.append(f"AppTest click on {place}: {expected!r} not shown (shown: {shown})")
@@ -172,22 +174,49 @@ def _fmt(value: float | None, digits: int = 0) -> str:
 
 def table(explorer: AppFigures, bare: AppFigures, args: argparse.Namespace) -> str:
     rows = [
-        (f"cold start: launch -> map drawn (s, median of {args.starts})",
-         _median(explorer.cold_start_s), _median(bare.cold_start_s), 2),
-        (f"  of which: launch -> /_stcore/health ok (s, median of {args.starts})",
-         _median(explorer.health_s), _median(bare.health_s), 2),
-        (f"browser: click -> panel shows it (ms, median of {args.clicks})",
-         _median(explorer.click_ms), _median(bare.click_ms), 0),
-        (f"browser: click -> panel shows it (ms, max of {args.clicks})",
-         max(explorer.click_ms, default=None), max(bare.click_ms, default=None), 0),
+        (
+            f"cold start: launch -> map drawn (s, median of {args.starts})",
+            _median(explorer.cold_start_s),
+            _median(bare.cold_start_s),
+            2,
+        ),
+        (
+            f"  of which: launch -> /_stcore/health ok (s, median of {args.starts})",
+            _median(explorer.health_s),
+            _median(bare.health_s),
+            2,
+        ),
+        (
+            f"browser: click -> panel shows it (ms, median of {args.clicks})",
+            _median(explorer.click_ms),
+            _median(bare.click_ms),
+            0,
+        ),
+        (
+            f"browser: click -> panel shows it (ms, max of {args.clicks})",
+            max(explorer.click_ms, default=None),
+            max(bare.click_ms, default=None),
+            0,
+        ),
         ("AppTest: first run (ms)", explorer.apptest_first_run_ms, bare.apptest_first_run_ms, 0),
-        (f"AppTest: rerun after a click (ms, mean of {args.apptest_clicks})",
-         statistics.fmean(explorer.apptest_rerun_ms) if explorer.apptest_rerun_ms else None,
-         statistics.fmean(bare.apptest_rerun_ms) if bare.apptest_rerun_ms else None, 1),
-        (f"AppTest: rerun after a click (ms, median of {args.apptest_clicks})",
-         _median(explorer.apptest_rerun_ms), _median(bare.apptest_rerun_ms), 1),
-        (f"AppTest: rerun after a click (ms, max of {args.apptest_clicks})",
-         max(explorer.apptest_rerun_ms, default=None), max(bare.apptest_rerun_ms, default=None), 1),
+        (
+            f"AppTest: rerun after a click (ms, mean of {args.apptest_clicks})",
+            statistics.fmean(explorer.apptest_rerun_ms) if explorer.apptest_rerun_ms else None,
+            statistics.fmean(bare.apptest_rerun_ms) if bare.apptest_rerun_ms else None,
+            1,
+        ),
+        (
+            f"AppTest: rerun after a click (ms, median of {args.apptest_clicks})",
+            _median(explorer.apptest_rerun_ms),
+            _median(bare.apptest_rerun_ms),
+            1,
+        ),
+        (
+            f"AppTest: rerun after a click (ms, max of {args.apptest_clicks})",
+            max(explorer.apptest_rerun_ms, default=None),
+            max(bare.apptest_rerun_ms, default=None),
+            1,
+        ),
     ]
     width = max(len(r[0]) for r in rows)
     lines = [f"{'measure':<{width}}  {'explorer':>9}  {'bare':>9}  {'ratio':>6}", "-" * (width + 32)]

@@ -5,7 +5,7 @@
 
 For each size N: N synthetic articles (``benchmarks/synthetic.py``: seed sentences and hand-written
 Russian/Japanese/English sentences, mixed about 50/25/25) are written to an input folder, then
-ingested into an empty corpus with ``explorer.ingest.ingest`` (parsing, linking, writing, metadata and
+ingested into an empty corpus with ``explorer.corpus.ingest.ingest`` (parsing, linking, writing, metadata and
 the search index, as the CLI does). Reported: wall time, MB/s of input text, articles/s, peak RSS of
 this process and of its worker processes (``resource.getrusage``), and with ``--tracemalloc`` the
 Python heap peak of this process (slower). Then ``--queries`` searches (EN/RU/JA words, some with a
@@ -35,16 +35,31 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.synthetic import CorpusBuilder  # noqa: E402
-from explorer.gazetteer import load_gazetteer  # noqa: E402
-from explorer.ingest import ingest  # noqa: E402
-from explorer.search_index import SearchIndex, search  # noqa: E402
+from explorer.corpus.ingest import ingest  # noqa: E402
+from explorer.corpus.search_index import SearchIndex, search  # noqa: E402
+from explorer.data.gazetteer import load_gazetteer  # noqa: E402
 
 QUERIES = [
-    ("missile", {}), ("missile systems", {}), ("Kuril Islands", {}), ("peace treaty", {}), ("Etorofu", {}),
-    ("ракеты", {}), ("Итуруп", {}), ("Курильских островах", {}), ("учения", {}), ("землетрясение", {}),
-    ("択捉", {}), ("北方領土", {}), ("ミサイル", {}), ("国後島", {}), ("配備", {}),
-    ("missile", {"place": "iturup"}), ("Итуруп", {"place": "kurils"}), ("択捉", {"place": "iturup"}),
-    ("talks", {"date_from": "2017-01", "date_to": "2017-12"}), ("Lavrov", {"outlet": "Kyodo"}),
+    ("missile", {}),
+    ("missile systems", {}),
+    ("Kuril Islands", {}),
+    ("peace treaty", {}),
+    ("Etorofu", {}),
+    ("ракеты", {}),
+    ("Итуруп", {}),
+    ("Курильских островах", {}),
+    ("учения", {}),
+    ("землетрясение", {}),
+    ("択捉", {}),
+    ("北方領土", {}),
+    ("ミサイル", {}),
+    ("国後島", {}),
+    ("配備", {}),
+    ("missile", {"place": "iturup"}),
+    ("Итуруп", {"place": "kurils"}),
+    ("択捉", {"place": "iturup"}),
+    ("talks", {"date_from": "2017-01", "date_to": "2017-12"}),
+    ("Lavrov", {"outlet": "Kyodo"}),
 ]
 
 
@@ -134,24 +149,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--tracemalloc", action="store_true", help="also measure the Python heap peak (slower)")
     parser.add_argument("--progress", action="store_true", help="show a progress bar while ingesting")
-    parser.add_argument("--workdir", type=Path, default=None, help="where to write inputs and corpora (default: a temp dir)")
+    parser.add_argument(
+        "--workdir", type=Path, default=None, help="where to write inputs and corpora (default: a temp dir)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the generated inputs and corpora")
     args = parser.parse_args(argv)
     sizes = [500] if args.quick else [int(s) for s in args.sizes.split(",") if s.strip()]
     gazetteer = load_gazetteer()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-corpus-"))
-    print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, jobs={args.jobs}, queries={args.queries}, "
-          f"seed={args.seed}, workdir={workdir}")
-    header = (f"{'articles':>9} {'input MB':>9} {'ingest s':>9} {'MB/s':>6} {'art/s':>7} {'RSS MB':>7} {'workers':>8} "
-              f"{'heap MB':>8} {'passages':>9} {'index MB':>9} {'q med ms':>9} {'q p95 ms':>9} {'call med':>9} {'call p95':>9}")
+    print(
+        f"python {platform.python_version()}, {os.cpu_count()} CPUs, jobs={args.jobs}, queries={args.queries}, "
+        f"seed={args.seed}, workdir={workdir}"
+    )
+    header = (
+        f"{'articles':>9} {'input MB':>9} {'ingest s':>9} {'MB/s':>6} {'art/s':>7} {'RSS MB':>7} {'workers':>8} "
+        f"{'heap MB':>8} {'passages':>9} {'index MB':>9} {'q med ms':>9} {'q p95 ms':>9} {'call med':>9} {'call p95':>9}"
+    )
     print(header)
     for size in sizes:
         r = run_size(size, args, gazetteer, workdir)
         heap = f"{r['heap_peak_mb']:8.1f}" if r["heap_peak_mb"] is not None else f"{'-':>8}"
-        print(f"{r['size']:>9} {r['input_mb']:9.1f} {r['ingest_s']:9.1f} {r['mb_per_s']:6.2f} {r['articles_per_s']:7.0f} "
-              f"{r['rss_self_mb']:7.0f} {r['rss_children_mb']:8.0f} {heap} {r['passages']:>9} {r['index_mb']:9.1f} "
-              f"{r['query_median_ms']:9.2f} {r['query_p95_ms']:9.2f} {r['search_call_median_ms']:9.2f} "
-              f"{r['search_call_p95_ms']:9.2f}", flush=True)
+        print(
+            f"{r['size']:>9} {r['input_mb']:9.1f} {r['ingest_s']:9.1f} {r['mb_per_s']:6.2f} {r['articles_per_s']:7.0f} "
+            f"{r['rss_self_mb']:7.0f} {r['rss_children_mb']:8.0f} {heap} {r['passages']:>9} {r['index_mb']:9.1f} "
+            f"{r['query_median_ms']:9.2f} {r['query_p95_ms']:9.2f} {r['search_call_median_ms']:9.2f} "
+            f"{r['search_call_p95_ms']:9.2f}",
+            flush=True,
+        )
         if r["added"] + r["skipped"] != size or r["refused"]:
             print(f"  note: {r['added']} added, {r['skipped']} duplicates, {r['refused']} refused")
     if not args.workdir and not args.keep:

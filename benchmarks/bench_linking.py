@@ -7,7 +7,7 @@ What runs (single core: the process pins itself to one CPU when the OS allows it
 (a) ``Linker.link`` over every document, and separately ``split_passages`` + ``Linker.link`` (what the CLI does);
 (b) a naive loop: one compiled regex per pattern (``re.IGNORECASE``, word-boundary lookarounds for
     Latin/Cyrillic, none for Japanese) followed by the documented post-processing, written
-    independently of ``explorer/linking.py``. It is the correctness reference and is slow, so it runs
+    independently of ``explorer/text/linking.py``. It is the correctness reference and is slow, so it runs
     on the first documents only (``--naive-mb``) and the project is timed again on that same subset;
 (c) flashtext ``KeywordProcessor`` (case-insensitive) with the same patterns, on the raw text;
 (d) bare pyahocorasick over ``text.lower()`` with no boundary checks: the ceiling.
@@ -44,10 +44,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.synthetic import SyntheticDocument, build_corpus, corpus_digest  # noqa: E402
-from explorer.errors import DataError  # noqa: E402
-from explorer.linking import Linker, normalize  # noqa: E402
-from explorer.passages import split_passages  # noqa: E402
-from explorer.schema import Gazetteer  # noqa: E402
+from explorer.data.errors import DataError  # noqa: E402
+from explorer.data.schema import Gazetteer  # noqa: E402
+from explorer.text.linking import Linker, normalize  # noqa: E402
+from explorer.text.passages import split_passages  # noqa: E402
 
 HEAVY_MODULES = ("geopandas", "shapely", "streamlit", "pandas", "numpy", "pyproj", "folium", "matplotlib")
 STARTUP_FILE = "seeds/000_bfc62806fc5b3d83.txt"
@@ -56,7 +56,7 @@ TARGET_VS_FLASHTEXT = 2.0
 
 
 # --- The naive reference ---------------------------------------------------------------------------
-# Written from the semantics documented in explorer/linking.py, not from its code:
+# Written from the semantics documented in explorer/text/linking.py, not from its code:
 #  * match on ``normalize(text)`` (the project's own normalization: lower case, typography, joined
 #    hyphenation) and map offsets back through its breakpoint map; the normalization is the
 #    documented first step, and reusing it keeps the comparison about finding and resolving mentions;
@@ -223,8 +223,9 @@ def megabytes(docs: list[SyntheticDocument]) -> float:
     return sum(len(doc.text.encode("utf-8")) for doc in docs) / 1e6
 
 
-def timed(method: str, subset: str, docs: list[SyntheticDocument], run: Callable[[SyntheticDocument], int],
-          repeat: int) -> Result:
+def timed(
+    method: str, subset: str, docs: list[SyntheticDocument], run: Callable[[SyntheticDocument], int], repeat: int
+) -> Result:
     """Best of ``repeat`` passes over ``docs``; ``run`` returns how many mentions it found."""
     best, found = float("inf"), 0
     for _ in range(repeat):
@@ -247,7 +248,7 @@ def pin_one_core() -> str:
 
 
 def load_gazetteer_retrying(attempts: int = 3, wait: float = 60.0):
-    from explorer.gazetteer import load_gazetteer
+    from explorer.data.gazetteer import load_gazetteer
 
     for attempt in range(attempts):
         try:
@@ -330,15 +331,20 @@ def profile_link(linker: Linker, docs: list[SyntheticDocument], top: int = 18) -
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--docs", type=int, default=None,
-                        help="documents in the synthetic corpus (default 10000; 300 with --quick)")
+    parser.add_argument(
+        "--docs", type=int, default=None, help="documents in the synthetic corpus (default 10000; 300 with --quick)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed of the synthetic corpus (default 0)")
     parser.add_argument("--quick", action="store_true", help="a small run in a few seconds (300 docs, 1 pass)")
-    parser.add_argument("--repeat", type=int, default=None,
-                        help="passes per timing, best kept (default 3; 1 with --quick)")
-    parser.add_argument("--naive-mb", type=float, default=None,
-                        help="size of the subset (first documents) the naive loop runs on "
-                             "(default 2.5 MB; 0.15 with --quick)")
+    parser.add_argument(
+        "--repeat", type=int, default=None, help="passes per timing, best kept (default 3; 1 with --quick)"
+    )
+    parser.add_argument(
+        "--naive-mb",
+        type=float,
+        default=None,
+        help="size of the subset (first documents) the naive loop runs on (default 2.5 MB; 0.15 with --quick)",
+    )
     parser.add_argument("--profile", action="store_true", help="print a cProfile of Linker.link over the corpus")
     args = parser.parse_args(argv)
     n_docs = args.docs or (300 if args.quick else 10_000)
@@ -369,19 +375,26 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"Kuril explorer linking benchmark — {datetime.datetime.now():%Y-%m-%d %H:%M}")
     load = "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()) if hasattr(os, "getloadavg") else "load unknown"
-    print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs, {pinned}, "
-          f"{load} at start")
-    print(f"corpus: {len(docs):,} synthetic documents, seed {args.seed}, {total_mb:.2f} MB UTF-8 "
-          f"({sum(len(d.text) for d in docs) / 1e6:.2f} M characters), digest {corpus_digest(docs)}, "
-          f"built in {build_seconds:.1f} s")
-    print(f"patterns: {linker.alias_count} automaton keys (distinct normalized surfaces: "
-          f"{len(linkable)} linkable names, "
-          f"{len(implicit)} implicit phrases, {len(blockers)} blockers; {len(surfaces)} gazetteer entries); "
-          f"naive loop: {len(naive.patterns)} compiled regexes; "
-          f"flashtext and bare AC get the same {len(surfaces)} surfaces")
+    print(
+        f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs, {pinned}, {load} at start"
+    )
+    print(
+        f"corpus: {len(docs):,} synthetic documents, seed {args.seed}, {total_mb:.2f} MB UTF-8 "
+        f"({sum(len(d.text) for d in docs) / 1e6:.2f} M characters), digest {corpus_digest(docs)}, "
+        f"built in {build_seconds:.1f} s"
+    )
+    print(
+        f"patterns: {linker.alias_count} automaton keys (distinct normalized surfaces: "
+        f"{len(linkable)} linkable names, "
+        f"{len(implicit)} implicit phrases, {len(blockers)} blockers; {len(surfaces)} gazetteer entries); "
+        f"naive loop: {len(naive.patterns)} compiled regexes; "
+        f"flashtext and bare AC get the same {len(surfaces)} surfaces"
+    )
     quirks = {"hyphenated -\\n": "-\n", "NBSP": "\u00a0", "soft hyphen": "\u00ad", "curly ’": "\u2019", "ё": "ё"}
-    print("documents with quirks: " + ", ".join(
-        f"{label} {sum(1 for d in docs if mark in d.text):,}" for label, mark in quirks.items()))
+    print(
+        "documents with quirks: "
+        + ", ".join(f"{label} {sum(1 for d in docs if mark in d.text):,}" for label, mark in quirks.items())
+    )
     print(f"MB = 10^6 bytes of UTF-8; best of {repeat} interleaved pass(es) per figure except on the subset (1 pass)\n")
 
     everything = f"all {len(docs)} docs"
@@ -389,8 +402,10 @@ def main(argv: list[str] | None = None) -> int:
     automaton = bare_automaton(surfaces)
     methods: list[tuple[str, Callable[[SyntheticDocument], int]]] = [
         ("project: Linker.link", lambda d: len(linker.link(d.text, d.file))),
-        ("project: split_passages + link (CLI)",
-         lambda d: len(linker.link(d.text, d.file, split_passages(d.text, d.file[:-4])))),
+        (
+            "project: split_passages + link (CLI)",
+            lambda d: len(linker.link(d.text, d.file, split_passages(d.text, d.file[:-4]))),
+        ),
         ("flashtext KeywordProcessor", lambda d: len(processor.extract_keywords(d.text, span_info=True))),
         ("bare pyahocorasick, text.lower()", lambda d: sum(1 for _ in automaton.iter(d.text.lower()))),
     ]
@@ -426,64 +441,85 @@ def main(argv: list[str] | None = None) -> int:
     results += [project_subset, naive_subset]
 
     # --- Table ---
-    header = (f"{'method':<40} {'subset':<18} {'docs':>7} {'MB':>7} {'seconds':>8} {'MB/s':>7} {'docs/s':>9} "
-              f"{'mentions':>9}")
+    header = (
+        f"{'method':<40} {'subset':<18} {'docs':>7} {'MB':>7} {'seconds':>8} {'MB/s':>7} {'docs/s':>9} {'mentions':>9}"
+    )
     print("RESULTS")
     print(header)
     print("-" * len(header))
     for r in results:
-        print(f"{r.method:<40} {r.subset:<18} {r.docs:>7,} {r.mb:>7.2f} {r.seconds:>8.2f} {r.mbps:>7.2f} "
-              f"{r.docs_per_s:>9,.0f} {r.found:>9,}")
+        print(
+            f"{r.method:<40} {r.subset:<18} {r.docs:>7,} {r.mb:>7.2f} {r.seconds:>8.2f} {r.mbps:>7.2f} "
+            f"{r.docs_per_s:>9,.0f} {r.found:>9,}"
+        )
     project, with_passages, flash, bare = results[:4]
     print()
     print(f"project vs flashtext:      {project.mbps / flash.mbps:5.2f}x   (target >= {TARGET_VS_FLASHTEXT:.0f}x)")
-    print(f"project vs naive loop:     {project_subset.mbps / naive_subset.mbps:5.1f}x   "
-          f"(both on the first {len(subset)} docs, {subset_mb:.2f} MB; naive extrapolates to "
-          f"{total_mb / naive_subset.mbps / 60:.1f} min for the whole corpus)")
+    print(
+        f"project vs naive loop:     {project_subset.mbps / naive_subset.mbps:5.1f}x   "
+        f"(both on the first {len(subset)} docs, {subset_mb:.2f} MB; naive extrapolates to "
+        f"{total_mb / naive_subset.mbps / 60:.1f} min for the whole corpus)"
+    )
     print(f"project vs bare AC:        {project.mbps / bare.mbps:5.2f}x   (the ceiling)")
-    print(f"passage splitting costs:   {with_passages.seconds - project.seconds:5.2f} s "
-          f"({with_passages.mbps:.1f} MB/s with it, {project.mbps:.1f} MB/s without)")
+    print(
+        f"passage splitting costs:   {with_passages.seconds - project.seconds:5.2f} s "
+        f"({with_passages.mbps:.1f} MB/s with it, {project.mbps:.1f} MB/s without)"
+    )
 
     # --- Correctness ---
     print()
     mismatch = project_found != naive_found
     if mismatch:
         texts = {doc.file: doc.text for doc in subset}
-        print(f"MISMATCH: the project and the naive loop disagree on {len(project_found ^ naive_found)} mentions "
-              f"(project {len(project_found)}, naive {len(naive_found)}). First differences:")
+        print(
+            f"MISMATCH: the project and the naive loop disagree on {len(project_found ^ naive_found)} mentions "
+            f"(project {len(project_found)}, naive {len(naive_found)}). First differences:"
+        )
         for line in compare(project_found, naive_found):
             print(line)
         for item in sorted(project_found ^ naive_found)[:8]:
             print(f"    {item[0]} {item[1]}-{item[2]} {item[3]}: {context(texts, item)}")
     else:
-        print(f"OK: the project finds the same mentions as the naive loop "
-              f"({len(project_found):,} mentions as (file, start, end, place) in the first {len(subset)} docs)")
-    print("  project mentions on that subset by rule and flag: "
-          + ", ".join(f"{k} {v:,}" for k, v in rules.most_common()))
+        print(
+            f"OK: the project finds the same mentions as the naive loop "
+            f"({len(project_found):,} mentions as (file, start, end, place) in the first {len(subset)} docs)"
+        )
+    print(
+        "  project mentions on that subset by rule and flag: " + ", ".join(f"{k} {v:,}" for k, v in rules.most_common())
+    )
 
     # --- Start-up and imports ---
     seconds = startup_seconds(startup_runs)
-    print(f"\nstart-up: `python -m explorer links --format json {STARTUP_FILE}` best of {startup_runs}: "
-          f"{seconds * 1000:.0f} ms wall")
+    print(
+        f"\nstart-up: `python -m explorer links --format json {STARTUP_FILE}` best of {startup_runs}: "
+        f"{seconds * 1000:.0f} ms wall"
+    )
     tops, slowest = imported_modules()
     heavy = [name for name in HEAVY_MODULES if name in tops]
-    print("imports of the links command (python -X importtime), heavy modules: "
-          + ", ".join(f"{name} {'IMPORTED' if name in tops else 'no'}" for name in HEAVY_MODULES))
+    print(
+        "imports of the links command (python -X importtime), heavy modules: "
+        + ", ".join(f"{name} {'IMPORTED' if name in tops else 'no'}" for name in HEAVY_MODULES)
+    )
     print("  slowest top-level imports: " + ", ".join(f"{name} {us / 1000:.0f} ms" for us, name in slowest))
     if heavy:
         print(f"FAIL: the links command imports {', '.join(heavy)}")
     else:
-        print("OK: explorer.cli/explorer.linking import no geopandas, shapely, streamlit "
-              "(nor pandas, numpy, pyproj, folium, matplotlib)")
+        print(
+            "OK: explorer.cli/explorer.text.linking import no geopandas, shapely, streamlit "
+            "(nor pandas, numpy, pyproj, folium, matplotlib)"
+        )
 
     # --- Targets ---
     print()
     meets_speed = project.mbps >= TARGET_MBPS
     meets_flash = project.mbps >= TARGET_VS_FLASHTEXT * flash.mbps
-    print(f"target >= {TARGET_MBPS:.0f} MB/s on one core: {'MET' if meets_speed else 'NOT MET'} "
-          f"({project.mbps:.1f} MB/s)")
-    print(f"target >= {TARGET_VS_FLASHTEXT:.0f}x flashtext:        {'MET' if meets_flash else 'NOT MET'} "
-          f"({project.mbps / flash.mbps:.2f}x)")
+    print(
+        f"target >= {TARGET_MBPS:.0f} MB/s on one core: {'MET' if meets_speed else 'NOT MET'} ({project.mbps:.1f} MB/s)"
+    )
+    print(
+        f"target >= {TARGET_VS_FLASHTEXT:.0f}x flashtext:        {'MET' if meets_flash else 'NOT MET'} "
+        f"({project.mbps / flash.mbps:.2f}x)"
+    )
 
     if hasattr(os, "getloadavg"):
         end_load = os.getloadavg()[0]

@@ -20,9 +20,9 @@ import hashlib
 import random
 from dataclasses import dataclass
 
-from explorer.corpus import load_corpus
-from explorer.passages import paragraphs, sentences
-from explorer.schema import Gazetteer
+from explorer.corpus.documents import load_corpus
+from explorer.data.schema import Gazetteer
+from explorer.text.passages import paragraphs, sentences
 
 # --- Hand-written sentences ----------------------------------------------------------------------
 # Slots: {en} a random Latin-script name; {ru} a Russian name (nominative-ish: official/variant);
@@ -119,12 +119,12 @@ ENGLISH = [
     "Kunashir's only hospital is short of doctors, local officials said.",
     "A Kunashir-class patrol boat was seen off the coast.",
     "The Kuril Current brings cold water south along the chain.",
-    "The vessel \"Iturup\" docked at Korsakov on Friday.",
+    'The vessel "Iturup" docked at Korsakov on Friday.',
     "{en} and {en} lie in the southern part of the chain.",
     "Satellite images show new barracks on {en}.",
     "Tourists from Hokkaido visited {en} under the visa-free exchange program.",
     "The governor's office said {en}'s power plant had been repaired.",
-    "\"We will never leave {en},\" one resident told reporters.",
+    '"We will never leave {en}," one resident told reporters.',
     "The ship {en} left port on Tuesday with supplies.",
 ]
 

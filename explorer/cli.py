@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 from explorer import __version__
-from explorer.errors import DataError
-from explorer.locations import DEFAULT_CORPUS, GAZETTEER_PATH, GEODATA_DIR
-from explorer.naming import LANGS, VIEWS
+from explorer.data.errors import DataError
+from explorer.data.paths import DEFAULT_CORPUS, GAZETTEER_PATH, GEODATA_DIR
+from explorer.render.naming import LANGS, VIEWS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,31 +36,57 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     def corpus_option(command: argparse.ArgumentParser) -> None:
-        command.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, metavar="DIR",
-                             help="folder of .txt articles with sources.yaml and facts.yaml (default: seeds/)")
+        command.add_argument(
+            "--corpus",
+            type=Path,
+            default=DEFAULT_CORPUS,
+            metavar="DIR",
+            help="folder of .txt articles with sources.yaml and facts.yaml (default: seeds/)",
+        )
 
     def gazetteer_option(command: argparse.ArgumentParser) -> None:
-        command.add_argument("--gazetteer", type=Path, default=GAZETTEER_PATH, metavar="PATH",
-                             help="gazetteer YAML file (default: geodata/gazetteer.yaml)")
+        command.add_argument(
+            "--gazetteer",
+            type=Path,
+            default=GAZETTEER_PATH,
+            metavar="PATH",
+            help="gazetteer YAML file (default: geodata/gazetteer.yaml)",
+        )
 
     def format_option(command: argparse.ArgumentParser) -> None:
-        command.add_argument("--format", choices=["table", "json"], default="table",
-                             help="table for people (default), json for tools")
+        command.add_argument(
+            "--format", choices=["table", "json"], default="table", help="table for people (default), json for tools"
+        )
 
     def view_options(command: argparse.ArgumentParser) -> None:
-        command.add_argument("--view", choices=VIEWS, default="neutral",
-                             help="point of view for labels, group names, legend and shading (default: neutral)")
-        command.add_argument("--lang", choices=LANGS, default="en",
-                             help="language of place labels (default: en; both = Japanese and Russian)")
+        command.add_argument(
+            "--view",
+            choices=VIEWS,
+            default="neutral",
+            help="point of view for labels, group names, legend and shading (default: neutral)",
+        )
+        command.add_argument(
+            "--lang",
+            choices=LANGS,
+            default="en",
+            help="language of place labels (default: en; both = Japanese and Russian)",
+        )
 
     validate = commands.add_parser("validate", help="check every data file; exit 1 naming each problem")
     gazetteer_option(validate)
     corpus_option(validate)
-    validate.add_argument("--geodata", type=Path, default=GEODATA_DIR, metavar="DIR",
-                          help="folder holding islands/region/sites.geojson (default: geodata/)")
+    validate.add_argument(
+        "--geodata",
+        type=Path,
+        default=GEODATA_DIR,
+        metavar="DIR",
+        help="folder holding islands/region/sites.geojson (default: geodata/)",
+    )
     validate.set_defaults(run=_validate)
 
-    build = commands.add_parser("build-geodata", help="regenerate geodata/*.geojson from GSHHG (needs requirements-dev.txt)")
+    build = commands.add_parser(
+        "build-geodata", help="regenerate geodata/*.geojson from GSHHG (needs requirements-dev.txt)"
+    )
     gazetteer_option(build)
     build.add_argument("--out", type=Path, default=GEODATA_DIR, metavar="DIR", help="output folder (default: geodata/)")
     build.set_defaults(run=_build_geodata)
@@ -69,30 +95,50 @@ def _parser() -> argparse.ArgumentParser:
     corpus_option(links)
     gazetteer_option(links)
     format_option(links)
-    links.add_argument("files", nargs="*", type=Path, metavar="FILE",
-                       help="link only these files (they need not be in the corpus)")
+    links.add_argument(
+        "files", nargs="*", type=Path, metavar="FILE", help="link only these files (they need not be in the corpus)"
+    )
     links.set_defaults(run=_links)
 
     facts = commands.add_parser("facts", help="the curated facts with their quotes, and where sources disagree")
     corpus_option(facts)
     gazetteer_option(facts)
     format_option(facts)
-    facts.add_argument("--candidates", action="store_true",
-                       help="propose facts the curated file does not hold yet (status: candidate), for review")
-    facts.add_argument("files", nargs="*", type=Path, metavar="FILE",
-                       help="with --candidates: only these articles (default: the whole corpus)")
+    facts.add_argument(
+        "--candidates",
+        action="store_true",
+        help="propose facts the curated file does not hold yet (status: candidate), for review",
+    )
+    facts.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        metavar="FILE",
+        help="with --candidates: only these articles (default: the whole corpus)",
+    )
     facts.set_defaults(run=_facts)
 
     ingest = commands.add_parser("ingest", help="add articles (.txt, .html) to a corpus; bad files are refused, named")
     ingest.add_argument("paths", nargs="+", type=Path, metavar="FILE_OR_DIR", help="articles, or folders to search")
     corpus_option(ingest)
     ingest.add_argument("--encoding", help="decode inputs with this encoding instead of UTF-8 (e.g. cp1251, shift_jis)")
-    ingest.add_argument("--max-bytes", type=int, default=None, metavar="N",
-                        help="refuse files larger than N bytes (default: 5 MB)")
-    ingest.add_argument("--min-visible", type=float, default=None, metavar="RATIO",
-                        help="refuse HTML whose visible text is below this share of the file (default: 0.2)")
-    ingest.add_argument("--meta", action="append", default=[], metavar="KEY=VALUE",
-                        help="metadata for every article of this batch (outlet=..., date=2019-05-10, language=ru)")
+    ingest.add_argument(
+        "--max-bytes", type=int, default=None, metavar="N", help="refuse files larger than N bytes (default: 5 MB)"
+    )
+    ingest.add_argument(
+        "--min-visible",
+        type=float,
+        default=None,
+        metavar="RATIO",
+        help="refuse HTML whose visible text is below this share of the file (default: 0.2)",
+    )
+    ingest.add_argument(
+        "--meta",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="metadata for every article of this batch (outlet=..., date=2019-05-10, language=ru)",
+    )
     ingest.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes for parsing and linking")
     ingest.add_argument("--no-index", action="store_true", help="do not update the search index")
     ingest.add_argument("--durable", action="store_true", help="fsync every article (slower, safer on power loss)")
@@ -104,27 +150,40 @@ def _parser() -> argparse.ArgumentParser:
     corpus_option(search)
     search.add_argument("--place", metavar="ID", help="only passages that mention this place or a place inside it")
     search.add_argument("--outlet", help="only articles from this outlet")
-    search.add_argument("--from", dest="date_from", metavar="DATE", help="only articles dated on or after (2017, 2017-03)")
+    search.add_argument(
+        "--from", dest="date_from", metavar="DATE", help="only articles dated on or after (2017, 2017-03)"
+    )
     search.add_argument("--to", dest="date_to", metavar="DATE", help="only articles dated on or before")
     search.add_argument("--limit", type=int, default=50, help="at most this many results (default: 50)")
     format_option(search)
     search.set_defaults(run=_search)
 
-    export_map = commands.add_parser("export-map", help="write ONE self-contained HTML evidence map (works offline, from disk)")
+    export_map = commands.add_parser(
+        "export-map", help="write ONE self-contained HTML evidence map (works offline, from disk)"
+    )
     export_map.add_argument("out", type=Path, metavar="OUT.html", help="file to write")
     corpus_option(export_map)
     gazetteer_option(export_map)
     export_map.add_argument("--place", metavar="ID", help="place selected when the page opens (a gazetteer id)")
     view_options(export_map)
-    export_map.add_argument("--lesson", metavar="ID_OR_FILE",
-                            help="also step through a lesson in the page (an id from lessons/ or a lesson YAML file)")
+    export_map.add_argument(
+        "--lesson",
+        metavar="ID_OR_FILE",
+        help="also step through a lesson in the page (an id from lessons/ or a lesson YAML file)",
+    )
     export_map.set_defaults(run=_export_map)
 
-    from explorer.exports import FORMATS  # light: the writers import geopandas only when they run
+    from explorer.render.exports import FORMATS  # light: the writers import geopandas only when they run
 
-    export = commands.add_parser("export", help="the data in formats other tools read (GeoJSON, GeoPackage, CSV, JSON-LD)")
-    export.add_argument("--format", required=True, choices=[*FORMATS, "all"],
-                        help="; ".join(f"{name}: {spec[2]}" for name, spec in FORMATS.items()) + "; all: every format")
+    export = commands.add_parser(
+        "export", help="the data in formats other tools read (GeoJSON, GeoPackage, CSV, JSON-LD)"
+    )
+    export.add_argument(
+        "--format",
+        required=True,
+        choices=[*FORMATS, "all"],
+        help="; ".join(f"{name}: {spec[2]}" for name, spec in FORMATS.items()) + "; all: every format",
+    )
     export.add_argument("out", type=Path, metavar="OUT", help="file to write, or a folder (required for --format all)")
     corpus_option(export)
     gazetteer_option(export)
@@ -135,8 +194,13 @@ def _parser() -> argparse.ArgumentParser:
     corpus_option(picture)
     gazetteer_option(picture)
     view_options(picture)
-    picture.add_argument("--highlight", metavar="ID", action="append", default=[],
-                         help="outline this place (a gazetteer id); repeat for more")
+    picture.add_argument(
+        "--highlight",
+        metavar="ID",
+        action="append",
+        default=[],
+        help="outline this place (a gazetteer id); repeat for more",
+    )
     picture.add_argument("--size", metavar="WxH", default="1200x900", help="picture size in pixels (default: 1200x900)")
     picture.add_argument("--title", help="title drawn on the picture")
     picture.set_defaults(run=_export_picture)
@@ -158,15 +222,15 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _build_geodata(args: argparse.Namespace) -> int:
-    from explorer.geodata_build import run
+    from explorer.build.geodata_build import run
 
     return run(args.gazetteer, args.out)
 
 
 def _links(args: argparse.Namespace) -> int:
-    from explorer.corpus import load_corpus, load_document
-    from explorer.gazetteer import load_gazetteer
-    from explorer.linking import Linker
+    from explorer.corpus.documents import load_corpus, load_document
+    from explorer.data.gazetteer import load_gazetteer
+    from explorer.text.linking import Linker
 
     linker = Linker(load_gazetteer(args.gazetteer).data)
     problems: list[DataError] = []
@@ -191,14 +255,17 @@ def _links(args: argparse.Namespace) -> int:
     else:
         _print_table(
             ["file", "span", "place", "kind", "rule", "alias", "text"],
-            [[l.file, f"{l.start}-{l.end}", l.place, l.kind, l.rule, l.alias, l.text.replace("\n", "⏎")] for l in links],
+            [
+                [l.file, f"{l.start}-{l.end}", l.place, l.kind, l.rule, l.alias, l.text.replace("\n", "⏎")]
+                for l in links
+            ],
         )
         print(f"{len(links)} links in {len(documents)} files")
     return 1 if problems else 0
 
 
 def _facts(args: argparse.Namespace) -> int:
-    from explorer.facts import facts_json, load_facts
+    from explorer.corpus.facts import facts_json, load_facts
 
     if args.candidates:
         return _candidates(args)
@@ -224,7 +291,7 @@ def _facts(args: argparse.Namespace) -> int:
 
 
 def _candidates(args: argparse.Namespace) -> int:
-    from explorer.candidates import candidates_report
+    from explorer.corpus.candidates import candidates_report
 
     data, problems = candidates_report(args.files or None, args.corpus, gazetteer_path=args.gazetteer)
     for problem in problems:
@@ -235,19 +302,28 @@ def _candidates(args: argparse.Namespace) -> int:
     else:
         _print_table(
             ["id", "when", "reported", "where", "what"],
-            [[f["id"], f.get("when") or "?", f.get("reported_status", ""), ",".join(f["where"]), f["what"]]
-             for f in data["facts"]],
+            [
+                [f["id"], f.get("when") or "?", f.get("reported_status", ""), ",".join(f["where"]), f["what"]]
+                for f in data["facts"]
+            ],
         )
-        print(f"{len(data['facts'])} candidate facts (for review: nothing was written), "
-              f"{len(data['contradictions'])} possible contradictions")
+        print(
+            f"{len(data['facts'])} candidate facts (for review: nothing was written), "
+            f"{len(data['contradictions'])} possible contradictions"
+        )
     return 1 if problems else 0
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from explorer.ingest import ingest
+    from explorer.corpus.ingest import ingest
 
-    options = {"jobs": args.jobs, "encoding": args.encoding, "update_index": not args.no_index,
-               "durable": args.durable, "progress": args.format == "table" and sys.stderr.isatty()}
+    options = {
+        "jobs": args.jobs,
+        "encoding": args.encoding,
+        "update_index": not args.no_index,
+        "durable": args.durable,
+        "progress": args.format == "table" and sys.stderr.isatty(),
+    }
     if args.max_bytes is not None:
         options["max_bytes"] = args.max_bytes
     if args.min_visible is not None:
@@ -269,20 +345,31 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
-    from explorer.search_index import search
+    from explorer.corpus.search_index import search
 
     try:
-        hits = search(args.corpus, args.query, place=args.place, outlet=args.outlet, date_from=args.date_from,
-                      date_to=args.date_to, limit=args.limit)
+        hits = search(
+            args.corpus,
+            args.query,
+            place=args.place,
+            outlet=args.outlet,
+            date_from=args.date_from,
+            date_to=args.date_to,
+            limit=args.limit,
+        )
     except ValueError as err:  # a malformed date
         print(f"error: {err}", file=sys.stderr)
         return 2
     if args.format == "json":
-        json.dump({"query": args.query, "hits": [hit.as_json() for hit in hits]}, sys.stdout, ensure_ascii=False, indent=1)
+        json.dump(
+            {"query": args.query, "hits": [hit.as_json() for hit in hits]}, sys.stdout, ensure_ascii=False, indent=1
+        )
         print()
         return 0
     for hit in hits:
-        print(f"{hit.rank:>3}. {hit.file} {hit.passage} [{hit.date or 'date unknown'}, {hit.outlet or 'outlet unknown'}]")
+        print(
+            f"{hit.rank:>3}. {hit.file} {hit.passage} [{hit.date or 'date unknown'}, {hit.outlet or 'outlet unknown'}]"
+        )
         print(f"     {hit.snippet.replace(chr(10), ' ')}")
     print(f"{len(hits)} passages")
     return 0
@@ -290,7 +377,7 @@ def _search(args: argparse.Namespace) -> int:
 
 def _export_map(args: argparse.Namespace) -> int:
     from explorer.evidence import Evidence
-    from explorer.export_map import export_map
+    from explorer.render.export_map import export_map
 
     evidence = Evidence.load(args.corpus, args.gazetteer)
     if args.place is not None and args.place not in evidence.gazetteer:
@@ -299,18 +386,22 @@ def _export_map(args: argparse.Namespace) -> int:
         print(f"skipped: {problem}", file=sys.stderr)
     lesson = None
     if args.lesson:
-        from explorer.lesson import LESSONS_DIR, load_lesson
+        from explorer.render.lesson import LESSONS_DIR, load_lesson
 
         candidate = Path(args.lesson)
-        lesson = load_lesson(candidate if candidate.suffix in (".yaml", ".yml") else LESSONS_DIR / f"{args.lesson}.yaml")
+        lesson = load_lesson(
+            candidate if candidate.suffix in (".yaml", ".yml") else LESSONS_DIR / f"{args.lesson}.yaml"
+        )
     size = export_map(args.out, evidence, args.view, args.lang, args.place, lesson=lesson)
-    print(f"wrote {args.out}: {size:,} bytes ({len(evidence.corpus.documents)} articles, view {args.view}, labels {args.lang})")
+    print(
+        f"wrote {args.out}: {size:,} bytes ({len(evidence.corpus.documents)} articles, view {args.view}, labels {args.lang})"
+    )
     return 1 if evidence.corpus.problems else 0
 
 
 def _export(args: argparse.Namespace) -> int:
     from explorer.evidence import Evidence
-    from explorer.exports import export
+    from explorer.render.exports import export
 
     evidence = Evidence.load(args.corpus, args.gazetteer)
     for problem in evidence.corpus.problems:
@@ -324,7 +415,7 @@ def _export(args: argparse.Namespace) -> int:
 
 def _export_picture(args: argparse.Namespace) -> int:
     from explorer.evidence import Evidence
-    from explorer.picture import png_font_note, render_png, render_svg
+    from explorer.render.picture import png_font_note, render_png, render_svg
 
     try:
         width, height = (int(part) for part in args.size.lower().split("x"))
@@ -339,8 +430,14 @@ def _export_picture(args: argparse.Namespace) -> int:
     unknown = [place for place in args.highlight if place not in evidence.gazetteer]
     if unknown:
         raise DataError(args.gazetteer, f"has no place with id {', '.join(map(repr, unknown))}")
-    options = dict(view=args.view, lang=args.lang, highlight=frozenset(args.highlight), width=width, height=height,
-                   title=args.title)
+    options = dict(
+        view=args.view,
+        lang=args.lang,
+        highlight=frozenset(args.highlight),
+        width=width,
+        height=height,
+        title=args.title,
+    )
     if suffix == ".svg":
         args.out.write_text(render_svg(evidence, **options), encoding="utf-8")
     else:
@@ -355,4 +452,4 @@ def _export_picture(args: argparse.Namespace) -> int:
 def _print_table(header: list[str], rows: list[list[str]]) -> None:
     widths = [min(60, max([len(h)] + [len(str(row[i])) for row in rows])) for i, h in enumerate(header)]
     for row in [header, *rows]:
-        print("  ".join(str(cell)[:60].ljust(width) for cell, width in zip(row, widths)).rstrip())
+        print("  ".join(str(cell)[:60].ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())

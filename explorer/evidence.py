@@ -11,14 +11,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from explorer.corpus import Corpus, Document, load_corpus
-from explorer.dates import overlaps
-from explorer.facts import FactSet, load_facts
-from explorer.gazetteer import PlaceIndex, load_gazetteer
-from explorer.linking import Link, Linker
-from explorer.locations import DEFAULT_CORPUS, GAZETTEER_PATH
-from explorer.passages import Passage
-from explorer.schema import Account, Event
+from explorer.corpus.documents import Corpus, Document, load_corpus
+from explorer.corpus.facts import FactSet, load_facts
+from explorer.data.gazetteer import PlaceIndex, load_gazetteer
+from explorer.data.paths import DEFAULT_CORPUS, GAZETTEER_PATH
+from explorer.data.schema import Account, Event
+from explorer.text.dates import overlaps
+from explorer.text.linking import Link, Linker
+from explorer.text.passages import Passage
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,9 @@ class Evidence:
 
     # --- Filters ----------------------------------------------------------------------------------
 
-    def filtered(self, files: set[str] | None = None, date_from: str | None = None, date_to: str | None = None) -> Evidence:
+    def filtered(
+        self, files: set[str] | None = None, date_from: str | None = None, date_to: str | None = None
+    ) -> Evidence:
         """Only the articles in ``files`` (all when None) dated within [date_from, date_to] (ISO prefixes).
 
         With a date bound set, articles of unknown date are left out (they cannot be placed in time).
@@ -97,10 +99,15 @@ class Evidence:
         keep = {
             doc.file
             for doc in self.corpus.documents
-            if (files is None or doc.file in files) and overlaps(doc.article.date if doc.article else None, date_from, date_to)
+            if (files is None or doc.file in files)
+            and overlaps(doc.article.date if doc.article else None, date_from, date_to)
         }
-        corpus = Corpus(self.corpus.folder, [d for d in self.corpus.documents if d.file in keep], self.corpus.sources,
-                        self.corpus.problems)
+        corpus = Corpus(
+            self.corpus.folder,
+            [d for d in self.corpus.documents if d.file in keep],
+            self.corpus.sources,
+            self.corpus.problems,
+        )
         return Evidence(self.gazetteer, corpus, [l for l in self.links if l.file in keep], self.facts)
 
     @property
@@ -175,9 +182,17 @@ class Evidence:
             if not accounts or not when:
                 continue
             precision = {4: "year", 7: "month", 10: "day"}[len(when)]
-            entries.append(TimelineEntry(when, precision, event.title, event.category, event.id,
-                                         tuple(sorted({a.file for a in accounts})),
-                                         tuple(event.where)))
+            entries.append(
+                TimelineEntry(
+                    when,
+                    precision,
+                    event.title,
+                    event.category,
+                    event.id,
+                    tuple(sorted({a.file for a in accounts})),
+                    tuple(event.where),
+                )
+            )
         return sorted(entries, key=lambda e: (e.when, e.event))
 
     def article_dates(self) -> list[str]:

@@ -12,13 +12,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from explorer.corpus import load_corpus
-from explorer.errors import DataError
-from explorer.facts import check_anchors, load_facts
-from explorer.gazetteer import PlaceIndex, load_gazetteer
-from explorer.locations import DEFAULT_CORPUS, GAZETTEER_PATH, LAYER_FILES
-from explorer.readers import read_geojson
-from explorer.schema import FeatureProperties
+from explorer.corpus.documents import load_corpus
+from explorer.corpus.facts import check_anchors, load_facts
+from explorer.data.errors import DataError
+from explorer.data.gazetteer import PlaceIndex, load_gazetteer
+from explorer.data.paths import DEFAULT_CORPUS, GAZETTEER_PATH, LAYER_FILES
+from explorer.data.readers import read_geojson
+from explorer.data.schema import FeatureProperties
 
 # (min lon, min lat, max lon, max lat): the Kuril chain and its neighbours, Korea to Kamchatka.
 REGION = (125.0, 30.0, 165.0, 60.0)
@@ -59,8 +59,16 @@ def validate_all(
     if index is not None:
         drawn = set(seen_ids)
         for place in index.places:
-            if place.layer != "none" and place.id not in drawn and not (layers is not None and place.layer not in layers):
-                report.problems.append(DataError(index.path, f"is on layer {place.layer!r} but no geometry has its id", f"place {place.id!r}"))
+            if (
+                place.layer != "none"
+                and place.id not in drawn
+                and not (layers is not None and place.layer not in layers)
+            ):
+                report.problems.append(
+                    DataError(
+                        index.path, f"is on layer {place.layer!r} but no geometry has its id", f"place {place.id!r}"
+                    )
+                )
     if corpus_folder is not None:
         report.problems.extend(validate_corpus(corpus_folder, index, report))
     if lessons and index is not None and corpus_folder is not None:
@@ -70,7 +78,7 @@ def validate_all(
 
 def validate_lessons(index: PlaceIndex, corpus_folder: Path, report: Report) -> list[DataError]:
     """Every lesson file (places, layers, quotes, facts) and the treaty-line layer it draws on."""
-    from explorer.lesson import list_lessons, validate_lesson, validate_treaty_lines
+    from explorer.render.lesson import list_lessons, validate_lesson, validate_treaty_lines
 
     problems = validate_treaty_lines()
     try:
@@ -157,7 +165,9 @@ def validate_corpus(folder: Path, index: PlaceIndex | None, report: Report) -> l
     except DataError as err:
         return [err]
     problems = list(corpus.problems)
-    report.checked.append(f"{folder}: {len(corpus.documents)} articles" + (" with sources.yaml" if corpus.sources else ""))
+    report.checked.append(
+        f"{folder}: {len(corpus.documents)} articles" + (" with sources.yaml" if corpus.sources else "")
+    )
     if facts is not None and index is not None:
         anchor_problems = check_anchors(facts, corpus, set(index.by_id))
         problems.extend(anchor_problems)

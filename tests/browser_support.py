@@ -32,8 +32,14 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 LOCAL_HOST = "127.0.0.1"
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
@@ -70,9 +76,19 @@ class StreamlitServer:
     def start(self) -> StreamlitServer:
         self.port = self.port or free_port()
         command = [
-            sys.executable, "-m", "streamlit", "run", str(self.script),
-            "--server.address", LOCAL_HOST, "--server.port", str(self.port),
-            "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(self.script),
+            "--server.address",
+            LOCAL_HOST,
+            "--server.port",
+            str(self.port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
         ]
         if self.script_args:
             command += ["--", *self.script_args]
@@ -80,8 +96,13 @@ class StreamlitServer:
             self.log_path = Path(log.name)
             self.started_at = time.perf_counter()
             self.process = subprocess.Popen(
-                command, cwd=self.cwd, env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
+                command,
+                cwd=self.cwd,
+                env={**os.environ, **self.env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
         return self
 
@@ -124,8 +145,13 @@ class StreamlitServer:
 
 
 @contextmanager
-def streamlit_server(script: Path, cwd: Path = ROOT, script_args: list[str] | None = None,
-                     env: dict[str, str] | None = None, timeout: float = 60.0) -> Iterator[StreamlitServer]:
+def streamlit_server(
+    script: Path,
+    cwd: Path = ROOT,
+    script_args: list[str] | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 60.0,
+) -> Iterator[StreamlitServer]:
     server = StreamlitServer(Path(script), Path(cwd), list(script_args or []), dict(env or {})).start()
     try:
         server.wait_ready(timeout)

@@ -50,20 +50,20 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(scope="session")
 def gazetteer():
-    from explorer.gazetteer import load_gazetteer
+    from explorer.data.gazetteer import load_gazetteer
 
     return load_gazetteer()
 
 
 @pytest.fixture(scope="session")
 def linker(gazetteer):
-    from explorer.linking import Linker
+    from explorer.text.linking import Linker
 
     return Linker(gazetteer.data)
 
 
 @pytest.fixture(scope="session")
 def corpus():
-    from explorer.corpus import load_corpus
+    from explorer.corpus.documents import load_corpus
 
     return load_corpus()

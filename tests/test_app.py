@@ -171,7 +171,7 @@ def test_search_finds_a_place_by_any_name(query: str) -> None:
 
 def test_every_place_can_be_picked_from_the_list_without_error() -> None:
     at = start()
-    from explorer.gazetteer import load_gazetteer
+    from explorer.data.gazetteer import load_gazetteer
 
     assert len(widget(at, "selectbox", "Place").options) == len(load_gazetteer().places)
     for place in load_gazetteer().places:
@@ -218,7 +218,7 @@ def test_an_unusable_corpus_stops_with_a_message(tmp_path: Path, monkeypatch) ->
 
 
 def test_lesson_mode_steps_through_every_step() -> None:
-    from explorer.lesson import DEFAULT_LESSON, load_lesson
+    from explorer.render.lesson import DEFAULT_LESSON, load_lesson
 
     lesson = load_lesson(DEFAULT_LESSON)
     at = start({"lesson": lesson.id})
@@ -237,7 +237,7 @@ def test_lesson_mode_steps_through_every_step() -> None:
 
 
 def test_lesson_step_sets_the_view_and_draws_treaty_lines() -> None:
-    from explorer.lesson import DEFAULT_LESSON, load_lesson
+    from explorer.render.lesson import DEFAULT_LESSON, load_lesson
 
     lesson = load_lesson(DEFAULT_LESSON)
     number, step = next((n, s) for n, s in enumerate(lesson.steps, start=1) if s.map.view == "japan")
@@ -251,7 +251,7 @@ def test_lesson_step_sets_the_view_and_draws_treaty_lines() -> None:
 
 
 def test_background_is_marked_as_not_from_the_corpus() -> None:
-    from explorer.lesson import BACKGROUND_HEADING, DEFAULT_LESSON, load_lesson
+    from explorer.render.lesson import BACKGROUND_HEADING, DEFAULT_LESSON, load_lesson
 
     lesson = load_lesson(DEFAULT_LESSON)
     number = next(n for n, s in enumerate(lesson.steps, start=1) if s.background)
@@ -274,13 +274,19 @@ def test_upload_box_ingests_good_files_and_refuses_bad_ones(corpus_copy: Path, m
     curated = {p.name: p.read_bytes() for p in corpus_copy.iterdir() if p.is_file()}
     at = start(corpus=corpus_copy, monkeypatch=monkeypatch)
     uploader = at.file_uploader(key="uploads")
-    uploader.set_value([
-        ("new.txt", "Новые ракеты на Итурупе, сообщили в Москве.\n".encode("utf-8"), "text/plain"),
-        ("page.html", b"<html><head><title>Kunashir report</title><script>evil()</script></head>"
-                      b"<body><h1>Kunashir report</h1><p>Troops on Kunashir were reviewed.</p></body></html>", "text/html"),
-        ("latin1.txt", "Kunashiri café".encode("latin-1"), "text/plain"),
-        ("dup.txt", (corpus_copy / "000_bfc62806fc5b3d83.txt").read_bytes(), "text/plain"),
-    ]).run()
+    uploader.set_value(
+        [
+            ("new.txt", "Новые ракеты на Итурупе, сообщили в Москве.\n".encode(), "text/plain"),
+            (
+                "page.html",
+                b"<html><head><title>Kunashir report</title><script>evil()</script></head>"
+                b"<body><h1>Kunashir report</h1><p>Troops on Kunashir were reviewed.</p></body></html>",
+                "text/html",
+            ),
+            ("latin1.txt", "Kunashiri café".encode("latin-1"), "text/plain"),
+            ("dup.txt", (corpus_copy / "000_bfc62806fc5b3d83.txt").read_bytes(), "text/plain"),
+        ]
+    ).run()
     assert not at.exception, [e.value for e in at.exception]
     successes = " ".join(s.value for s in at.success)
     assert "new.txt" in successes and "page.html" in successes
@@ -319,7 +325,8 @@ def test_picking_an_event_on_the_timeline_keeps_only_its_sources() -> None:
 def test_candidate_facts_are_shown_for_review_only(corpus_copy: Path, monkeypatch) -> None:
     (corpus_copy / "005_new.txt").write_text(
         "TOKYO, May 3 (TEST) -- Russia deployed two new radar stations on Iturup in April, officials said.\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     before = (corpus_copy / "facts.yaml").read_bytes()
     at = start({"place": "iturup"}, corpus=corpus_copy, monkeypatch=monkeypatch)
     assert not at.exception, [e.value for e in at.exception]

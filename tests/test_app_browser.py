@@ -27,7 +27,6 @@ from browser_support import (  # noqa: E402
     streamlit_server,
     test_failed,
 )
-
 from playwright.sync_api import expect, sync_playwright  # noqa: E402 (assert rewriting must be registered first)
 
 pytest_plugins = ["browser_support"]  # the report hook behind the failure artifacts
@@ -186,4 +185,3 @@ def test_hostile_corpus_is_shown_as_text(hostile_server, browser_page):
     assert page.locator("mark", has_text="Iturup").count() > 0
     assert not guard.dialogs, f"dialogs fired: {guard.dialogs}"
     guard.assert_clean()
-

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from explorer.app_state import AppState, clicked_place, parse_query, slider_bounds, to_query
+from explorer.app.app_state import AppState, clicked_place, parse_query, slider_bounds, to_query
 
 FILES = ["000_a.txt", "001_b.txt", "002_c.txt"]
 PLACES = {"iturup", "kunashir", "habomai"}
@@ -18,8 +18,12 @@ states = st.builds(
     place=st.sampled_from([None, *sorted(PLACES)]),
     view=st.sampled_from(["neutral", "japan", "russia"]),
     lang=st.sampled_from(["en", "ja", "ru", "both"]),
-    articles=st.one_of(st.none(), st.lists(st.sampled_from(FILES), min_size=1, unique=True).map(
-        lambda chosen: tuple(f for f in FILES if f in chosen))),
+    articles=st.one_of(
+        st.none(),
+        st.lists(st.sampled_from(FILES), min_size=1, unique=True).map(
+            lambda chosen: tuple(f for f in FILES if f in chosen)
+        ),
+    ),
     date_from=st.sampled_from([None, "2013", "2017-03", "2017-03-20"]),
     date_to=st.sampled_from([None, "2019", "2019-05"]),
     lesson=st.sampled_from([None, "kurils-101"]),
@@ -38,8 +42,12 @@ def test_query_round_trip(state: AppState) -> None:
     assert back.step == (state.step if state.lesson else 1)
 
 
-@given(st.dictionaries(st.sampled_from(["place", "view", "lang", "articles", "from", "to", "lesson", "step", "x"]),
-                       st.one_of(st.text(_QUERY_CHARS, max_size=30), st.lists(st.text(_QUERY_CHARS, max_size=10), max_size=3))))
+@given(
+    st.dictionaries(
+        st.sampled_from(["place", "view", "lang", "articles", "from", "to", "lesson", "step", "x"]),
+        st.one_of(st.text(_QUERY_CHARS, max_size=30), st.lists(st.text(_QUERY_CHARS, max_size=10), max_size=3)),
+    )
+)
 def test_any_query_parses_to_a_valid_state(query: dict) -> None:
     state = parse_query(query, PLACES, FILES, LESSONS)
     assert state.place in PLACES | {None}
@@ -51,8 +59,10 @@ def test_any_query_parses_to_a_valid_state(query: dict) -> None:
 MONTHS = ["2013-11", "2017-03", "2019-05"]
 
 
-@given(st.one_of(st.none(), st.sampled_from(["2010", "2013-11", "2015-01", "2017-03-20", "2019-05", "2020"])),
-       st.one_of(st.none(), st.sampled_from(["2010", "2013-11", "2015-01", "2017-03-20", "2019-05", "2020"])))
+@given(
+    st.one_of(st.none(), st.sampled_from(["2010", "2013-11", "2015-01", "2017-03-20", "2019-05", "2020"])),
+    st.one_of(st.none(), st.sampled_from(["2010", "2013-11", "2015-01", "2017-03-20", "2019-05", "2020"])),
+)
 def test_slider_bounds_are_months_of_the_corpus(date_from, date_to) -> None:
     low, high = slider_bounds(date_from, date_to, MONTHS)
     assert low in MONTHS and high in MONTHS

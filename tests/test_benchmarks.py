@@ -12,12 +12,18 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_quick_benchmark_runs_and_agrees_with_the_naive_loop() -> None:
     done = subprocess.run(
         [sys.executable, "benchmarks/bench_linking.py", "--quick"],
-        cwd=ROOT, capture_output=True, text=True, timeout=280,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=280,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "RESULTS" in done.stdout
     methods = (
-        "project: Linker.link", "naive: one regex per pattern", "flashtext KeywordProcessor", "bare pyahocorasick",
+        "project: Linker.link",
+        "naive: one regex per pattern",
+        "flashtext KeywordProcessor",
+        "bare pyahocorasick",
     )
     for method in methods:
         assert method in done.stdout, done.stdout

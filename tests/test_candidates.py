@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from explorer.candidates import candidates, candidates_json, count_before, load_rules, resolve_when
-from explorer.corpus import load_document
-from explorer.facts import load_facts
-from explorer.locations import DEFAULT_CORPUS
-from explorer.schema import Article
+from explorer.corpus.candidates import candidates, candidates_json, count_before, load_rules, resolve_when
+from explorer.corpus.documents import load_document
+from explorer.corpus.facts import load_facts
+from explorer.data.paths import DEFAULT_CORPUS
+from explorer.data.schema import Article
 
 
 def doc(tmp_path: Path, text: str, date: str | None = "2017-03-20", name: str = "100_test.txt"):
@@ -35,15 +35,39 @@ def test_rules_are_data() -> None:
 @pytest.mark.parametrize(
     ("sentence", "category", "where", "when", "reported"),
     [
-        ("In November, Bastion missile systems were deployed on Iturup.", "coastal_missile_system", ["iturup"], "2016-11", "deployed"),
-        ("Russia deployed S-300 air defence systems on Kunashir last year.", "air_defence", ["kunashir"], "2016", "deployed"),
+        (
+            "In November, Bastion missile systems were deployed on Iturup.",
+            "coastal_missile_system",
+            ["iturup"],
+            "2016-11",
+            "deployed",
+        ),
+        (
+            "Russia deployed S-300 air defence systems on Kunashir last year.",
+            "air_defence",
+            ["kunashir"],
+            "2016",
+            "deployed",
+        ),
         ("A radar station was built on Shikotan earlier this month.", "radar", ["shikotan"], "2017-03", "deployed"),
         ("Russia plans to deploy a division on Iturup next year.", "troops", ["iturup"], "2018", "planned"),
         ("Troops held drills on Matua in November 2013.", "exercise", ["matua"], "2013-11", "held"),
         ("The destroyer arrived at Kunashir on May 10, 2019.", "warship", ["kunashir"], "2019-05-10", "arriving"),
-        ("В ноябре на Итурупе были развернуты ракетные комплексы «Бал».", "coastal_missile_system", ["iturup"], "2016-11", "deployed"),
+        (
+            "В ноябре на Итурупе были развернуты ракетные комплексы «Бал».",
+            "coastal_missile_system",
+            ["iturup"],
+            "2016-11",
+            "deployed",
+        ),
         ("В прошлом году на Итурупе прошли учения.", "exercise", ["iturup"], "2016", "held"),
-        ("ロシア軍は11月、択捉島に地対艦ミサイルを配備した。", "coastal_missile_system", ["iturup"], "2016-11", "deployed"),
+        (
+            "ロシア軍は11月、択捉島に地対艦ミサイルを配備した。",
+            "coastal_missile_system",
+            ["iturup"],
+            "2016-11",
+            "deployed",
+        ),
         ("昨年、国後島で演習を実施した。", "exercise", ["kunashir"], "2016", "held"),
     ],
 )
@@ -119,8 +143,10 @@ def test_counts() -> None:
 
 def test_curated_sentences_are_not_candidates(tmp_path, gazetteer, linker) -> None:
     curated = load_facts(DEFAULT_CORPUS)
-    seed = load_document(DEFAULT_CORPUS / "000_bfc62806fc5b3d83.txt",
-                         Article(file="000_bfc62806fc5b3d83.txt", date="2017-03-20", date_status="printed", date_basis="t"))
+    seed = load_document(
+        DEFAULT_CORPUS / "000_bfc62806fc5b3d83.txt",
+        Article(file="000_bfc62806fc5b3d83.txt", date="2017-03-20", date_status="printed", date_basis="t"),
+    )
     with_curated, _ = candidates(seed, gazetteer, linker, curated)
     without, _ = candidates(seed, gazetteer, linker, None)
     quote = "In November, land-to-air missile systems were deployed on Etorofu and Kunashiri"
@@ -134,15 +160,21 @@ def test_contradictions_with_curated(tmp_path, gazetteer, linker) -> None:
     folder = tmp_path / "corpus"
     shutil.copytree(DEFAULT_CORPUS, folder, ignore=shutil.ignore_patterns(".*"))
     (folder / "100_a.txt").write_text(
-        "Radars on Iturup\n\nIn November 2016, Bastion coastal missile systems were deployed on Iturup.", encoding="utf-8")
+        "Radars on Iturup\n\nIn November 2016, Bastion coastal missile systems were deployed on Iturup.",
+        encoding="utf-8",
+    )
     (folder / "101_b.txt").write_text(
         "Iturup\n\nTwo divisions were stationed on Iturup in March 2018.\n\n"
-        "In September 2018, three divisions were stationed on Iturup.", encoding="utf-8")
+        "In September 2018, three divisions were stationed on Iturup.",
+        encoding="utf-8",
+    )
     data = candidates_json(None, folder)
     assert all(row["status"] == "candidate" for row in data["facts"])
     whys = [(c["a"]["file"], c["b"]["file"], c["why"]) for c in data["contradictions"]]
     # The candidate says coastal (surface-to-ship) missiles; curated 000 says land-to-air (air defence), same month.
-    assert any(a == "100_a.txt" and b == "000_bfc62806fc5b3d83.txt" and "air_defence" in why for a, b, why in whys), whys
+    assert any(a == "100_a.txt" and b == "000_bfc62806fc5b3d83.txt" and "air_defence" in why for a, b, why in whys), (
+        whys
+    )
     assert any(a == b == "101_b.txt" and "dates it" in why for a, b, why in whys), whys
     for pair in data["contradictions"]:
         assert set(pair) >= {"a", "b", "why"} and set(pair["a"]) >= {"file", "quote"}
@@ -150,8 +182,24 @@ def test_contradictions_with_curated(tmp_path, gazetteer, linker) -> None:
 
 def test_seed_candidates_json_shape() -> None:
     data = candidates_json(None, DEFAULT_CORPUS)
-    keys = {"id", "file", "what", "category", "where", "when", "when_precision", "when_basis", "count", "status",
-            "reported_status", "quote", "prefix", "suffix", "start", "end"}
+    keys = {
+        "id",
+        "file",
+        "what",
+        "category",
+        "where",
+        "when",
+        "when_precision",
+        "when_basis",
+        "count",
+        "status",
+        "reported_status",
+        "quote",
+        "prefix",
+        "suffix",
+        "start",
+        "end",
+    }
     for row in data["facts"]:
         assert keys <= set(row)
         text = (DEFAULT_CORPUS / row["file"]).read_text(encoding="utf-8")

@@ -7,7 +7,7 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from explorer.dates import overlaps, span
+from explorer.text.dates import overlaps, span
 
 days = st.dates(min_value=dt.date(2010, 1, 1), max_value=dt.date(2020, 12, 31))
 prefixes = st.tuples(days, st.sampled_from([4, 7, 10])).map(lambda d: d[0].isoformat()[: d[1]])

@@ -11,13 +11,21 @@ from pathlib import Path
 import pytest
 
 from explorer.evidence import Evidence
-from explorer.export_map import export_map, export_map_html
+from explorer.render.export_map import export_map, export_map_html
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +64,9 @@ class Watched:
         self.errors: list[str] = []
         self.dialogs: list[str] = []
         self.page.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
-        self.page.on("request", lambda r: None if r.url.startswith(("file://", "data:", "about:")) else self.remote.append(r.url))
+        self.page.on(
+            "request", lambda r: None if r.url.startswith(("file://", "data:", "about:")) else self.remote.append(r.url)
+        )
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
 
@@ -106,7 +116,7 @@ def click_place(page, place: str, frame=None) -> None:
     Polls until the point hits that place's path: right after the paths appear, the page script may
     still be moving the map into its layout (and Leaflet re-laying it out).
     """
-    from explorer.gazetteer import load_gazetteer
+    from explorer.data.gazetteer import load_gazetteer
 
     lon, lat = load_gazetteer()[place].anchor
     target = frame or page
@@ -158,8 +168,11 @@ def test_fragment_selects_an_island(watched, seeds_map: Path) -> None:
 @pytest.mark.browser
 def test_works_inside_an_iframe_and_resizes(watched, seeds_map: Path, tmp_path: Path) -> None:
     host = tmp_path / "report.html"
-    host.write_text(f'<!doctype html><h1>Report</h1><iframe src="{seeds_map.as_uri()}#iturup" '
-                    'style="width:900px;height:600px;border:1px solid"></iframe>', encoding="utf-8")
+    host.write_text(
+        f'<!doctype html><h1>Report</h1><iframe src="{seeds_map.as_uri()}#iturup" '
+        'style="width:900px;height:600px;border:1px solid"></iframe>',
+        encoding="utf-8",
+    )
     w = watched("export-iframe")
     w.page.goto(host.as_uri())
     frame = w.page.frame_locator("iframe")
@@ -168,7 +181,9 @@ def test_works_inside_an_iframe_and_resizes(watched, seeds_map: Path, tmp_path: 
     inner = w.page.frames[1]
     width_before = inner.evaluate("document.getElementById('kx-map-wrap').getBoundingClientRect().width")
     w.page.evaluate("document.querySelector('iframe').style.width = '1200px'")
-    inner.wait_for_function(f"document.getElementById('kx-map-wrap').getBoundingClientRect().width > {width_before + 100}")
+    inner.wait_for_function(
+        f"document.getElementById('kx-map-wrap').getBoundingClientRect().width > {width_before + 100}"
+    )
     click_place(w.page, "kunashir", frame=inner)
     inner.wait_for_function("document.querySelector('#kx-panel-body h2').textContent.startsWith('Kunashir')")
     w.check_clean()
@@ -232,18 +247,38 @@ def test_hostile_text_never_reaches_a_script_or_template_unescaped(hostile_map: 
 
 def test_cli_export_map(tmp_path: Path) -> None:
     out = tmp_path / "m.html"
-    result = subprocess.run([sys.executable, "-m", "explorer", "export-map", str(out), "--place", "kunashir",
-                             "--view", "russia", "--lang", "both"], capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "explorer",
+            "export-map",
+            str(out),
+            "--place",
+            "kunashir",
+            "--view",
+            "russia",
+            "--lang",
+            "both",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stderr
     assert out.stat().st_size > 100_000 and "Южные Курилы" in out.read_text(encoding="utf-8")
-    bad = subprocess.run([sys.executable, "-m", "explorer", "export-map", str(out), "--place", "atlantis"],
-                         capture_output=True, text=True, cwd=ROOT)
+    bad = subprocess.run(
+        [sys.executable, "-m", "explorer", "export-map", str(out), "--place", "atlantis"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert bad.returncode == 1 and "atlantis" in bad.stderr and "Traceback" not in bad.stderr
 
 
 @pytest.fixture(scope="module")
 def lesson_map(tmp_path_factory) -> Path:
-    from explorer.lesson import DEFAULT_LESSON, load_lesson
+    from explorer.render.lesson import DEFAULT_LESSON, load_lesson
 
     out = tmp_path_factory.mktemp("export") / "lesson.html"
     export_map(out, Evidence.load(), lesson=load_lesson(DEFAULT_LESSON))
@@ -252,7 +287,7 @@ def lesson_map(tmp_path_factory) -> Path:
 
 @pytest.mark.browser
 def test_lesson_steps_in_the_exported_page(watched, lesson_map: Path) -> None:
-    from explorer.lesson import DEFAULT_LESSON, load_lesson
+    from explorer.render.lesson import DEFAULT_LESSON, load_lesson
 
     lesson = load_lesson(DEFAULT_LESSON)
     with_lines = next(n for n, s in enumerate(lesson.steps, start=1) if s.map.layers)
@@ -263,9 +298,13 @@ def test_lesson_steps_in_the_exported_page(watched, lesson_map: Path) -> None:
     assert w.page.locator("#kx-prev").is_disabled()
     lines_before = w.page.locator('path.leaflet-interactive[stroke-dasharray="10 6"]').count()
     w.page.evaluate(f"location.hash = '#step-{with_lines}'")
-    w.page.wait_for_function(f"document.getElementById('kx-step-label').textContent === 'Step {with_lines} of {len(lesson.steps)}'")
+    w.page.wait_for_function(
+        f"document.getElementById('kx-step-label').textContent === 'Step {with_lines} of {len(lesson.steps)}'"
+    )
     assert lesson.steps[with_lines - 1].title in w.page.locator("#kx-panel-body h2").inner_text()
-    assert w.page.locator('path.leaflet-interactive[stroke-dasharray="10 6"]').count() > lines_before  # treaty line shown
+    assert (
+        w.page.locator('path.leaflet-interactive[stroke-dasharray="10 6"]').count() > lines_before
+    )  # treaty line shown
     w.page.locator("#kx-next").click()
     assert w.page.url.endswith(f"#step-{with_lines + 1}")
     click_place(w.page, "iturup")  # a click still opens a place from within the lesson
@@ -276,10 +315,10 @@ def test_lesson_steps_in_the_exported_page(watched, lesson_map: Path) -> None:
 def test_stylesheets_sharing_the_page_define_disjoint_classes() -> None:
     """The map, evidence, page and lesson styles meet in one document: a shared class name (as the
     lesson's badge and the map's labels once did) restyles the other's elements."""
-    from explorer.evidence_html import CSS as EVIDENCE_CSS
-    from explorer.export_map import PAGE_CSS
-    from explorer.lesson import LESSON_CSS
-    from explorer.mapview import MAP_CSS
+    from explorer.render.evidence_html import CSS as EVIDENCE_CSS
+    from explorer.render.export_map import PAGE_CSS
+    from explorer.render.lesson import LESSON_CSS
+    from explorer.render.mapview import MAP_CSS
 
     sheets = {"lesson": LESSON_CSS, "map": MAP_CSS, "evidence": EVIDENCE_CSS, "page": PAGE_CSS}
     seen: dict[str, str] = {}

@@ -14,10 +14,10 @@ from urllib.parse import unquote
 import pytest
 import yaml
 
-from explorer import exports
+from explorer.corpus.facts import make_quote
+from explorer.data.layers import load_layers
 from explorer.evidence import Evidence
-from explorer.facts import make_quote
-from explorer.layers import load_layers
+from explorer.render import exports
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
@@ -43,23 +43,27 @@ def hostile(tmp_path_factory) -> Evidence:
     quote = make_quote(text, start, start + len("Missiles on Iturup <img src=x"))
     facts = {
         "version": 1,
-        "events": [{
-            "id": "hostile-event",
-            "title": "+Title </script> ${x}",
-            "category": "coastal_missile_system",
-            "where": ["iturup"],
-            "accounts": [{
-                "id": "hostile.001",
-                "file": "001_script.txt",
-                "what": HOSTILE_WHAT,
+        "events": [
+            {
+                "id": "hostile-event",
+                "title": "+Title </script> ${x}",
                 "category": "coastal_missile_system",
-                "where": ["iturup", "kunashir"],
-                "who": "@evil",
-                "status": "deployed",
-                "quote": quote,
-                "note": "-note",
-            }],
-        }],
+                "where": ["iturup"],
+                "accounts": [
+                    {
+                        "id": "hostile.001",
+                        "file": "001_script.txt",
+                        "what": HOSTILE_WHAT,
+                        "category": "coastal_missile_system",
+                        "where": ["iturup", "kunashir"],
+                        "who": "@evil",
+                        "status": "deployed",
+                        "quote": quote,
+                        "note": "-note",
+                    }
+                ],
+            }
+        ],
     }
     (folder / "facts.yaml").write_text(yaml.safe_dump(facts, allow_unicode=True), encoding="utf-8")
     return Evidence.load(corpus_folder=folder)
@@ -80,8 +84,9 @@ def _read_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
 
 def _expected_link_row(link) -> list[str]:
     data = link.as_json()
-    return ["" if data[c] is None else ";".join(data[c]) if c == "flags" else str(data[c])
-            for c in exports.LINK_COLUMNS]
+    return [
+        "" if data[c] is None else ";".join(data[c]) if c == "flags" else str(data[c]) for c in exports.LINK_COLUMNS
+    ]
 
 
 # --- GeoJSON ----------------------------------------------------------------------------------------
@@ -193,10 +198,22 @@ def test_csv_facts_follow_the_filter(evidence) -> None:
     assert rows and {row[exports.FACT_COLUMNS.index("file")] for row in rows} == {one}
 
 
-@pytest.mark.parametrize("value, cell", [
-    ("=1+2", "'=1+2"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("\t=1", "'\t=1"),
-    ("'=1", "''=1"), ("''", "''"), ("'quoted'", "'quoted'"), ("a=1", "a=1"), ("", ""), ("択捉島", "択捉島"),
-])
+@pytest.mark.parametrize(
+    "value, cell",
+    [
+        ("=1+2", "'=1+2"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("'=1", "''=1"),
+        ("''", "''"),
+        ("'quoted'", "'quoted'"),
+        ("a=1", "a=1"),
+        ("", ""),
+        ("択捉島", "択捉島"),
+    ],
+)
 def test_formula_cells_are_defused_and_reversible(value, cell) -> None:
     assert exports.csv_safe(value) == cell
     assert exports.csv_cell_value(cell) == value

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from explorer.facts import anchor_problem, check_anchors, load_facts, make_quote
-from explorer.schema import Account
+from explorer.corpus.facts import anchor_problem, check_anchors, load_facts, make_quote
+from explorer.data.schema import Account
 
 TEXT = "Missiles on Etorofu. More missiles on Etorofu. Missiles on Etorofu."
 
 
 def account(**quote) -> Account:
-    return Account(id="a.1", file="x.txt", what="missiles", category="coastal_missile_system", where=["iturup"],
-                   status="deployed", quote=quote)
+    return Account(
+        id="a.1",
+        file="x.txt",
+        what="missiles",
+        category="coastal_missile_system",
+        where=["iturup"],
+        status="deployed",
+        quote=quote,
+    )
 
 
 def test_curated_facts_all_anchor(corpus, gazetteer) -> None:
@@ -55,7 +61,9 @@ def test_check_anchors_names_the_fact_and_the_file(corpus, gazetteer) -> None:
     broken = event.accounts[0].model_copy(update={"where": ["atlantis"]})
     patched = facts.facts.model_copy(update={"events": [event.model_copy(update={"accounts": [broken]})]})
     problems = check_anchors(type(facts)(facts.path, patched), corpus, set(gazetteer.by_id))
-    assert problems and "atlantis" in str(problems[0]) and event.id in str(problems[0]) and broken.file in str(problems[0])
+    assert (
+        problems and "atlantis" in str(problems[0]) and event.id in str(problems[0]) and broken.file in str(problems[0])
+    )
 
 
 @given(st.text(min_size=1, max_size=80), st.data())

@@ -12,8 +12,13 @@ KANJI = re.compile(r"[\u4e00-\u9fff]")
 
 
 def names(place, lang=None, script=None, kind=None):
-    return [n for n in place.names if (lang is None or n.lang == lang) and (script is None or n.script == script)
-            and (kind is None or n.kind == kind)]
+    return [
+        n
+        for n in place.names
+        if (lang is None or n.lang == lang)
+        and (script is None or n.script == script)
+        and (kind is None or n.kind == kind)
+    ]
 
 
 @pytest.mark.parametrize("place_id", DISPUTED)
@@ -79,9 +84,20 @@ def test_views_name_the_groups_in_three_languages(gazetteer) -> None:
 
 @pytest.mark.parametrize(
     ("query", "place_id"),
-    [("択捉", "iturup"), ("Итуруп", "iturup"), ("Etorofu", "iturup"), ("etorofu-to", "iturup"), ("ＩＴＵＲＵＰ", "iturup"),
-     ("Итурупе", "iturup"), ("くなしり", "kunashir"), ("Polonskogo", "taraku_polonskogo"), ("Полонского", "taraku_polonskogo"),
-     ("Зелёный", "shibotsu_zelenyy"), ("Зеленый", "shibotsu_zelenyy"), ("Northern Territories", "disputed_islands")],
+    [
+        ("択捉", "iturup"),
+        ("Итуруп", "iturup"),
+        ("Etorofu", "iturup"),
+        ("etorofu-to", "iturup"),
+        ("ＩＴＵＲＵＰ", "iturup"),
+        ("Итурупе", "iturup"),
+        ("くなしり", "kunashir"),
+        ("Polonskogo", "taraku_polonskogo"),
+        ("Полонского", "taraku_polonskogo"),
+        ("Зелёный", "shibotsu_zelenyy"),
+        ("Зеленый", "shibotsu_zelenyy"),
+        ("Northern Territories", "disputed_islands"),
+    ],
 )
 def test_find_by_any_name(gazetteer, query: str, place_id: str) -> None:
     assert gazetteer.find(query)[0].id == place_id

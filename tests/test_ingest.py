@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from explorer import ingest as ingest_module
-from explorer.corpus import load_corpus
-from explorer.errors import DataError
-from explorer.ingest import INGESTED_FILE, html_to_text, ingest, load_ingested, normalize_text
-from explorer.locations import DEFAULT_CORPUS
+from explorer.corpus import ingest as ingest_module
+from explorer.corpus.documents import load_corpus
+from explorer.corpus.ingest import INGESTED_FILE, html_to_text, ingest, load_ingested, normalize_text
+from explorer.data.errors import DataError
+from explorer.data.paths import DEFAULT_CORPUS
 
 GOOD_EN = "Missiles on Iturup\n\nRussia deployed Bastion missile systems on Iturup in November, officials said.\n"
 GOOD_RU = "Ракеты на Итуруп\n\nВ ноябре на Итурупе были развернуты ракетные комплексы «Бастион».\n"
@@ -27,8 +27,13 @@ def corpus(tmp_path: Path) -> Path:
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Bytes of every curated file (sources, facts, seed articles)."""
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and p.name != INGESTED_FILE
-            and (p.suffix == ".yaml" or p.name in {q.name for q in DEFAULT_CORPUS.glob("*.txt")})}
+    return {
+        p.name: p.read_bytes()
+        for p in sorted(folder.iterdir())
+        if p.is_file()
+        and p.name != INGESTED_FILE
+        and (p.suffix == ".yaml" or p.name in {q.name for q in DEFAULT_CORPUS.glob("*.txt")})
+    }
 
 
 def write(path: Path, data: bytes | str) -> Path:
@@ -43,8 +48,10 @@ BAD_INPUTS = {
     "blank.txt": (b"   \n\n  ", "is empty"),
     "binary.txt": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "binary"),
     "huge.txt": (b"Iturup " * 300, "too large"),
-    "script.html": (b"<html><body><script>" + b"var a = 1;" * 80 + b"</script><p>Hi Iturup</p></body></html>",
-                    "mostly script"),
+    "script.html": (
+        b"<html><body><script>" + b"var a = 1;" * 80 + b"</script><p>Hi Iturup</p></body></html>",
+        "mostly script",
+    ),
 }
 
 
@@ -106,16 +113,23 @@ def test_a_curated_article_is_recognized(corpus: Path, tmp_path: Path) -> None:
 
 def test_metadata_written_separately(corpus: Path, tmp_path: Path) -> None:
     before = snapshot(corpus)
-    page = write(tmp_path / "p.html", """<!doctype html><html lang="en"><head><title>T | Site</title>
+    page = write(
+        tmp_path / "p.html",
+        """<!doctype html><html lang="en"><head><title>T | Site</title>
         <meta property="og:site_name" content="Kyodo"><meta property="article:published_time" content="2016-11-22T09:00:00Z">
-        </head><body><h1>Missiles deployed on Kunashir</h1><p>Russia deployed Bal missile systems on Kunashir.</p></body></html>""")
-    ja = write(tmp_path / "ja.txt", "択捉島に地対艦ミサイルを配備\n\nロシア国防省は択捉島にミサイルを配備したと発表した。")
+        </head><body><h1>Missiles deployed on Kunashir</h1><p>Russia deployed Bal missile systems on Kunashir.</p></body></html>""",
+    )
+    ja = write(
+        tmp_path / "ja.txt", "択捉島に地対艦ミサイルを配備\n\nロシア国防省は択捉島にミサイルを配備したと発表した。"
+    )
     report = ingest([page, ja], corpus, metadata={"note": "batch 1"}, update_index=False)
     assert snapshot(corpus) == before
     articles = {a.file: a for a in load_ingested(corpus).articles}
     html_article = articles[report.added[0].file]
     assert html_article.headline == "Missiles deployed on Kunashir"
-    assert html_article.outlet == "Kyodo" and html_article.date == "2016-11-22" and html_article.date_status == "printed"
+    assert (
+        html_article.outlet == "Kyodo" and html_article.date == "2016-11-22" and html_article.date_status == "printed"
+    )
     assert html_article.language == "en" and html_article.note == "batch 1"
     assert articles[report.added[1].file].language == "ja"
     assert articles[report.added[1].file].outlet is None
@@ -135,15 +149,19 @@ def test_html_stripping() -> None:
         "<h1>Head&amp;line</h1><p>One &laquo;two&raquo;\n   three</p><div>Four<br>five</div>"
         "<ul><li>a</li><li>b</li></ul><pre>x\n  y</pre></body></html>"
     )
-    assert page.text == "Head&line\n\nOne «two» three\n\nFour\nfive\n\na\n\nb\n\nx\ny"  # <pre> keeps its lines (not their indentation)
+    assert (
+        page.text == "Head&line\n\nOne «two» three\n\nFour\nfive\n\na\n\nb\n\nx\ny"
+    )  # <pre> keeps its lines (not their indentation)
     assert page.title == "Title" and page.h1 == "Head&line"
     assert "no" not in page.text.split() and "Enable" not in page.text and "tpl" not in page.text
 
 
 def test_interrupted_ingest_leaves_whole_articles(corpus: Path, tmp_path: Path, monkeypatch) -> None:
     before = snapshot(corpus)
-    inputs = [write(tmp_path / f"in{i}.txt", f"Article {i} on Iturup\n\nRussia deployed {i} missiles on Iturup.")
-              for i in range(5)]
+    inputs = [
+        write(tmp_path / f"in{i}.txt", f"Article {i} on Iturup\n\nRussia deployed {i} missiles on Iturup.")
+        for i in range(5)
+    ]
     real_replace = os.replace
     calls = {"n": 0}
 
@@ -190,15 +208,15 @@ def test_parallel_ingest_matches_serial(corpus: Path, tmp_path: Path) -> None:
     serial = ingest(inputs, corpus, jobs=1)
     parallel = ingest(inputs, other, jobs=2)
     assert [a.file for a in serial.added] == [a.file for a in parallel.added]
-    from explorer.search_index import search
+    from explorer.corpus.search_index import search
 
     assert [h.passage for h in search(corpus, "Итуруп")] == [h.passage for h in search(other, "Итуруп")]
 
 
 def test_batch_links_match_the_cli_path(tmp_path: Path, linker) -> None:
     """Linking in worker processes (the batch / cluster path) gives the links the `links` command gives."""
-    from explorer.corpus import load_document
-    from explorer.search_index import article_rows
+    from explorer.corpus.documents import load_document
+    from explorer.corpus.search_index import article_rows
 
     texts = [p.read_text(encoding="utf-8") for p in sorted(DEFAULT_CORPUS.glob("*.txt"))]
     texts += [GOOD_EN, GOOD_RU, "択捉島に地対艦ミサイルを配備\n\n国後島と色丹島、歯舞群島。"]
@@ -208,7 +226,7 @@ def test_batch_links_match_the_cli_path(tmp_path: Path, linker) -> None:
     assert all(status == "ok" for status, _ in batch)
     for path, (_, prepared) in zip(inputs, batch, strict=True):
         document = load_document(path)  # what the CLI does: load_document, then Linker.link
-        from explorer.passages import split_passages
+        from explorer.text.passages import split_passages
 
         passages = split_passages(document.text, "_", prepared.fields.get("headline"))
         links = linker.link(document.text, document.file, passages)

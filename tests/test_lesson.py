@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from explorer.errors import DataError
-from explorer.lesson import (
+from explorer.data.errors import DataError
+from explorer.render.lesson import (
     DEFAULT_LESSON,
     TREATY_LINES_PATH,
     handout_html,
@@ -246,11 +246,12 @@ def test_render_step_escapes_hostile_text(tmp_path: Path, lesson, evidence) -> N
     view = resolve_step(evil, 0, evidence)
     from dataclasses import replace
 
-    from explorer.lesson import PassageView
+    from explorer.render.lesson import PassageView
 
     quote = view.quotes[0]
-    bad_quote = PassageView(quote.file, hostile, 0, len(hostile), hostile, ("x:p0.s0",), 0, len(hostile), hostile,
-                            note=hostile)
+    bad_quote = PassageView(
+        quote.file, hostile, 0, len(hostile), hostile, ("x:p0.s0",), 0, len(hostile), hostile, note=hostile
+    )
     html = render_step_html(replace(view, quotes=(bad_quote,)), evidence.gazetteer)
     assert "<script" not in html and "<img" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
@@ -320,7 +321,7 @@ def _shapes():
 
 
 def _metres(geom):
-    from explorer.geodata_build import _apply, _transformers
+    from explorer.build.geodata_build import _apply, _transformers
 
     return _apply(_transformers()[0], geom)
 
@@ -379,7 +380,7 @@ def test_treaty_1875_lies_between_shumshu_and_kamchatka() -> None:
 
 def test_treaty_lines_replay_from_the_committed_geometry() -> None:
     """The committed file is exactly what the build computes from the committed islands and region."""
-    from explorer.geodata_build import build_treaty_lines, dumps
+    from explorer.build.geodata_build import build_treaty_lines, dumps
 
     islands = json.loads((GEODATA / "islands.geojson").read_text(encoding="utf-8"))
     region = json.loads((GEODATA / "region.geojson").read_text(encoding="utf-8"))
@@ -390,7 +391,7 @@ def test_treaty_lines_replay_from_the_committed_geometry() -> None:
 
 
 def test_treaty_lines_need_their_islands() -> None:
-    from explorer.geodata_build import build_treaty_lines
+    from explorer.build.geodata_build import build_treaty_lines
 
     empty = {"type": "FeatureCollection", "features": []}
     with pytest.raises(DataError, match="iturup"):

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from explorer.linking import Linker, normalize
-from explorer.passages import split_passages
+from explorer.text.linking import Linker, normalize
+from explorer.text.passages import split_passages
 
 
 def mentions(linker: Linker, text: str) -> list[tuple[str, str, str, str]]:
@@ -128,7 +126,11 @@ def test_every_match_explains_itself(linker, corpus) -> None:
 
 
 def test_seed_corpus_mentions(linker, corpus) -> None:
-    found = {(link.file[:3], link.place, link.text) for doc in corpus.documents for link in linker.link(doc.text, doc.file, doc.passages)}
+    found = {
+        (link.file[:3], link.place, link.text)
+        for doc in corpus.documents
+        for link in linker.link(doc.text, doc.file, doc.passages)
+    }
     expected = {
         ("000", "iturup", "Etorofu"),
         ("000", "kunashir", "Kunashiri"),
@@ -151,10 +153,46 @@ def test_seed_corpus_mentions(linker, corpus) -> None:
 # --- Offsets: properties over generated text ------------------------------------------------------
 
 _words = st.sampled_from(
-    ["Iturup", "ITURUP", "Etorofu", "Kunashiri", "Kunashir", "Kuna-\nshir", "Kuril Islands", "Kuril\u00a0Islands",
-     "Kuril Lake", "Severo-Kurilsk", "Итурупе", "на", "Курильских островах", "択捉島", "エトロフ", "の", "’s", "'s",
-     "the four islands", "the", "ship", "İ", "ß", "\u00ad", "Habomai", "Shikotan", "Shakotan", "x", "-", "\n", " ",
-     "\u00a0", "“", "”", ".", ",", "ё", "Ё"]
+    [
+        "Iturup",
+        "ITURUP",
+        "Etorofu",
+        "Kunashiri",
+        "Kunashir",
+        "Kuna-\nshir",
+        "Kuril Islands",
+        "Kuril\u00a0Islands",
+        "Kuril Lake",
+        "Severo-Kurilsk",
+        "Итурупе",
+        "на",
+        "Курильских островах",
+        "択捉島",
+        "エトロフ",
+        "の",
+        "’s",
+        "'s",
+        "the four islands",
+        "the",
+        "ship",
+        "İ",
+        "ß",
+        "\u00ad",
+        "Habomai",
+        "Shikotan",
+        "Shakotan",
+        "x",
+        "-",
+        "\n",
+        " ",
+        "\u00a0",
+        "“",
+        "”",
+        ".",
+        ",",
+        "ё",
+        "Ё",
+    ]
 )
 generated = st.lists(_words, max_size=40).map("".join)
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from explorer.passages import PassageLocator, paragraphs, sentences, split_passages
+from explorer.text.passages import PassageLocator, paragraphs, sentences, split_passages
 
 
 def sentence_texts(text: str) -> list[str]:
@@ -20,7 +20,10 @@ def sentence_texts(text: str) -> list[str]:
         ("Talks resume in Feb. Both sides agree.", ["Talks resume in Feb. Both sides agree."]),
         ("USS John S. McCain is seen. Next.", ["USS John S. McCain is seen.", "Next."]),
         ("Work on N. Korean provocations. More.", ["Work on N. Korean provocations.", "More."]),
-        ("“We perceive such actions as a threat.” Lavrov said so.", ["“We perceive such actions as a threat.”", "Lavrov said so."]),
+        (
+            "“We perceive such actions as a threat.” Lavrov said so.",
+            ["“We perceive such actions as a threat.”", "Lavrov said so."],
+        ),
         ("Он сказал это. Россия возражает.", ["Он сказал это.", "Россия возражает."]),
         ("択捉島に配備された。国後島にも。", ["択捉島に配備された。", "国後島にも。"]),
         ("He said so in 2016. 3 units left.", ["He said so in 2016.", "3 units left."]),
@@ -69,8 +72,33 @@ def test_headline_from_metadata_is_marked(corpus) -> None:
 
 # Text made of words, sentence punctuation, abbreviations, quotes and line breaks in three scripts.
 _tokens = st.sampled_from(
-    ["Iturup", "U.S.", "Feb.", "N.", "the", "islands", "Итуруп", "острова", "択捉島", "。", ".", "!", "?", "”", "“",
-     " ", " ", " ", "\n", "\n\n", "Kuna-\nshir", "\u00a0", "2016", ",", "—"]
+    [
+        "Iturup",
+        "U.S.",
+        "Feb.",
+        "N.",
+        "the",
+        "islands",
+        "Итуруп",
+        "острова",
+        "択捉島",
+        "。",
+        ".",
+        "!",
+        "?",
+        "”",
+        "“",
+        " ",
+        " ",
+        " ",
+        "\n",
+        "\n\n",
+        "Kuna-\nshir",
+        "\u00a0",
+        "2016",
+        ",",
+        "—",
+    ]
 )
 texts = st.lists(_tokens, max_size=60).map("".join)
 

@@ -8,14 +8,14 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from explorer import picture
+from explorer.data.gazetteer import PlaceIndex
+from explorer.data.schema import Name
 from explorer.evidence import Evidence
-from explorer.gazetteer import PlaceIndex
-from explorer.naming import view_statement
-from explorer.schema import Name
+from explorer.render import picture
+from explorer.render.naming import view_statement
 
 SVG = "{http://www.w3.org/2000/svg}"
-HOSTILE_LABEL = '<script>alert("x")</script> & \'q\' \x0b]]>'
+HOSTILE_LABEL = "<script>alert(\"x\")</script> & 'q' \x0b]]>"
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +119,7 @@ def test_png_without_a_cjk_font_falls_back_to_english(evidence, monkeypatch, cap
     monkeypatch.setattr(picture, "find_cjk_font", lambda: None)
     note = picture.png_font_note("ja")
     assert note and "noto-cjk-sans-jp-regular" in note
-    with caplog.at_level(logging.WARNING, logger="explorer.picture"):
+    with caplog.at_level(logging.WARNING, logger="explorer.render.picture"):
         image = _decode(picture.render_png(evidence, "neutral", "ja"))
     assert image.size == (1200, 900)
     assert any("Labels in English" in record.getMessage() for record in caplog.records)

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from explorer.ingest import ingest
-from explorer.locations import DEFAULT_CORPUS
-from explorer.search_index import SearchIndex, index_path, is_fresh, parse_query, search
+from explorer.corpus.ingest import ingest
+from explorer.corpus.search_index import SearchIndex, index_path, is_fresh, parse_query, search
+from explorer.data.paths import DEFAULT_CORPUS
 
-RU = ("Ракеты на Итурупе\n\nВ ноябре на Итурупе были развернуты ракетные комплексы «Бастион».\n\n"
-      "Министр заявил, что ракеты защитят острова.")
+RU = (
+    "Ракеты на Итурупе\n\nВ ноябре на Итурупе были развернуты ракетные комплексы «Бастион».\n\n"
+    "Министр заявил, что ракеты защитят острова."
+)
 JA = "択捉島にミサイル配備\n\nロシア国防省は択捉島に地対艦ミサイルを配備したと発表した。"
 
 
@@ -24,9 +26,13 @@ def built(tmp_path_factory) -> Path:
     folder = tmp_path / "corpus"
     shutil.copytree(DEFAULT_CORPUS, folder, ignore=shutil.ignore_patterns(".*"))
     ru = tmp_path / "ru.html"
-    ru.write_text('<html><head><meta property="og:site_name" content="TASS">'
-                  '<meta property="article:published_time" content="2016-11-25"></head><body>'
-                  + "".join(f"<p>{p}</p>" for p in RU.split("\n\n")) + "</body></html>", encoding="utf-8")
+    ru.write_text(
+        '<html><head><meta property="og:site_name" content="TASS">'
+        '<meta property="article:published_time" content="2016-11-25"></head><body>'
+        + "".join(f"<p>{p}</p>" for p in RU.split("\n\n"))
+        + "</body></html>",
+        encoding="utf-8",
+    )
     ja = tmp_path / "ja.txt"
     ja.write_text(JA, encoding="utf-8")
     report = ingest([ru, ja], folder)
@@ -99,8 +105,32 @@ def test_filters(corpus: Path) -> None:
         search(corpus, "missile", date_from="March")
 
 
-@pytest.mark.parametrize("query", ['"', ")", "(", "*", "NOT", "missile NOT", 'a"b', "OR AND", "NEAR(", "-", "^", ":",
-                                   "text:missile", "{cjk}", "'", "\\", "", "   ", "\x00", "択捉 AND", "col : x*"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        ")",
+        "(",
+        "*",
+        "NOT",
+        "missile NOT",
+        'a"b',
+        "OR AND",
+        "NEAR(",
+        "-",
+        "^",
+        ":",
+        "text:missile",
+        "{cjk}",
+        "'",
+        "\\",
+        "",
+        "   ",
+        "\x00",
+        "択捉 AND",
+        "col : x*",
+    ],
+)
 def test_query_syntax_never_raises(corpus: Path, query: str) -> None:
     search(corpus, query)
 
@@ -108,7 +138,12 @@ def test_query_syntax_never_raises(corpus: Path, query: str) -> None:
 def test_query_words_are_literal() -> None:
     terms = parse_query('missile NOT "Iturup" S-300 択捉島')
     assert [t.fts() for t in terms] == [
-        'text : "missile"*', 'text : "not"*', 'text : "iturup"*', 'text : "s 300"', 'cjk : "択捉 捉島"']
+        'text : "missile"*',
+        'text : "not"*',
+        'text : "iturup"*',
+        'text : "s 300"',
+        'cjk : "択捉 捉島"',
+    ]
 
 
 def test_stale_index_rebuilt(own_corpus: Path) -> None:
@@ -153,7 +188,11 @@ def test_an_unwritable_index_location_gives_a_message_not_a_traceback(tmp_path: 
     for article in (Path(__file__).resolve().parents[1] / "seeds").glob("*.txt"):
         shutil.copy(article, corpus)
     (corpus / ".cache").write_text("a file where the cache folder should be", encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "explorer", "search", "missile", "--corpus", str(corpus)],
-                            capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+    result = subprocess.run(
+        [sys.executable, "-m", "explorer", "search", "missile", "--corpus", str(corpus)],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     assert result.returncode == 1
     assert ".cache" in result.stderr and "search index" in result.stderr and "Traceback" not in result.stderr

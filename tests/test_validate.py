@@ -13,15 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from explorer.errors import DataError
-from explorer.readers import read_geojson, read_text, read_yaml
-from explorer.schema import Gazetteer
+from explorer.data.errors import DataError
+from explorer.data.readers import read_geojson, read_text, read_yaml
+from explorer.data.schema import Gazetteer
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_validate(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "explorer", "validate", *args], capture_output=True, text=True, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "explorer", "validate", *args], capture_output=True, text=True, cwd=ROOT
+    )
 
 
 @pytest.fixture()
@@ -35,8 +37,14 @@ def data_copy(tmp_path: Path) -> Path:
 
 
 def validate_copy(root: Path) -> subprocess.CompletedProcess:
-    return run_validate("--gazetteer", str(root / "geodata/gazetteer.yaml"), "--geodata", str(root / "geodata"),
-                        "--corpus", str(root / "seeds"))
+    return run_validate(
+        "--gazetteer",
+        str(root / "geodata/gazetteer.yaml"),
+        "--geodata",
+        str(root / "geodata"),
+        "--corpus",
+        str(root / "seeds"),
+    )
 
 
 def test_repository_data_is_valid() -> None:
@@ -65,70 +73,107 @@ def _first(data: dict, place_id: str) -> dict:
 BROKEN = {
     "malformed gazetteer YAML": (
         lambda root: _replace(root / "geodata/gazetteer.yaml", "places:", "places: [unclosed"),
-        "gazetteer.yaml", "not valid YAML",
+        "gazetteer.yaml",
+        "not valid YAML",
     ),
     "empty gazetteer": (lambda root: (root / "geodata/gazetteer.yaml").write_bytes(b""), "gazetteer.yaml", "empty"),
     "gazetteer not UTF-8": (
         lambda root: (root / "geodata/gazetteer.yaml").write_bytes("places: Итуруп".encode("cp1251")),
-        "gazetteer.yaml", "not UTF-8",
+        "gazetteer.yaml",
+        "not UTF-8",
     ),
     "duplicate place id": (
         lambda root: _replace(root / "geodata/gazetteer.yaml", "id: kunashir\n", "id: iturup\n"),
-        "gazetteer.yaml", "duplicate id 'iturup'",
+        "gazetteer.yaml",
+        "duplicate id 'iturup'",
     ),
     "unknown parent id": (
         lambda root: _replace(root / "geodata/gazetteer.yaml", "parent: habomai", "parent: habomay"),
-        "gazetteer.yaml", "unknown place id 'habomay'",
+        "gazetteer.yaml",
+        "unknown place id 'habomay'",
     ),
     "name with an unknown language": (
         lambda root: _replace(root / "geodata/gazetteer.yaml", "lang: ru", "lang: russian"),
-        "gazetteer.yaml", "lang",
+        "gazetteer.yaml",
+        "lang",
     ),
     "malformed GeoJSON": (
-        lambda root: (root / "geodata/islands.geojson").write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8"),
-        "islands.geojson", "not valid JSON",
+        lambda root: (root / "geodata/islands.geojson").write_text(
+            '{"type": "FeatureCollection", "features": [', encoding="utf-8"
+        ),
+        "islands.geojson",
+        "not valid JSON",
     ),
     "empty GeoJSON": (lambda root: (root / "geodata/region.geojson").write_bytes(b""), "region.geojson", "empty"),
     "GeoJSON feature with an id unknown to the gazetteer": (
-        lambda root: _edit_geojson(root / "geodata/islands.geojson", lambda d: _first(d, "urup")["properties"].update(id="uruppp")),
-        "islands.geojson", "not in the gazetteer",
+        lambda root: _edit_geojson(
+            root / "geodata/islands.geojson", lambda d: _first(d, "urup")["properties"].update(id="uruppp")
+        ),
+        "islands.geojson",
+        "not in the gazetteer",
     ),
     "duplicate GeoJSON id": (
-        lambda root: _edit_geojson(root / "geodata/islands.geojson", lambda d: _first(d, "urup")["properties"].update(id="iturup")),
-        "islands.geojson", "duplicate id",
+        lambda root: _edit_geojson(
+            root / "geodata/islands.geojson", lambda d: _first(d, "urup")["properties"].update(id="iturup")
+        ),
+        "islands.geojson",
+        "duplicate id",
     ),
     "geometry outside the region": (
-        lambda root: _edit_geojson(root / "geodata/sites.geojson",
-                                   lambda d: d["features"][0].update(geometry={"type": "Point", "coordinates": [2.35, 48.85]})),
-        "sites.geojson", "leaves the region",
+        lambda root: _edit_geojson(
+            root / "geodata/sites.geojson",
+            lambda d: d["features"][0].update(geometry={"type": "Point", "coordinates": [2.35, 48.85]}),
+        ),
+        "sites.geojson",
+        "leaves the region",
     ),
     "invalid geometry": (
-        lambda root: _edit_geojson(root / "geodata/islands.geojson", lambda d: _first(d, "urup").update(
-            geometry={"type": "Polygon", "coordinates": [[[150, 45], [151, 46], [151, 45], [150, 46], [150, 45]]]})),
-        "islands.geojson", "invalid",
+        lambda root: _edit_geojson(
+            root / "geodata/islands.geojson",
+            lambda d: _first(d, "urup").update(
+                geometry={"type": "Polygon", "coordinates": [[[150, 45], [151, 46], [151, 45], [150, 46], [150, 45]]]}
+            ),
+        ),
+        "islands.geojson",
+        "invalid",
     ),
     "clockwise exterior ring": (
-        lambda root: _edit_geojson(root / "geodata/islands.geojson", lambda d: _first(d, "urup").update(
-            geometry={"type": "Polygon", "coordinates": [[[150, 45], [150, 46], [151, 46], [151, 45], [150, 45]]]})),
-        "islands.geojson", "clockwise",
+        lambda root: _edit_geojson(
+            root / "geodata/islands.geojson",
+            lambda d: _first(d, "urup").update(
+                geometry={"type": "Polygon", "coordinates": [[[150, 45], [150, 46], [151, 46], [151, 45], [150, 45]]]}
+            ),
+        ),
+        "islands.geojson",
+        "clockwise",
     ),
     "fact quote not in its article": (
-        lambda root: _replace(root / "seeds/facts.yaml", "exact: In November, land-to-air", "exact: In December, land-to-air"),
-        "facts.yaml", "kurils-missiles-2016",
+        lambda root: _replace(
+            root / "seeds/facts.yaml", "exact: In November, land-to-air", "exact: In December, land-to-air"
+        ),
+        "facts.yaml",
+        "kurils-missiles-2016",
     ),
     "sources.yaml names a missing article": (
         lambda root: _replace(root / "seeds/sources.yaml", "file: 000_bfc62806fc5b3d83.txt", "file: 999_missing.txt"),
-        "sources.yaml", "999_missing.txt",
+        "sources.yaml",
+        "999_missing.txt",
     ),
     "binary article in the corpus": (
         lambda root: (root / "seeds/zz_binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
-        "zz_binary.txt", "binary",
+        "zz_binary.txt",
+        "binary",
     ),
     "non-UTF-8 article in the corpus": (
         lambda root: (root / "seeds/zz_latin1.txt").write_bytes("Kunashiri — café".encode("latin-1", "replace")),
-        "zz_latin1.txt", "not UTF-8",
+        "zz_latin1.txt",
+        "not UTF-8",
     ),
-    "empty article in the corpus": (lambda root: (root / "seeds/zz_empty.txt").write_bytes(b""), "zz_empty.txt", "empty"),
+    "empty article in the corpus": (
+        lambda root: (root / "seeds/zz_empty.txt").write_bytes(b""),
+        "zz_empty.txt",
+        "empty",
+    ),
 }
 
 
@@ -146,7 +191,9 @@ def test_each_broken_input_is_named_without_a_traceback(data_copy: Path, case: s
 
 def test_broken_inputs_leave_curated_files_untouched(data_copy: Path) -> None:
     def curated() -> dict[str, bytes]:
-        return {p.name: p.read_bytes() for folder in ("seeds", "geodata") for p in (ROOT / folder).iterdir() if p.is_file()}
+        return {
+            p.name: p.read_bytes() for folder in ("seeds", "geodata") for p in (ROOT / folder).iterdir() if p.is_file()
+        }
 
     before = curated()
     (data_copy / "seeds/zz_binary.txt").write_bytes(b"\x00\x01\x02")

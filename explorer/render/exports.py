@@ -21,11 +21,11 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
+from explorer.corpus.facts import facts_json, make_quote
+from explorer.data.layers import load_layers
+from explorer.data.schema import Place
 from explorer.evidence import Evidence
-from explorer.facts import facts_json, make_quote
-from explorer.layers import load_layers
-from explorer.linking import Link
-from explorer.schema import Place
+from explorer.text.linking import Link
 
 URN = "urn:kuril-explorer"
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -35,12 +35,43 @@ GPKG_DEFAULT_TIMESTAMP = "2000-01-01T00:00:00.000Z"
 
 LINK_COLUMNS = ["file", "place", "start", "end", "text", "kind", "alias", "rule", "passage", "flags", "alias_lang"]
 FACT_COLUMNS = [
-    "id", "event", "title", "file", "what", "category", "where", "when", "when_precision", "when_basis",
-    "who", "status", "count", "quote", "prefix", "suffix", "start", "end",
+    "id",
+    "event",
+    "title",
+    "file",
+    "what",
+    "category",
+    "where",
+    "when",
+    "when_precision",
+    "when_basis",
+    "who",
+    "status",
+    "count",
+    "quote",
+    "prefix",
+    "suffix",
+    "start",
+    "end",
 ]
 PLACE_PROPERTIES = [
-    "id", "layer", "kind", "parent", "disputed", "administrator", "claimant", "administered_by", "claimed_by",
-    "name_en", "name_ja", "name_ru", "all_names", "area_km2", "passages", "mentions", "facts",
+    "id",
+    "layer",
+    "kind",
+    "parent",
+    "disputed",
+    "administrator",
+    "claimant",
+    "administered_by",
+    "claimed_by",
+    "name_en",
+    "name_ja",
+    "name_ru",
+    "all_names",
+    "area_km2",
+    "passages",
+    "mentions",
+    "facts",
 ]
 LIST_SEPARATOR = ";"  # flags and where in CSV
 NAMES_SEPARATOR = " | "  # all_names in GeoPackage (GeoJSON keeps an array)
@@ -83,12 +114,14 @@ def place_features(evidence: Evidence) -> list[dict]:
                 "mentions": len(evidence.links_for(place.id)),
                 "facts": sum(len(accounts) for _, accounts in evidence.events_at(place.id)),
             }
-            features.append({
-                "type": "Feature",
-                "id": place.id,
-                "properties": properties,
-                "geometry": _round_geometry(feature["geometry"]),
-            })
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": place.id,
+                    "properties": properties,
+                    "geometry": _round_geometry(feature["geometry"]),
+                }
+            )
     return features
 
 
@@ -242,8 +275,12 @@ def _target(evidence: Evidence, file: str, start: int, end: int, quoted: dict | 
     return {
         "source": source_urn(file),
         "selector": [
-            {"type": "TextQuoteSelector", "exact": quoted["exact"], "prefix": quoted["prefix"],
-             "suffix": quoted["suffix"]},
+            {
+                "type": "TextQuoteSelector",
+                "exact": quoted["exact"],
+                "prefix": quoted["prefix"],
+                "suffix": quoted["suffix"],
+            },
             {"type": "TextPositionSelector", "start": start, "end": end},
         ],
     }
@@ -340,8 +377,11 @@ FORMATS: dict[str, tuple[str, str, str, Callable[[Evidence, Path], Path]]] = {
 def export_bytes(evidence: Evidence, fmt: str) -> bytes:
     """The export as bytes (for download buttons). Raises ValueError for an unknown format."""
     renderers: dict[str, Callable[[Evidence], bytes]] = {
-        "geojson": geojson_bytes, "gpkg": gpkg_bytes, "csv-links": csv_links_bytes,
-        "csv-facts": csv_facts_bytes, "jsonld": jsonld_bytes,
+        "geojson": geojson_bytes,
+        "gpkg": gpkg_bytes,
+        "csv-links": csv_links_bytes,
+        "csv-facts": csv_facts_bytes,
+        "jsonld": jsonld_bytes,
     }
     if fmt not in renderers:
         raise ValueError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")

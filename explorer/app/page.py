@@ -19,14 +19,14 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from explorer.app_state import AppState
-from explorer.errors import DataError
+from explorer.app.app_state import AppState
+from explorer.data.errors import DataError
+from explorer.data.gazetteer import PlaceIndex
+from explorer.data.paths import DEFAULT_CORPUS
 from explorer.evidence import Evidence
-from explorer.evidence_html import account_html, article_label, passage_html, styled
-from explorer.gazetteer import PlaceIndex
-from explorer.locations import DEFAULT_CORPUS
-from explorer.mapview import MapAssets, build_map
-from explorer.naming import LabelLang, View, place_label
+from explorer.render.evidence_html import account_html, article_label, passage_html, styled
+from explorer.render.mapview import MapAssets, build_map
+from explorer.render.naming import LabelLang, View, place_label
 
 CORPUS_ENV = "KURIL_CORPUS"
 
@@ -43,8 +43,13 @@ def _fingerprint(folder: Path) -> tuple:
     """Changes when an article or metadata file changes, so the cache reloads them. Hidden entries
     (the search index in ``.cache/``) do not count: building the index must not relink the corpus."""
     try:
-        return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size)
-                            for p in folder.iterdir() if not p.name.startswith(".") and p.is_file()))
+        return tuple(
+            sorted(
+                (p.name, p.stat().st_mtime_ns, p.stat().st_size)
+                for p in folder.iterdir()
+                if not p.name.startswith(".") and p.is_file()
+            )
+        )
     except OSError:
         return ()
 
@@ -71,15 +76,23 @@ def page_map(evidence: Evidence, state: AppState, tiles: bool, assets: MapAssets
     """
     if step is None:
         return build_map(evidence, state.view, state.lang, assets, online_tiles=tiles)
-    from explorer.lesson import overlay_collection
+    from explorer.render.lesson import overlay_collection
 
-    return build_map(evidence, step.view, step.lang, assets, online_tiles=tiles, bounds=step.bounds,
-                     highlight=frozenset(step.highlight), overlays=overlay_collection([layer.id for layer in step.layers]))
+    return build_map(
+        evidence,
+        step.view,
+        step.lang,
+        assets,
+        online_tiles=tiles,
+        bounds=step.bounds,
+        highlight=frozenset(step.highlight),
+        overlays=overlay_collection([layer.id for layer in step.layers]),
+    )
 
 
 @st.cache_resource(show_spinner=False)
 def _lessons(fingerprint: tuple) -> tuple[dict, list[str]]:
-    from explorer.lesson import list_lessons, load_lesson
+    from explorer.render.lesson import list_lessons, load_lesson
 
     found, problems = {}, []
     for path in list_lessons():
@@ -93,7 +106,7 @@ def _lessons(fingerprint: tuple) -> tuple[dict, list[str]]:
 
 def available_lessons() -> dict:
     """Lesson id -> Lesson for every valid file in lessons/ (a broken file is reported, not fatal)."""
-    from explorer.lesson import LESSONS_DIR
+    from explorer.render.lesson import LESSONS_DIR
 
     lessons, problems = _lessons(_fingerprint(LESSONS_DIR))
     for problem in problems:
@@ -102,8 +115,8 @@ def available_lessons() -> dict:
 
 
 def lesson_step_controls(lesson, evidence: Evidence):
-    """Previous / Next and a list of steps; returns the resolved step (explorer.lesson.StepView)."""
-    from explorer.lesson import resolve_step
+    """Previous / Next and a list of steps; returns the resolved step (explorer.render.lesson.StepView)."""
+    from explorer.render.lesson import resolve_step
 
     total = len(lesson.steps)
     st.session_state.step = min(max(int(st.session_state.get("step", 1)), 1), total)
@@ -114,13 +127,14 @@ def lesson_step_controls(lesson, evidence: Evidence):
     back, forward = st.columns(2)
     back.button("◀ Previous", on_click=move, args=(-1,), disabled=st.session_state.step <= 1, width="stretch")
     forward.button("Next ▶", on_click=move, args=(1,), disabled=st.session_state.step >= total, width="stretch")
-    number = st.selectbox("Step", list(range(1, total + 1)), key="step",
-                          format_func=lambda n: f"{n}. {lesson.steps[n - 1].title}")
+    number = st.selectbox(
+        "Step", list(range(1, total + 1)), key="step", format_func=lambda n: f"{n}. {lesson.steps[n - 1].title}"
+    )
     return resolve_step(lesson, number - 1, evidence)
 
 
 def render_lesson_step(step, gazetteer: PlaceIndex) -> None:
-    from explorer.lesson import LESSON_CSS, render_step_html
+    from explorer.render.lesson import LESSON_CSS, render_step_html
 
     st.subheader(f"Step {step.number} of {step.total}: {step.title}")
     st.html(f"<style>{LESSON_CSS}</style>" + render_step_html(step, gazetteer))
@@ -130,33 +144,45 @@ def render_lesson_step(step, gazetteer: PlaceIndex) -> None:
 
 
 def render_handout_download(lesson, evidence: Evidence) -> None:
-    from explorer.export_map import export_map_html
-    from explorer.lesson import handout_html
+    from explorer.render.export_map import export_map_html
+    from explorer.render.lesson import handout_html
 
     st.download_button(
         "Lesson as one HTML file (steps through it offline)",
         data=lambda: export_map_html(evidence, lesson=lesson).encode("utf-8"),
-        file_name=f"{lesson.id}.html", mime="text/html", on_click="ignore", width="stretch",
+        file_name=f"{lesson.id}.html",
+        mime="text/html",
+        on_click="ignore",
+        width="stretch",
     )
     st.download_button(
         "Lesson handout (printable HTML, one page per step)",
         data=lambda: handout_html(lesson, evidence).encode("utf-8"),
-        file_name=f"{lesson.id}-handout.html", mime="text/html", on_click="ignore", width="stretch",
+        file_name=f"{lesson.id}-handout.html",
+        mime="text/html",
+        on_click="ignore",
+        width="stretch",
     )
 
 
 def place_options(gazetteer: PlaceIndex, lang: LabelLang, view: View) -> dict[str, str]:
     """id -> label for the place list, disputed groups first, then the chain, land and sites."""
     order = {"disputed": 0, "island": 1, "islet": 2, "group": 3, "archipelago": 3, "land": 4, "site": 5, "city": 6}
-    places = sorted(gazetteer.places, key=lambda p: (0 if p.disputed and p.kind != "islet" else order.get(p.kind, 7), p.id))
+    places = sorted(
+        gazetteer.places, key=lambda p: (0 if p.disputed and p.kind != "islet" else order.get(p.kind, 7), p.id)
+    )
     return {p.id: place_label(gazetteer, p, lang, view) for p in places}
 
 
 def render_names(gazetteer: PlaceIndex, place_id: str) -> None:
     place = gazetteer[place_id]
     rows = [
-        {"language": {"en": "English", "ja": "Japanese", "ru": "Russian"}[n.lang], "name": n.text, "kind": n.kind,
-         "detail": ", ".join(filter(None, [n.romanization, n.case, "uncertain" if n.uncertain else None, n.note]))}
+        {
+            "language": {"en": "English", "ja": "Japanese", "ru": "Russian"}[n.lang],
+            "name": n.text,
+            "kind": n.kind,
+            "detail": ", ".join(filter(None, [n.romanization, n.case, "uncertain" if n.uncertain else None, n.note])),
+        }
         for n in place.names
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 300))
@@ -181,7 +207,11 @@ def render_counts(evidence: Evidence, place_id: str) -> None:
     counts = evidence.counts_per_source(place_id)
     if not counts:
         return
-    rows = [{"article": article_label(doc), "mentions": counts[doc.file]} for doc in evidence.corpus.documents if doc.file in counts]
+    rows = [
+        {"article": article_label(doc), "mentions": counts[doc.file]}
+        for doc in evidence.corpus.documents
+        if doc.file in counts
+    ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
@@ -191,13 +221,17 @@ def render_passages(evidence: Evidence, place_id: str, label: str) -> None:
         st.info(f"No passage in the selected articles mentions {label}. Widen the article or date filters to see more.")
         return
     total = sum(len(a.passages) for a in articles)
-    st.markdown(f"**{total} passage{'s' if total != 1 else ''} in {len(articles)} article{'s' if len(articles) != 1 else ''}**")
+    st.markdown(
+        f"**{total} passage{'s' if total != 1 else ''} in {len(articles)} article{'s' if len(articles) != 1 else ''}**"
+    )
     for article in articles:
         st.markdown(f"##### {_plain(article_label(article.document))}")
         st.html(styled("".join(passage_html(p) for p in article.passages)))
 
 
-def render_group_mentions(evidence: Evidence, place_id: str, gazetteer: PlaceIndex, lang: LabelLang, view: View) -> None:
+def render_group_mentions(
+    evidence: Evidence, place_id: str, gazetteer: PlaceIndex, lang: LabelLang, view: View
+) -> None:
     for group in evidence.containing_groups(place_id):
         articles = evidence.articles_for(group)
         if not articles:
@@ -219,7 +253,7 @@ def render_facts(evidence: Evidence, place_id: str) -> None:
         disagree = " — sources disagree" if event.disagreements else ""
         st.markdown(f"**{_plain(event.title)}** ({_plain(event.when or 'date not given')}){disagree}")
         columns = st.columns(len(accounts)) if len(accounts) <= 3 else [st.container() for _ in accounts]
-        for column, account in zip(columns, accounts):
+        for column, account in zip(columns, accounts, strict=True):
             with column:
                 st.html(styled(account_html(account, evidence.corpus.document(account.file))))
         for pair in event.disagreements:
@@ -228,7 +262,7 @@ def render_facts(evidence: Evidence, place_id: str) -> None:
 
 @st.cache_data(show_spinner=False)
 def _candidate_facts(folder: str, fingerprint: tuple) -> list[dict]:
-    from explorer.candidates import candidates_report
+    from explorer.corpus.candidates import candidates_report
 
     data, _problems = candidates_report(None, Path(folder))  # unreadable files are already warned about
     return data["facts"]
@@ -238,15 +272,22 @@ def render_candidates(folder: Path, evidence: Evidence, place_id: str) -> None:
     """Sentences that look like unrecorded deployment facts at this place: for a curator to review,
     never written anywhere by the app."""
     covered = evidence.gazetteer.covered_by(place_id)
-    found = [c for c in _candidate_facts(str(folder), _fingerprint(folder))
-             if c["file"] in evidence.files and covered & set(c["where"])]
+    found = [
+        c
+        for c in _candidate_facts(str(folder), _fingerprint(folder))
+        if c["file"] in evidence.files and covered & set(c["where"])
+    ]
     with st.expander(f"Candidate facts for review: {len(found)} (not curated)"):
-        st.caption("Sentences that report a system, unit, base, radar or exercise here and are not in facts.yaml. "
-                   "Negated, hypothetical and civilian sentences are left out. Nothing is saved.")
+        st.caption(
+            "Sentences that report a system, unit, base, radar or exercise here and are not in facts.yaml. "
+            "Negated, hypothetical and civilian sentences are left out. Nothing is saved."
+        )
         for candidate in found:
             when = candidate.get("when") or "date not given"
-            st.markdown(f"**{_plain(candidate['what'])}** · {_plain(candidate.get('reported_status') or '?')} · "
-                        f"{_plain(when)} · {_plain(candidate['file'])}")
+            st.markdown(
+                f"**{_plain(candidate['what'])}** · {_plain(candidate.get('reported_status') or '?')} · "
+                f"{_plain(when)} · {_plain(candidate['file'])}"
+            )
             st.html(styled(f'<blockquote class="kx-quote">{html_escape(candidate["quote"])}</blockquote>'))
 
 
@@ -260,9 +301,17 @@ def render_timeline(evidence: Evidence) -> None:
         st.info("No dated event in the selected articles.")
         return
     frame = pd.DataFrame(
-        [{"date": pd.Timestamp(e.when + "-01" * ((10 - len(e.when)) // 3)), "when": e.when, "event": e.event,
-          "title": e.title, "kind": "meeting" if e.category == "meeting" else "deployment / military",
-          "sources": len(e.files)} for e in entries]
+        [
+            {
+                "date": pd.Timestamp(e.when + "-01" * ((10 - len(e.when)) // 3)),
+                "when": e.when,
+                "event": e.event,
+                "title": e.title,
+                "kind": "meeting" if e.category == "meeting" else "deployment / military",
+                "sources": len(e.files),
+            }
+            for e in entries
+        ]
     )
     pick = alt.selection_point(name="pick", fields=["event"])
     chart = (
@@ -298,7 +347,7 @@ def timeline_selection() -> list[str] | None:
 @st.cache_resource(show_spinner=False)
 def map_assets(app_dir: Path) -> MapAssets:
     """Leaflet served by Streamlit from ``static/`` (copied from the pinned package); data URLs if that fails."""
-    from explorer.leaflet_assets import data_urls, static_urls
+    from explorer.render.leaflet_assets import data_urls, static_urls
 
     try:
         # Relative to the st_folium iframe (/component/streamlit_folium.st_folium/index.html), so it
@@ -315,31 +364,46 @@ def render_downloads(evidence: Evidence, state: AppState) -> None:
     Each file is generated only when its button is clicked (``data`` is a callable) and the click
     does not rerun the page, so the buttons cost nothing on a map click.
     """
-    from explorer.export_map import export_map_html
-    from explorer.exports import FORMATS, export_bytes
-    from explorer.picture import render_png, render_svg
+    from explorer.render.export_map import export_map_html
+    from explorer.render.exports import FORMATS, export_bytes
+    from explorer.render.picture import render_png, render_svg
 
     highlight = frozenset([state.place]) if state.place else frozenset()
     stem = f"kuril-explorer-{state.view}-{state.lang}" + (f"-{state.place}" if state.place else "")
     st.download_button(
         "Evidence map (one HTML file, works offline)",
         data=lambda: export_map_html(evidence, state.view, state.lang, state.place).encode("utf-8"),
-        file_name=f"{stem}.html", mime="text/html", on_click="ignore", width="stretch",
+        file_name=f"{stem}.html",
+        mime="text/html",
+        on_click="ignore",
+        width="stretch",
         help="Leaflet, the islands and every passage in one file: open it from disk or embed it in a report.",
     )
     picture_png, picture_svg = st.columns(2)
     picture_png.download_button(
-        "Map picture (PNG)", data=lambda: render_png(evidence, state.view, state.lang, highlight=highlight),
-        file_name=f"{stem}.png", mime="image/png", on_click="ignore", width="stretch",
+        "Map picture (PNG)",
+        data=lambda: render_png(evidence, state.view, state.lang, highlight=highlight),
+        file_name=f"{stem}.png",
+        mime="image/png",
+        on_click="ignore",
+        width="stretch",
     )
     picture_svg.download_button(
-        "Map picture (SVG)", data=lambda: render_svg(evidence, state.view, state.lang, highlight=highlight).encode("utf-8"),
-        file_name=f"{stem}.svg", mime="image/svg+xml", on_click="ignore", width="stretch",
+        "Map picture (SVG)",
+        data=lambda: render_svg(evidence, state.view, state.lang, highlight=highlight).encode("utf-8"),
+        file_name=f"{stem}.svg",
+        mime="image/svg+xml",
+        on_click="ignore",
+        width="stretch",
     )
     for fmt, (suffix, mime, description, _writer) in FORMATS.items():
         st.download_button(
-            f"Data: {description}", data=lambda fmt=fmt: export_bytes(evidence, fmt),
-            file_name=f"kuril-explorer{suffix}", mime=mime, on_click="ignore", width="stretch",
+            f"Data: {description}",
+            data=lambda fmt=fmt: export_bytes(evidence, fmt),
+            file_name=f"kuril-explorer{suffix}",
+            mime=mime,
+            on_click="ignore",
+            width="stretch",
         )
 
 
@@ -348,11 +412,15 @@ def render_upload(folder: Path) -> None:
     (its cache key is the folder's file list), and curated files are never touched."""
     import tempfile
 
-    from explorer.ingest import ingest
+    from explorer.corpus.ingest import ingest
 
-    uploads = st.file_uploader("Add articles (.txt or .html)", type=["txt", "html", "htm"], accept_multiple_files=True,
-                               key="uploads", help="Plain text or web pages; duplicates are recognised; bad files are "
-                                                   "refused with the reason.")
+    uploads = st.file_uploader(
+        "Add articles (.txt or .html)",
+        type=["txt", "html", "htm"],
+        accept_multiple_files=True,
+        key="uploads",
+        help="Plain text or web pages; duplicates are recognised; bad files are refused with the reason.",
+    )
     done: set[str] = st.session_state.setdefault("ingested_uploads", set())
     fresh = [upload for upload in uploads or [] if upload.file_id not in done]
     if not fresh:
@@ -382,7 +450,7 @@ def render_fulltext_search(folder: Path, evidence: Evidence, state: AppState) ->
     ticked), an outlet and the sidebar's date range; results show the passage in context."""
     from html import escape
 
-    from explorer.search_index import search
+    from explorer.corpus.search_index import search
 
     gazetteer = evidence.gazetteer
     query = st.text_input("Search the passages (any language)", key="fulltext", placeholder="missile, ракеты, 配備…")
@@ -391,12 +459,23 @@ def render_fulltext_search(folder: Path, evidence: Evidence, state: AppState) ->
         label = place_label(gazetteer, gazetteer[state.place], state.lang, state.view)
         only_place = st.checkbox(f"Only passages about {label}", key="fulltext_place")
     outlets = sorted({d.article.outlet for d in evidence.corpus.documents if d.article and d.article.outlet})
-    outlet = st.selectbox("Outlet", outlets, index=None, key="fulltext_outlet", placeholder="any outlet") if outlets else None
+    outlet = (
+        st.selectbox("Outlet", outlets, index=None, key="fulltext_outlet", placeholder="any outlet")
+        if outlets
+        else None
+    )
     if not query.strip():
         return
     try:
-        hits = search(folder, query, place=state.place if only_place else None, outlet=outlet,
-                      date_from=state.date_from, date_to=state.date_to, limit=20)
+        hits = search(
+            folder,
+            query,
+            place=state.place if only_place else None,
+            outlet=outlet,
+            date_from=state.date_from,
+            date_to=state.date_to,
+            limit=20,
+        )
     except (DataError, ValueError) as err:
         st.error(f"Search failed: {err}")
         return
@@ -412,5 +491,9 @@ def render_fulltext_search(folder: Path, evidence: Evidence, state: AppState) ->
         cuts.append(escape(hit.snippet[cursor:]))
         places = ", ".join(place_label(gazetteer, gazetteer[p], "en", "neutral") for p in hit.places if p in gazetteer)
         meta = f"{hit.outlet or 'outlet unknown'} · {hit.date or 'date unknown'} · {hit.file}"
-        st.html(styled(f'<div class="kx-passage">{"".join(cuts)}</div>'
-                f'<div class="kx-why">{escape(meta)}' + (f" · mentions {escape(places)}" if places else "") + "</div>"))
+        st.html(
+            styled(
+                f'<div class="kx-passage">{"".join(cuts)}</div>'
+                f'<div class="kx-why">{escape(meta)}' + (f" · mentions {escape(places)}" if places else "") + "</div>"
+            )
+        )

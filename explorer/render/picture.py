@@ -1,6 +1,6 @@
 """A static picture of the evidence map, as SVG or PNG, drawn from the project's own geometry.
 
-The picture shows what the interactive map shows, with the same rules (``explorer.mapview``): land
+The picture shows what the interactive map shows, with the same rules (``explorer.render.mapview``): land
 shaded by ``fill_colour`` (Okabe–Ito colours) and darker where the articles mention it, disputed
 areas with a dashed outline, labels in the chosen language for the chosen point of view
 (``naming.place_label``), a legend headed by the point-of-view statement (``naming.view_statement``)
@@ -38,9 +38,9 @@ from pathlib import Path
 import shapely
 from shapely.geometry import shape
 
+from explorer.data.layers import load_layers
 from explorer.evidence import Evidence
-from explorer.layers import load_layers
-from explorer.mapview import (
+from explorer.render.mapview import (
     DISPUTED_COLOUR,
     KURIL_BOUNDS,
     LABELLED_KINDS,
@@ -50,7 +50,7 @@ from explorer.mapview import (
     STATE_COLOURS,
     fill_colour,
 )
-from explorer.naming import LabelLang, View, place_label, view_statement
+from explorer.render.naming import LabelLang, View, place_label, view_statement
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +59,10 @@ DEFAULT_BOUNDS = (KURIL_BOUNDS[0][1], KURIL_BOUNDS[0][0], KURIL_BOUNDS[1][1], KU
 ATTRIBUTION = "Coastlines: GSHHG 2.3.6, Wessel & Smith 1996 (LGPL-3.0-or-later)"
 BOUNDARY_NOTE = "Lines between islands are geometric conventions, not legal boundaries."
 SHADE_NOTE = "Darker fill: mentioned in the selected articles."
-FONT_FAMILY = ("'Noto Sans CJK JP','Noto Sans JP','Source Han Sans JP',IPAexGothic,'Hiragino Sans','Yu Gothic',"
-               "'DejaVu Sans',Arial,sans-serif")
+FONT_FAMILY = (
+    "'Noto Sans CJK JP','Noto Sans JP','Source Han Sans JP',IPAexGothic,'Hiragino Sans','Yu Gothic',"
+    "'DejaVu Sans',Arial,sans-serif"
+)
 CJK_FONT_PACKAGE = "noto-cjk-sans-jp-regular==0.0.1"
 SYSTEM_CJK_FONTS = (
     "opentype/noto/NotoSansCJK-Regular.ttc",
@@ -123,13 +125,15 @@ def png_font_choice(lang: LabelLang, font_path: Path | None = None) -> FontChoic
     if lang in ("ja", "both"):
         if cjk is not None:
             return FontChoice(cjk, lang, None)
-        return FontChoice(latin, "en", f"Labels in English: no font with Japanese glyphs here "
-                                       f"(pip install {CJK_FONT_PACKAGE}).")
+        return FontChoice(
+            latin, "en", f"Labels in English: no font with Japanese glyphs here (pip install {CJK_FONT_PACKAGE})."
+        )
     if lang == "ru":
         if cjk is not None or latin is not None:
             return FontChoice(cjk or latin, lang, None)
-        return FontChoice(None, "en", "Labels in English: no font with Cyrillic glyphs here "
-                                      "(Debian fonts-dejavu-core).")
+        return FontChoice(
+            None, "en", "Labels in English: no font with Cyrillic glyphs here (Debian fonts-dejavu-core)."
+        )
     return FontChoice(cjk or latin, lang, None)
 
 
@@ -148,6 +152,7 @@ class Shape:
     @property
     def rings(self) -> list[list[tuple[float, float]]]:
         return [ring for outer, holes in self.polygons for ring in [outer, *holes]]
+
     fill: str
     stroke: str
     stroke_width: float
@@ -269,13 +274,21 @@ def build_scene(
             place = gazetteer.by_id.get(feature["properties"]["id"])
             if place is None or not feature.get("geometry"):
                 continue
-            geometry = shapely.clip_by_rect(shape(feature["geometry"]), min_lon - margin_lon, min_lat - margin_lat,
-                                            max_lon + margin_lon, max_lat + margin_lat)
+            geometry = shapely.clip_by_rect(
+                shape(feature["geometry"]),
+                min_lon - margin_lon,
+                min_lat - margin_lat,
+                max_lon + margin_lon,
+                max_lat + margin_lat,
+            )
             if geometry.is_empty:
                 continue
             geometry = shapely.simplify(shapely.transform(geometry, project_array), 0.3, preserve_topology=True)
-            polygons = [(_ring(polygon.exterior), [_ring(hole) for hole in polygon.interiors if len(hole.coords) >= 4])
-                        for polygon in _polygons(geometry) if len(polygon.exterior.coords) >= 4]
+            polygons = [
+                (_ring(polygon.exterior), [_ring(hole) for hole in polygon.interiors if len(hole.coords) >= 4])
+                for polygon in _polygons(geometry)
+                if len(polygon.exterior.coords) >= 4
+            ]
             if not polygons:
                 continue
             mentioned = counts.get(place.id, 0) > 0
@@ -301,7 +314,7 @@ def build_scene(
         lon, lat = geometry["coordinates"][:2]
         if not (min_lon <= lon <= max_lon and min_lat <= lat <= max_lat):
             continue
-        (x, y), = project([(lon, lat)])
+        ((x, y),) = project([(lon, lat)])
         scene.dots.append(Dot(round(x, 1), round(y, 1), 7 * k if place.id not in highlight else 9 * k, place.id))
 
     # Legend, bottom right (open Pacific south-east of the chain in the default view).
@@ -331,14 +344,19 @@ def build_scene(
     lx, ly = width - legend_w - 10 * k, height - legend_h - 10 * k
     scene.legend_box = (round(lx, 1), round(ly, 1), round(legend_w, 1), round(legend_h, 1))
     y = ly + pad
-    swatch_colours = {"disputed": disputed_colour, "JP": STATE_COLOURS["JP"], "RU": STATE_COLOURS["RU"],
-                      "site": SITE_COLOUR}
+    swatch_colours = {
+        "disputed": disputed_colour,
+        "JP": STATE_COLOURS["JP"],
+        "RU": STATE_COLOURS["RU"],
+        "site": SITE_COLOUR,
+    }
     for text, size, bold, kind in lines:
         x = lx + pad
         if kind is not None:
             if kind in swatch_colours:
-                scene.legend_rows.append((round(x, 1), round(y + 0.15 * size, 1), swatch_colours[kind],
-                                          kind == "disputed", kind))
+                scene.legend_rows.append(
+                    (round(x, 1), round(y + 0.15 * size, 1), swatch_colours[kind], kind == "disputed", kind)
+                )
             x += 24 * k
         scene.legend_text.append(Label(round(x, 1), round(y, 1), text, round(size, 2), bold, "start"))
         y += size * line_gap
@@ -364,7 +382,7 @@ def build_scene(
         count = counts.get(place_id, 0)
         text = place_label(gazetteer, place, lang, view) + (f" ({count})" if count else "")
         size = (15 if place.disputed else 13) * k
-        (x, y), = project([(lon, lat)])
+        ((x, y),) = project([(lon, lat)])
         if place.kind in ("site", "city"):
             y -= 14 * k  # above the dot
         w, h = measure(text, size), size * 1.3
@@ -396,8 +414,13 @@ def _polygons(geometry) -> list:
 def xml_escape(text: str) -> str:
     """Text safe in XML character data and in quoted attributes."""
     text = _XML_INVALID.sub("\ufffd", text)
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;").replace("'", "&#39;"))
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#39;")
+    )
 
 
 def render_svg(
@@ -424,27 +447,38 @@ def render_svg(
     for item in scene.shapes:
         path = " ".join("M" + " L".join(f"{x:g},{y:g}" for x, y in ring[:-1]) + "Z" for ring in item.rings)
         dash = f' stroke-dasharray="{6 * item.stroke_width / 2:g} {4 * item.stroke_width / 2:g}"' if item.dashed else ""
-        out.append(f'<path data-id="{xml_escape(item.place)}" d="{path}" fill="{item.fill}" fill-rule="evenodd" '
-                   f'stroke="{item.stroke}" stroke-width="{item.stroke_width:g}"{dash}/>\n')
+        out.append(
+            f'<path data-id="{xml_escape(item.place)}" d="{path}" fill="{item.fill}" fill-rule="evenodd" '
+            f'stroke="{item.stroke}" stroke-width="{item.stroke_width:g}"{dash}/>\n'
+        )
     out.append("</g>\n<g>\n")
     for dot in scene.dots:
-        out.append(f'<circle data-id="{xml_escape(dot.place)}" cx="{dot.x:g}" cy="{dot.y:g}" r="{dot.radius:g}" '
-                   f'fill="{SITE_COLOUR}" stroke="#FFFFFF" stroke-width="2"/>\n')
-    out.append('</g>\n<g fill="#111111" stroke="#FFFFFF" stroke-width="3" paint-order="stroke" '
-               'text-anchor="middle" dominant-baseline="central" font-weight="600">\n')
+        out.append(
+            f'<circle data-id="{xml_escape(dot.place)}" cx="{dot.x:g}" cy="{dot.y:g}" r="{dot.radius:g}" '
+            f'fill="{SITE_COLOUR}" stroke="#FFFFFF" stroke-width="2"/>\n'
+        )
+    out.append(
+        '</g>\n<g fill="#111111" stroke="#FFFFFF" stroke-width="3" paint-order="stroke" '
+        'text-anchor="middle" dominant-baseline="central" font-weight="600">\n'
+    )
     for label in scene.labels:
-        out.append(f'<text x="{label.x:g}" y="{label.y:g}" font-size="{label.size:g}">'
-                   f'{xml_escape(label.text)}</text>\n')
+        out.append(
+            f'<text x="{label.x:g}" y="{label.y:g}" font-size="{label.size:g}">{xml_escape(label.text)}</text>\n'
+        )
     out.append("</g>\n")
     # Title band.
     k = min(width / 1200, height / 900)
     out.append(f'<rect width="{width}" height="{scene.header:g}" fill="#FFFFFF"/>\n')
-    out.append(f'<text x="{12 * k:g}" y="{scene.header / 2:g}" font-size="{20 * k:g}" font-weight="700" fill="#111111" '
-               f'dominant-baseline="central">{xml_escape(scene.title)}</text>\n')
+    out.append(
+        f'<text x="{12 * k:g}" y="{scene.header / 2:g}" font-size="{20 * k:g}" font-weight="700" fill="#111111" '
+        f'dominant-baseline="central">{xml_escape(scene.title)}</text>\n'
+    )
     # Legend.
     x, y, w, h = scene.legend_box
-    out.append(f'<g><rect x="{x:g}" y="{y:g}" width="{w:g}" height="{h:g}" rx="4" fill="#FFFFFF" fill-opacity="0.94" '
-               'stroke="#555555"/>\n')
+    out.append(
+        f'<g><rect x="{x:g}" y="{y:g}" width="{w:g}" height="{h:g}" rx="4" fill="#FFFFFF" fill-opacity="0.94" '
+        'stroke="#555555"/>\n'
+    )
     for sx, sy, colour, dashed, kind in scene.legend_rows:
         if kind == "site":
             out.append(f'<circle cx="{sx + 8 * k:g}" cy="{sy + 6 * k:g}" r="{6 * k:g}" fill="{colour}"/>\n')
@@ -453,8 +487,10 @@ def render_svg(
             out.append(f'<rect x="{sx:g}" y="{sy:g}" width="{16 * k:g}" height="{12 * k:g}" fill="{colour}"{dash}/>\n')
     for label in scene.legend_text:
         weight = ' font-weight="600"' if label.bold else ""
-        out.append(f'<text x="{label.x:g}" y="{label.y:g}" font-size="{label.size:g}" fill="#111111" '
-                   f'dominant-baseline="hanging"{weight}>{xml_escape(label.text)}</text>\n')
+        out.append(
+            f'<text x="{label.x:g}" y="{label.y:g}" font-size="{label.size:g}" fill="#111111" '
+            f'dominant-baseline="hanging"{weight}>{xml_escape(label.text)}</text>\n'
+        )
     out.append("</g>\n</svg>\n")
     return "".join(out)
 
@@ -496,8 +532,9 @@ def render_png(
     def measure(text: str, size: float) -> float:
         return font(size).getlength(_drawable(text, choice)) / SUPERSAMPLE
 
-    scene = build_scene(evidence, view, choice.label_lang, highlight, bounds, width, height, title, measure,
-                        choice.note)
+    scene = build_scene(
+        evidence, view, choice.label_lang, highlight, bounds, width, height, title, measure, choice.note
+    )
     s = SUPERSAMPLE
     image = Image.new("RGB", (width * s, height * s), SEA_COLOUR)
     draw = ImageDraw.Draw(image)
@@ -516,18 +553,35 @@ def render_png(
                 draw.line(points, fill=item.stroke, width=line_width, joint="curve")
     for dot in scene.dots:
         r = dot.radius * s
-        draw.ellipse((dot.x * s - r, dot.y * s - r, dot.x * s + r, dot.y * s + r), fill=SITE_COLOUR,
-                     outline="#FFFFFF", width=2 * s)
+        draw.ellipse(
+            (dot.x * s - r, dot.y * s - r, dot.x * s + r, dot.y * s + r),
+            fill=SITE_COLOUR,
+            outline="#FFFFFF",
+            width=2 * s,
+        )
     for label in scene.labels:
-        draw.text((label.x * s, label.y * s), _drawable(label.text, choice), font=font(label.size, True),
-                  fill="#111111", anchor="mm", stroke_width=2 * s, stroke_fill="#FFFFFF")
+        draw.text(
+            (label.x * s, label.y * s),
+            _drawable(label.text, choice),
+            font=font(label.size, True),
+            fill="#111111",
+            anchor="mm",
+            stroke_width=2 * s,
+            stroke_fill="#FFFFFF",
+        )
     k = min(width / 1200, height / 900)
     draw.rectangle((0, 0, width * s, scene.header * s), fill="#FFFFFF")
-    draw.text((12 * k * s, scene.header / 2 * s), _drawable(scene.title, choice), font=font(20 * k, True),
-              fill="#111111", anchor="lm")
+    draw.text(
+        (12 * k * s, scene.header / 2 * s),
+        _drawable(scene.title, choice),
+        font=font(20 * k, True),
+        fill="#111111",
+        anchor="lm",
+    )
     x, y, w, h = scene.legend_box
-    draw.rounded_rectangle((x * s, y * s, (x + w) * s, (y + h) * s), radius=4 * s, fill="#FFFFFF", outline="#555555",
-                           width=s)
+    draw.rounded_rectangle(
+        (x * s, y * s, (x + w) * s, (y + h) * s), radius=4 * s, fill="#FFFFFF", outline="#555555", width=s
+    )
     for sx, sy, colour, dashed, kind in scene.legend_rows:
         if kind == "site":
             r = 6 * k * s
@@ -541,8 +595,13 @@ def render_png(
                 for segment in _dashes(corners, 4 * s, 2 * s):
                     draw.line(segment, fill="#333333", width=2 * s)
     for label in scene.legend_text:
-        draw.text((label.x * s, label.y * s), _drawable(label.text, choice), font=font(label.size, label.bold),
-                  fill="#111111", anchor="la")
+        draw.text(
+            (label.x * s, label.y * s),
+            _drawable(label.text, choice),
+            font=font(label.size, label.bold),
+            fill="#111111",
+            anchor="la",
+        )
     image = image.resize((width, height), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)  # Pillow writes no time chunk: same input, same bytes

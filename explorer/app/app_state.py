@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from explorer.naming import LANGS, VIEWS, LabelLang, View
+from explorer.render.naming import LANGS, VIEWS, LabelLang, View
 
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 

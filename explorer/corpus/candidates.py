@@ -2,7 +2,7 @@
 
 Candidates are for curators to check, never facts: each row has ``status: candidate``; the status
 the sentence reports (deployed, planned, held, ...) is in ``reported_status``. Rows have the shape of
-:func:`explorer.facts.facts_json`'s facts (plus ``reported_status``, ``trigger`` and ``specific``).
+:func:`explorer.corpus.facts.facts_json`'s facts (plus ``reported_status``, ``trigger`` and ``specific``).
 
 Rules (the keyword lists are data: ``geodata/candidate_rules.yaml``):
 
@@ -39,11 +39,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from explorer.corpus import Document
-from explorer.errors import DataError
-from explorer.facts import CONTEXT, FactSet, facts_json, load_facts
-from explorer.locations import GAZETTEER_PATH, GEODATA_DIR
-from explorer.readers import read_text
+from explorer.corpus.documents import Document
+from explorer.corpus.facts import CONTEXT, FactSet, facts_json, load_facts
+from explorer.data.errors import DataError
+from explorer.data.paths import GAZETTEER_PATH, GEODATA_DIR
+from explorer.data.readers import read_text
 
 RULES_PATH = GEODATA_DIR / "candidate_rules.yaml"
 SYSTEM_CATEGORIES = {"coastal_missile_system", "air_defence", "radar", "missile_defence", "warship", "troops"}
@@ -106,9 +106,14 @@ def _load_rules(path: str) -> Rules:
             systems.append((entry["category"], bool(entry.get("specific", True)), pattern))
         status = [(name, p) for name, group in raw["status"].items() if (p := _compile(group))]
         exclude = [(name, p) for name, group in raw["exclude"].items() if (p := _compile(group))]
-        return Rules(systems, status, raw.get("default_status", "existing"),
-                     dict(raw.get("default_status_by_category") or {}), exclude,
-                     frozenset(raw.get("ignore_places") or ()))
+        return Rules(
+            systems,
+            status,
+            raw.get("default_status", "existing"),
+            dict(raw.get("default_status_by_category") or {}),
+            exclude,
+            frozenset(raw.get("ignore_places") or ()),
+        )
     except (KeyError, TypeError, AttributeError, re.error) as err:
         raise DataError(path, f"is not a valid rules file ({type(err).__name__}: {err})") from None
 
@@ -119,8 +124,34 @@ _MONTHS_EN = {name.lower(): i for i, name in enumerate(calendar.month_name) if n
 _MONTHS_EN.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 _MONTHS_EN["sept"] = 9
 _MONTH_EN = r"(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
-_RU_GEN = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября", "декабря"]
-_RU_PREP = ["январе", "феврале", "марте", "апреле", "мае", "июне", "июле", "августе", "сентябре", "октябре", "ноябре", "декабре"]
+_RU_GEN = [
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+]
+_RU_PREP = [
+    "январе",
+    "феврале",
+    "марте",
+    "апреле",
+    "мае",
+    "июне",
+    "июле",
+    "августе",
+    "сентябре",
+    "октябре",
+    "ноябре",
+    "декабре",
+]
 _RU_GEN_RE = "(" + "|".join(_RU_GEN) + ")"
 _RU_PREP_RE = "(" + "|".join(_RU_PREP) + ")"
 
@@ -214,7 +245,14 @@ def resolve_when(sentence: str, article_date: str | None, future: bool = False) 
         for match in re.finditer(pattern, sentence):
             groups = match.groups()
             if kind == "en":
-                if groups[0] == "May" and not groups[1] and not re.match(r"(?i)(in|since|by|until|early|late|mid)\s", sentence[max(0, match.start() - 6) : match.start()].strip() + " "):
+                if (
+                    groups[0] == "May"
+                    and not groups[1]
+                    and not re.match(
+                        r"(?i)(in|since|by|until|early|late|mid)\s",
+                        sentence[max(0, match.start() - 6) : match.start()].strip() + " ",
+                    )
+                ):
                     continue  # "May" without a day and not after "in": likely the verb
                 m, d = _MONTHS_EN[groups[0].lower()], int(groups[1]) if groups[1] else None
             elif kind == "ru":
@@ -240,7 +278,9 @@ def resolve_when(sentence: str, article_date: str | None, future: bool = False) 
             resolved = iso(y, m, d)
             what = calendar.month_name[m] + (f" {d}" if d else "")
             return When(resolved, "day" if d else "month", f'"{phrase}" in {dated}: {rule} {what}, {resolved}')
-    match = re.search(r"(?i)\b(?:in|since|by)\s+((?:19|20)\d{2})\b|в\s+((?:19|20)\d{2})\s+году|((?:19|20)\d{2})\s*年", sentence)
+    match = re.search(
+        r"(?i)\b(?:in|since|by)\s+((?:19|20)\d{2})\b|в\s+((?:19|20)\d{2})\s+году|((?:19|20)\d{2})\s*年", sentence
+    )
     if match:
         value = next(g for g in match.groups() if g)
         return When(value, "year", f'"{match.group().strip()}" (explicit)')
@@ -258,13 +298,38 @@ def _valid(y: int, m: int, d: int) -> bool:
 # --- Counts ------------------------------------------------------------------------------------
 
 _NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12, "a pair of": 2, "a dozen": 12,
-    "один": 1, "одна": 1, "одну": 1, "два": 2, "две": 2, "три": 3, "четыре": 4, "пять": 5, "шесть": 6,
-    "семь": 7, "восемь": 8, "девять": 9, "десять": 10,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "dozen": 12,
+    "a pair of": 2,
+    "a dozen": 12,
+    "один": 1,
+    "одна": 1,
+    "одну": 1,
+    "два": 2,
+    "две": 2,
+    "три": 3,
+    "четыре": 4,
+    "пять": 5,
+    "шесть": 6,
+    "семь": 7,
+    "восемь": 8,
+    "девять": 9,
+    "десять": 10,
 }
 _COUNT_BEFORE = re.compile(
-    r"(?i)(?<![\w\-–.])(\d{1,3}(?:[,\s]\d{3})*|\d+|" + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True))
+    r"(?i)(?<![\w\-–.])(\d{1,3}(?:[,\s]\d{3})*|\d+|"
+    + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True))
     + r")\s+(?:[\w\-]+\s+){0,2}$"
 )
 _JA_COUNTER = re.compile(r"^[^。、]{0,6}?([0-9０-９]+|[一二三四五六七八九十]+)\s*(?:基|隻|機|個|両|人|台)")
@@ -309,11 +374,13 @@ def _curated_spans(curated: FactSet | None, file: str) -> list[tuple[int, int]]:
     return [(a.quote.start, a.quote.end) for _, a in curated.accounts() if a.file == file]
 
 
-def candidates(document: Document, gazetteer, linker, curated: FactSet | None, *, rules: Rules | None = None) -> tuple[list[dict], list[dict]]:
+def candidates(
+    document: Document, gazetteer, linker, curated: FactSet | None, *, rules: Rules | None = None
+) -> tuple[list[dict], list[dict]]:
     """Fact candidates of one document, and their contradictions with each other and with ``curated``.
 
-    ``gazetteer`` is a :class:`~explorer.gazetteer.PlaceIndex` (unknown places are dropped),
-    ``linker`` a :class:`~explorer.linking.Linker` built from it.
+    ``gazetteer`` is a :class:`~explorer.data.gazetteer.PlaceIndex` (unknown places are dropped),
+    ``linker`` a :class:`~explorer.text.linking.Linker` built from it.
     """
     rules = rules or load_rules()
     text = document.text
@@ -403,8 +470,11 @@ def _disagreement(a: dict, b: dict) -> str | None:
         if specific and _same_time(a, b) and {a["category"], b["category"]} <= SYSTEM_CATEGORIES:
             return f"{a['file']} reports {a['what']!r} ({a['category']}); {b['file']} reports {b['what']!r} ({b['category']})"
         return None
-    if len(a["when"]) >= 7 and len(b["when"]) >= 7 and (a["when"][:7] != b["when"][:7] or (
-            len(a["when"]) == len(b["when"]) == 10 and a["when"] != b["when"])):
+    if (
+        len(a["when"]) >= 7
+        and len(b["when"]) >= 7
+        and (a["when"][:7] != b["when"][:7] or (len(a["when"]) == len(b["when"]) == 10 and a["when"] != b["when"]))
+    ):
         return f"{a['file']} dates it {a['when']}; {b['file']} dates it {b['when']}"
     if _same_time(a, b) and a.get("count") is not None and b.get("count") is not None and a["count"] != b["count"]:
         return f"{a['file']} counts {a['count']}; {b['file']} counts {b['count']}"
@@ -421,12 +491,14 @@ def contradictions(rows: list[dict], curated_rows: list[dict] | None = None) -> 
                 continue
             why = _disagreement(a, b)
             if why:
-                out.append({
-                    "event": b.get("event"),
-                    "a": {"id": a["id"], "file": a["file"], "quote": a["quote"]},
-                    "b": {"id": b["id"], "file": b["file"], "quote": b["quote"]},
-                    "why": why,
-                })
+                out.append(
+                    {
+                        "event": b.get("event"),
+                        "a": {"id": a["id"], "file": a["file"], "quote": a["quote"]},
+                        "b": {"id": b["id"], "file": b["file"], "quote": b["quote"]},
+                        "why": why,
+                    }
+                )
     return out
 
 
@@ -436,10 +508,10 @@ def candidates_report(
     """``{"facts": [...], "contradictions": [...]}`` for ``files`` (default: the whole corpus), and
     the files that could not be read. Contradictions are computed across all the candidates and the
     curated facts."""
-    from explorer.corpus import load_corpus, load_document
-    from explorer.gazetteer import load_gazetteer
-    from explorer.ingest import article_metadata
-    from explorer.linking import Linker
+    from explorer.corpus.documents import load_corpus, load_document
+    from explorer.corpus.ingest import article_metadata
+    from explorer.data.gazetteer import load_gazetteer
+    from explorer.text.linking import Linker
 
     gazetteer = load_gazetteer(gazetteer_path)
     linker = Linker(gazetteer.data)

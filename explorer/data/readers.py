@@ -13,7 +13,7 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from explorer.errors import DataError
+from explorer.data.errors import DataError
 
 # An article or a data file above this size is refused rather than read: a 100 MB "article" is a
 # mistake (a dump, a binary), and reading it would stall the app.

@@ -6,7 +6,7 @@ claims it, every passage that mentions it (source, date, highlighted mention) an
 there. ``map.html#iturup`` opens with Iturup selected; the page works inside an ``<iframe>`` and
 resizes with it; printing gives the map and the selected island's evidence.
 
-Safety: the panel's HTML is built in Python with every data string escaped (explorer.evidence_html)
+Safety: the panel's HTML is built in Python with every data string escaped (explorer.render.evidence_html)
 and kept in inert ``<template>`` elements that the page clones; no article text is ever inside a
 JavaScript string. Content goes into the page through :class:`mapview.RawHtml`, never folium.Element,
 which would run ``{{ ... }}`` in data as Jinja.
@@ -20,11 +20,11 @@ from pathlib import Path
 
 from explorer import __version__
 from explorer.evidence import Evidence
-from explorer.evidence_html import CSS as EVIDENCE_CSS
-from explorer.evidence_html import account_html, article_label, passage_html
-from explorer.leaflet_assets import LEAFLET_VERSION, inline_head
-from explorer.mapview import MapAssets, RawHtml, ScriptElement, build_map, script_json
-from explorer.naming import LabelLang, View, place_label, view_statement
+from explorer.render.evidence_html import CSS as EVIDENCE_CSS
+from explorer.render.evidence_html import account_html, article_label, passage_html
+from explorer.render.leaflet_assets import LEAFLET_VERSION, inline_head
+from explorer.render.mapview import MapAssets, RawHtml, ScriptElement, build_map, script_json
+from explorer.render.naming import LabelLang, View, place_label, view_statement
 
 GSHHG_NOTICE = (
     "Coastlines: GSHHG 2.3.6 (Wessel, P., and W. H. F. Smith, 1996, J. Geophys. Res., 101(B4), 8741–8743), "
@@ -172,18 +172,26 @@ def place_panel_html(evidence: Evidence, place_id: str, view: View, lang: LabelL
         )
     articles = evidence.articles_for(place_id)
     count = sum(len(a.passages) for a in articles)
-    parts.append(f"<h3>Passages that mention it ({count} in {len(articles)} article{'s' if len(articles) != 1 else ''})</h3>")
-    parts.append(f'<div data-passages="{e(place_id)}"></div>' if articles else "<p>No passage in this corpus mentions it by name.</p>")
+    parts.append(
+        f"<h3>Passages that mention it ({count} in {len(articles)} article{'s' if len(articles) != 1 else ''})</h3>"
+    )
+    parts.append(
+        f'<div data-passages="{e(place_id)}"></div>'
+        if articles
+        else "<p>No passage in this corpus mentions it by name.</p>"
+    )
     for group in evidence.containing_groups(place_id):
         n = sum(len(a.passages) for a in evidence.articles_for(group))
         if n:
             group_label = place_label(gazetteer, gazetteer[group], lang, view)
-            parts.append(f"<details><summary>Also mentioned as part of {e(group_label)}: {n} passage{'s' if n != 1 else ''}"
-                         f'</summary><div data-passages="{e(group)}"></div></details>')
+            parts.append(
+                f"<details><summary>Also mentioned as part of {e(group_label)}: {n} passage{'s' if n != 1 else ''}"
+                f'</summary><div data-passages="{e(group)}"></div></details>'
+            )
     events = evidence.events_at(place_id)
     parts.append(f"<h3>Deployments and meetings located here ({len(events)})</h3>")
     for event, accounts in events:
-        parts.append(f"<p><b>{e(event.title)}</b> ({e(event.when or 'date not given')})</p><div class=\"kx-accounts\">")
+        parts.append(f'<p><b>{e(event.title)}</b> ({e(event.when or "date not given")})</p><div class="kx-accounts">')
         parts.extend(f"<div>{account_html(a, evidence.corpus.document(a.file))}</div>" for a in accounts)
         parts.append("</div>")
         parts.extend(f'<div class="kx-disagree">Sources disagree: {e(pair.why)}</div>' for pair in event.disagreements)
@@ -193,8 +201,10 @@ def place_panel_html(evidence: Evidence, place_id: str, view: View, lang: LabelL
         for n in place.names
         if n.kind != "case_form"
     )
-    parts.append(f"<details><summary>All names ({len(place.names)} including Russian case forms)</summary>"
-                 f"<table><tr><th>language</th><th>name</th><th>kind</th></tr>{names}</table></details>")
+    parts.append(
+        f"<details><summary>All names ({len(place.names)} including Russian case forms)</summary>"
+        f"<table><tr><th>language</th><th>name</th><th>kind</th></tr>{names}</table></details>"
+    )
     return "".join(parts)
 
 
@@ -204,8 +214,8 @@ def lesson_templates(lesson, evidence: Evidence, view: View, lang: LabelLang) ->
     The file has one map, labelled in one view and language; a step written for another view says so
     (in the app, the step switches the map itself).
     """
-    from explorer.lesson import LESSON_CSS, render_step_html, resolve_step
-    from explorer.naming import LANG_NAMES
+    from explorer.render.lesson import LESSON_CSS, render_step_html, resolve_step
+    from explorer.render.naming import LANG_NAMES
 
     gazetteer = evidence.gazetteer
     e = html.escape
@@ -216,9 +226,11 @@ def lesson_templates(lesson, evidence: Evidence, view: View, lang: LabelLang) ->
         outlined = sorted(set().union(*(gazetteer.covered_by(p) for p in step.highlight)) if step.highlight else set())
         note = ""
         if (step.view, step.lang) != (view, lang):
-            note = (f'<p class="kx-disagree">This step is written for {e(gazetteer.data.views[step.view].label)} '
-                    f"with names in {e(LANG_NAMES[step.lang])}; this file shows "
-                    f"{e(gazetteer.data.views[view].label)} with names in {e(LANG_NAMES[lang])}.</p>")
+            note = (
+                f'<p class="kx-disagree">This step is written for {e(gazetteer.data.views[step.view].label)} '
+                f"with names in {e(LANG_NAMES[step.lang])}; this file shows "
+                f"{e(gazetteer.data.views[view].label)} with names in {e(LANG_NAMES[lang])}.</p>"
+            )
         templates.append(
             f'<template id="kx-step-{step.number}" data-title="{e(step.title)}" '
             f'data-bounds="{south},{west},{north},{east}" data-highlight="{e(" ".join(outlined))}" '
@@ -237,13 +249,13 @@ def export_map_html(
     lesson=None,
 ) -> str:
     """The standalone page as a string (see the module docstring). With a ``lesson`` (an
-    explorer.schema.Lesson), the page also steps through it: ``#step-3`` opens step 3."""
+    explorer.data.schema.Lesson), the page also steps through it: ``#step-3`` opens step 3."""
     gazetteer = evidence.gazetteer
     if place is not None and place not in gazetteer:
         raise ValueError(f"unknown place id {place!r}")
     overlays = None
     if lesson is not None:
-        from explorer.lesson import load_overlays
+        from explorer.render.lesson import load_overlays
 
         overlays = {"type": "FeatureCollection", "features": list(load_overlays().values())}
     fmap = build_map(evidence, view, lang, MapAssets([], []), height="100%", overlays=overlays)
@@ -282,11 +294,15 @@ def export_map_html(
     root.html.add_child(RawHtml(top), index=0)
     # folium draws the map div into <body>; wrap it by moving our containers around it with CSS/JS.
     root.html.add_child(RawHtml(panel + about))
-    templates = ['<template id="kx-empty"><p>Click an island on the map or choose a place to read every '
-                 "passage that mentions it.</p></template>"]
+    templates = [
+        '<template id="kx-empty"><p>Click an island on the map or choose a place to read every '
+        "passage that mentions it.</p></template>"
+    ]
     for p in gazetteer.places:
-        templates.append(f'<template id="kx-place-{e(p.id)}" data-title="{e(place_label(gazetteer, p, lang, view))}">'
-                         f"{place_panel_html(evidence, p.id, view, lang)}</template>")
+        templates.append(
+            f'<template id="kx-place-{e(p.id)}" data-title="{e(place_label(gazetteer, p, lang, view))}">'
+            f"{place_panel_html(evidence, p.id, view, lang)}</template>"
+        )
         passages = passages_html(evidence, p.id)
         if passages:
             templates.append(f'<template id="kx-passages-{e(p.id)}">{passages}</template>')
@@ -305,11 +321,20 @@ def export_map_html(
     script = PAGE_SCRIPT.replace("__MAP__", fmap.get_name()).replace("__INITIAL__", script_json(place or ""))
     fmap.add_child(ScriptElement(layout + script))  # a map child: runs after the map and its layers exist
     page = root.render()
-    return page.replace("<html>", '<html lang="en">', 1).replace("<head>", "<head>\n<title>Kuril Islands evidence map</title>", 1)
+    return page.replace("<html>", '<html lang="en">', 1).replace(
+        "<head>", "<head>\n<title>Kuril Islands evidence map</title>", 1
+    )
 
 
-def export_map(out: Path, evidence: Evidence, view: View = "neutral", lang: LabelLang = "en",
-               place: str | None = None, exported_on: dt.date | None = None, lesson=None) -> int:
+def export_map(
+    out: Path,
+    evidence: Evidence,
+    view: View = "neutral",
+    lang: LabelLang = "en",
+    place: str | None = None,
+    exported_on: dt.date | None = None,
+    lesson=None,
+) -> int:
     """Write the standalone page atomically; returns its size in bytes."""
     page = export_map_html(evidence, view, lang, place, exported_on, lesson).encode("utf-8")
     temporary = out.with_name(f".{out.name}.tmp")

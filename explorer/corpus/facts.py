@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from explorer.corpus import Corpus
-from explorer.errors import DataError
-from explorer.locations import FACTS_FILE
-from explorer.readers import read_yaml
-from explorer.schema import Account, Event, Facts
+from explorer.corpus.documents import Corpus
+from explorer.data.errors import DataError
+from explorer.data.paths import FACTS_FILE
+from explorer.data.readers import read_yaml
+from explorer.data.schema import Account, Event, Facts
 
 CONTEXT = 32  # characters of prefix and suffix a quote records
 
@@ -32,7 +32,11 @@ class FactSet:
         return [(event, account) for event in self.events for account in event.accounts]
 
     def events_at(self, place_ids: set[str]) -> list[Event]:
-        return [event for event in self.events if place_ids & set(event.where + [w for a in event.accounts for w in a.where])]
+        return [
+            event
+            for event in self.events
+            if place_ids & set(event.where + [w for a in event.accounts for w in a.where])
+        ]
 
 
 def load_facts(folder: Path) -> FactSet | None:
@@ -51,7 +55,11 @@ def load_facts(folder: Path) -> FactSet | None:
         for pair in event.disagreements:
             for ref in (pair.a, pair.b):
                 if ref not in ids:
-                    raise DataError(path, f"a disagreement names {ref!r}, which is not an account of this event", f"event {event.id!r}")
+                    raise DataError(
+                        path,
+                        f"a disagreement names {ref!r}, which is not an account of this event",
+                        f"event {event.id!r}",
+                    )
     if len({event.id for event in facts.events}) != len(facts.events):
         raise DataError(path, "two events share an id")
     return FactSet(path, facts)
@@ -83,10 +91,14 @@ def anchor_problem(text: str, account: Account) -> str | None:
     if text[quote.start : quote.end] != quote.exact:
         return (
             f"offsets {quote.start}-{quote.end} disagree with the text: they hold "
-            f"{text[quote.start:quote.end]!r}, the quote is found at {', '.join(map(str, occurrences))}"
+            f"{text[quote.start : quote.end]!r}, the quote is found at {', '.join(map(str, occurrences))}"
         )
-    selected = [at for at in occurrences if text[max(0, at - len(quote.prefix)) : at] == quote.prefix
-                and text[at + len(quote.exact) : at + len(quote.exact) + len(quote.suffix)] == quote.suffix]
+    selected = [
+        at
+        for at in occurrences
+        if text[max(0, at - len(quote.prefix)) : at] == quote.prefix
+        and text[at + len(quote.exact) : at + len(quote.exact) + len(quote.suffix)] == quote.suffix
+    ]
     if len(selected) > 1:
         return f"quote is ambiguous: prefix and suffix match at {len(selected)} places ({selected})"
     if not selected:

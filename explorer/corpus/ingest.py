@@ -18,7 +18,7 @@ What an ingest does, for each input file (a directory is searched recursively fo
    any path) has the same id and is skipped ("already in corpus as X").
 4. Write ``NNN_<id>.txt`` (NNN: the next number after the highest in the folder, at least three
    digits, like the seeds ``000_...`` to ``004_...``), then its metadata to ``ingested.yaml`` (the
-   :class:`~explorer.schema.Sources` schema). ``sources.yaml``, ``facts.yaml`` and existing article
+   :class:`~explorer.data.schema.Sources` schema). ``sources.yaml``, ``facts.yaml`` and existing article
    files are never written.
 
 Metadata: headline as above (for text, the first line when it is at most 200 characters); outlet
@@ -53,11 +53,11 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from explorer.corpus import MAX_INGESTED_BYTES, load_sources
-from explorer.errors import DataError
-from explorer.locations import CACHE_DIR, GAZETTEER_PATH, INGESTED_FILE
-from explorer.readers import MAX_TEXT_BYTES, read_bytes
-from explorer.schema import Article, Sources
+from explorer.corpus.documents import MAX_INGESTED_BYTES, load_sources
+from explorer.data.errors import DataError
+from explorer.data.paths import CACHE_DIR, GAZETTEER_PATH, INGESTED_FILE
+from explorer.data.readers import MAX_TEXT_BYTES, read_bytes
+from explorer.data.schema import Article, Sources
 
 LOCK_FILE = "ingest.lock"
 INPUT_SUFFIXES = (".txt", ".html", ".htm")
@@ -69,7 +69,7 @@ ARTICLE_NAME = re.compile(r"^(\d+)_([0-9a-f]{16})\.txt$")
 _TMP_PREFIX = ".ingest-"
 
 _HEADER = """\
-# Metadata of ingested articles (explorer.schema.Sources), written by `python -m explorer ingest`.
+# Metadata of ingested articles (explorer.data.schema.Sources), written by `python -m explorer ingest`.
 # Generated: do not edit by hand. To curate an article, copy its entry to sources.yaml (which wins).
 """
 
@@ -107,8 +107,10 @@ _JA_LETTERS = re.compile(r"[\u3040-\u30fa\u30fc-\u30ff\u3400-\u4dbf\u4e00-\u9fff
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]+")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]+")
 # Everything that is neither of the three scripts, nor ASCII/space/punctuation of no interest.
-_OTHER_CANDIDATES = re.compile(r"[\x00-\u024f\u0400-\u04ff\u1e00-\u1eff\u2000-\u206f\u3000-\u303f\u3040-\u30ff"
-                               r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
+_OTHER_CANDIDATES = re.compile(
+    r"[\x00-\u024f\u0400-\u04ff\u1e00-\u1eff\u2000-\u206f\u3000-\u303f\u3040-\u30ff"
+    r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+"
+)
 
 
 def detect_language(text: str) -> str | None:
@@ -134,10 +136,57 @@ def detect_language(text: str) -> str | None:
 
 _SKIP = frozenset({"script", "style", "noscript", "template"})
 _BLOCK = frozenset(
-    ["address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details", "dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html", "li", "main", "menu", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "tfoot", "thead", "tr", "ul"]
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "caption",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "dir",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "li",
+        "main",
+        "menu",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "tfoot",
+        "thead",
+        "tr",
+        "ul",
+    ]
 )
 _CELL = frozenset({"td", "th"})
-_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+)
 _BREAK_BLOCK, _BREAK_LINE = "\x00B", "\x00L"
 
 
@@ -296,7 +345,9 @@ def _read_input(path: Path, options: Options) -> tuple[str, str]:
                 encoding = codecs.lookup(charset.group(1).decode("ascii")).name
                 declared_by = "its <meta charset>"
             except LookupError:
-                raise DataError(path, f"declares an unknown charset {charset.group(1).decode('ascii', 'replace')!r}") from None
+                raise DataError(
+                    path, f"declares an unknown charset {charset.group(1).decode('ascii', 'replace')!r}"
+                ) from None
     utf8 = encoding is None or codecs.lookup(encoding).name == "utf-8"
     if utf8 and b"\x00" in data[:8192]:
         raise DataError(path, "looks like a binary file (it contains NUL bytes), not text")
@@ -377,8 +428,10 @@ def check_metadata(metadata: dict | None) -> tuple[tuple[str, object], ...]:
     fields = dict(metadata)
     unknown = set(fields) - (set(Article.model_fields) - {"file"})
     if unknown:
-        raise ValueError(f"unknown metadata field(s): {', '.join(sorted(unknown))} "
-                         f"(known: {', '.join(sorted(set(Article.model_fields) - {'file'}))})")
+        raise ValueError(
+            f"unknown metadata field(s): {', '.join(sorted(unknown))} "
+            f"(known: {', '.join(sorted(set(Article.model_fields) - {'file'}))})"
+        )
     if fields.get("date"):
         fields.setdefault("date_status", "printed")
         fields.setdefault("date_basis", "declared at ingest")
@@ -401,8 +454,10 @@ def collect_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[DataError]]:
     for path in map(Path, paths):
         if path.is_dir():
             found = sorted(
-                p for p in path.rglob("*")
-                if p.suffix.lower() in INPUT_SUFFIXES and p.is_file()
+                p
+                for p in path.rglob("*")
+                if p.suffix.lower() in INPUT_SUFFIXES
+                and p.is_file()
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             if not found:
@@ -430,7 +485,7 @@ def load_ingested(folder: Path) -> Sources | None:
 
 def article_metadata(folder: Path) -> dict[str, Article]:
     """Metadata by file name: ``ingested.yaml`` overlaid by the curated ``sources.yaml`` (curated wins)."""
-    from explorer.corpus import load_sources
+    from explorer.corpus.documents import load_sources
 
     merged: dict[str, Article] = {}
     ingested = load_ingested(folder)
@@ -568,8 +623,8 @@ _LOADED: dict[tuple, tuple] = {}
 
 def cached_gazetteer(gazetteer_path: Path):
     """(PlaceIndex, Linker) for a gazetteer file, loaded once per process while the file is unchanged."""
-    from explorer.gazetteer import load_gazetteer
-    from explorer.linking import Linker
+    from explorer.data.gazetteer import load_gazetteer
+    from explorer.text.linking import Linker
 
     path = Path(gazetteer_path)
     stat = path.stat()
@@ -594,7 +649,7 @@ def _prepare_job(job: tuple[str, Options]) -> tuple[str, object]:
     except DataError as err:
         return "refused", (str(err.file), err.problem, err.where)
     if _worker_linker is not None:
-        from explorer.search_index import article_rows
+        from explorer.corpus.search_index import article_rows
 
         rows = article_rows(prepared.text, prepared.fields.get("headline"), _worker_linker)
         prepared = Prepared(prepared.source, prepared.kind, prepared.text, prepared.id, prepared.fields, rows)
@@ -635,7 +690,7 @@ def _existing_state(corpus: Path, report: IngestReport) -> _State:
         with contextlib.suppress(OSError):
             stale.unlink()
             report.notes.append(f"removed {stale.name}, a temporary file left by an interrupted ingest")
-    from explorer.corpus import load_sources
+    from explorer.corpus.documents import load_sources
 
     curated = {article.file for article in (load_sources(corpus) or Sources(version=1, articles=[])).articles}
     ingested = load_ingested(corpus)
@@ -733,7 +788,7 @@ def ingest(
         state = _existing_state(corpus, report)
         index = None
         if update_index and gazetteer_path is not None:
-            from explorer.search_index import IndexUpdate
+            from explorer.corpus.search_index import IndexUpdate
 
             try:
                 index = IndexUpdate.open(corpus, gazetteer_path)
@@ -757,16 +812,22 @@ def ingest(
                 existing = state.by_id.get(prepared.id)
                 if existing:
                     earlier = batch_ids.get(prepared.id)
-                    reason = (f"same text as {earlier}, added in this batch as {existing}" if earlier
-                              else f"already in corpus as {existing}")
+                    reason = (
+                        f"same text as {earlier}, added in this batch as {existing}"
+                        if earlier
+                        else f"already in corpus as {existing}"
+                    )
                     report.skipped.append(Skipped(str(source), existing, reason))
                     continue
                 name = f"{state.next_number:03d}_{prepared.id}.txt"
                 try:
                     _atomic_write(corpus / name, prepared.text.encode("utf-8"), durable)
                 except OSError as err:
-                    raise DataError(corpus / name, f"cannot be written ({err.strerror or err}); the ingest stopped "
-                                    f"after adding {len(report.added)} article(s)") from err
+                    raise DataError(
+                        corpus / name,
+                        f"cannot be written ({err.strerror or err}); the ingest stopped "
+                        f"after adding {len(report.added)} article(s)",
+                    ) from err
                 state.next_number += 1
                 state.by_id[prepared.id] = name
                 batch_ids[prepared.id] = str(source)
@@ -809,8 +870,14 @@ def _progress(total: int):
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    bar = Progress(TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                   console=Console(stderr=True), transient=True)
+    bar = Progress(
+        TextColumn("ingest"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
     task = bar.add_task("ingest", total=total)
     bar.start()
     return bar, task
@@ -832,4 +899,3 @@ __all__ = [
     "normalize_text",
     "prepare",
 ]
-

@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from explorer.gazetteer import PlaceIndex
-from explorer.schema import Place
+from explorer.data.gazetteer import PlaceIndex
+from explorer.data.schema import Place
 
 LabelLang = Literal["en", "ja", "ru", "both"]
 View = Literal["neutral", "japan", "russia"]

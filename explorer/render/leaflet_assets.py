@@ -34,7 +34,9 @@ def leaflet_dir() -> Path:
     return folder
 
 
-def static_urls(static_dir: Path, url_prefix: str = "app/static") -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def static_urls(
+    static_dir: Path, url_prefix: str = "app/static"
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Copy Leaflet into ``static_dir/leaflet-<version>/`` (when changed) and return (js, css) for folium."""
     target = static_dir / f"leaflet-{LEAFLET_VERSION}"
     source = leaflet_dir()

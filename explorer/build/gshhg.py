@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from explorer.errors import DataError
+from explorer.data.errors import DataError
 
 if TYPE_CHECKING:  # pragma: no cover
     from shapely import Polygon
@@ -37,7 +37,7 @@ RESOLUTIONS = ("f", "h", "i", "l", "c")
 class SourceMissing(DataError):
     """The GSHHG data files are not installed (or not where expected). ``str()`` says how to fix it.
 
-    A :class:`~explorer.errors.DataError`, so the CLI prints it as a message, not a traceback.
+    A :class:`~explorer.data.errors.DataError`, so the CLI prints it as a message, not a traceback.
     """
 
     def __init__(self, problem: str, file: Path | str = MODULE) -> None:

@@ -11,14 +11,14 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from explorer.errors import DataError
-from explorer.locations import ARTICLE_SUFFIXES, DEFAULT_CORPUS, INGESTED_FILE, SOURCES_FILE
-from explorer.passages import Passage, split_passages
-from explorer.readers import MAX_DATA_BYTES, MAX_TEXT_BYTES, read_text, read_yaml
+from explorer.data.errors import DataError
+from explorer.data.paths import ARTICLE_SUFFIXES, DEFAULT_CORPUS, INGESTED_FILE, SOURCES_FILE
+from explorer.data.readers import MAX_DATA_BYTES, MAX_TEXT_BYTES, read_text, read_yaml
+from explorer.data.schema import Article, Sources
+from explorer.text.passages import Passage, split_passages
 
 # ingested.yaml is generated and grows with the corpus (about 300 bytes an article).
 MAX_INGESTED_BYTES = 512 * 1024 * 1024
-from explorer.schema import Article, Sources
 
 
 @dataclass(frozen=True)

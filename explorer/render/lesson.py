@@ -1,6 +1,6 @@
 """Lesson mode: a guided sequence of map steps a teacher walks a class through.
 
-A lesson is data (``lessons/*.yaml``, model :class:`explorer.schema.Lesson`; see ``lessons/README.md``).
+A lesson is data (``lessons/*.yaml``, model :class:`explorer.data.schema.Lesson`; see ``lessons/README.md``).
 This module loads and checks lessons against the gazetteer, the corpus and its facts
 (:func:`validate_lesson`), resolves one step into everything a page needs (:func:`resolve_step`, a
 :class:`StepView`), and renders steps as escaped HTML for the app, the exported page and the printable
@@ -19,21 +19,20 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from explorer.corpus import Corpus, Document
-from explorer.errors import DataError
+from explorer.corpus.documents import Corpus, Document
+from explorer.corpus.facts import FactSet, find_all
+from explorer.data.errors import DataError
+from explorer.data.gazetteer import PlaceIndex
+from explorer.data.paths import GEODATA_DIR, LAYER_FILES, LESSONS_DIR
+from explorer.data.readers import read_geojson, read_yaml
+from explorer.data.schema import Account, Background, Citation, Event, Lesson, LessonStep, TreatyLineProperties
 from explorer.evidence import Evidence
-from explorer.evidence_html import article_label
-from explorer.facts import FactSet, find_all
-from explorer.gazetteer import PlaceIndex
-from explorer.locations import GEODATA_DIR, LAYER_FILES, PROJECT_ROOT
-from explorer.naming import LabelLang, View, place_label, view_statement
-from explorer.readers import read_geojson, read_yaml
-from explorer.schema import Account, Background, Citation, Event, Lesson, LessonStep, TreatyLineProperties
+from explorer.render.evidence_html import article_label
+from explorer.render.naming import LabelLang, View, place_label, view_statement
 
-LESSONS_DIR = PROJECT_ROOT / "lessons"
 DEFAULT_LESSON = LESSONS_DIR / "kurils-101.yaml"
 TREATY_LINES_PATH = GEODATA_DIR / "treaty_lines.geojson"
-# The whole chain with Hokkaido and Kamchatka's tip, [[south, west], [north, east]] (as explorer.mapview).
+# The whole chain with Hokkaido and Kamchatka's tip, [[south, west], [north, east]] (as explorer.render.mapview).
 KURIL_BOUNDS = ((42.9, 139.5), (51.6, 157.8))
 # A lesson's map must look at this region (lat, lon); anything else is almost surely swapped lat/lon.
 MAP_REGION = ((30.0, 125.0), (60.0, 165.0))
@@ -125,12 +124,16 @@ def quote_problem(document: Document, quote: str) -> str | None:
     if len(found) == 1:
         return None
     if len(found) > 1:
-        return (f"quote occurs {len(found)} times in {document.file} (at {', '.join(map(str, found))}); "
-                f"quote more words so it is unique: {quote!r}")
+        return (
+            f"quote occurs {len(found)} times in {document.file} (at {', '.join(map(str, found))}); "
+            f"quote more words so it is unique: {quote!r}"
+        )
     hint = ""
     if _loose(quote) in _loose(document.text):
-        hint = (" (it is there with different quotation marks, dashes, spacing or capitals: "
-                "copy the article's exact characters)")
+        hint = (
+            " (it is there with different quotation marks, dashes, spacing or capitals: "
+            "copy the article's exact characters)"
+        )
     return f"quote not found in {document.file}{hint}: {quote!r}"
 
 
@@ -183,9 +186,14 @@ def validate_lesson(
                     found.append((None, f"map.layers names unknown layer {layer!r} (known: {known})"))
         if step.map.bounds is not None and not _inside_region(step.map.bounds):
             (r_south, r_west), (r_north, r_east) = MAP_REGION
-            found.append((None, f"map.bounds {list(map(list, step.map.bounds))} fall outside the map region "
-                                f"(lat {r_south}..{r_north}, lon {r_west}..{r_east}); bounds are "
-                                "[[south, west], [north, east]] as [lat, lon]: latitude and longitude swapped?"))
+            found.append(
+                (
+                    None,
+                    f"map.bounds {list(map(list, step.map.bounds))} fall outside the map region "
+                    f"(lat {r_south}..{r_north}, lon {r_west}..{r_east}); bounds are "
+                    "[[south, west], [north, east]] as [lat, lon]: latitude and longitude swapped?",
+                )
+            )
         for item_number, item in enumerate(step.evidence):
             detail = f"evidence[{item_number}]"
             if item.fact is not None:
@@ -237,8 +245,11 @@ class PassageView:
     def segments(self) -> tuple[str, str, str]:
         """(before, quote, after) inside the passage, unescaped."""
         offset = self.passage_start
-        return (self.passage_text[: self.start - offset], self.passage_text[self.start - offset : self.end - offset],
-                self.passage_text[self.end - offset :])
+        return (
+            self.passage_text[: self.start - offset],
+            self.passage_text[self.start - offset : self.end - offset],
+            self.passage_text[self.end - offset :],
+        )
 
 
 @dataclass(frozen=True)
@@ -297,13 +308,21 @@ def _passage_view(document: Document, start: int, end: int, note: str | None = N
     covering = [p for p in document.passages if p.start < end and start < p.end]
     p_start = min([start, *(p.start for p in covering)])
     p_end = max([end, *(p.end for p in covering)])
-    return PassageView(document.file, article_label(document), start, end, document.text[start:end],
-                       tuple(p.id for p in covering), p_start, p_end, document.text[p_start:p_end], note)
+    return PassageView(
+        document.file,
+        article_label(document),
+        start,
+        end,
+        document.text[start:end],
+        tuple(p.id for p in covering),
+        p_start,
+        p_end,
+        document.text[p_start:p_end],
+        note,
+    )
 
 
-def resolve_step(
-    lesson: Lesson, index: int, evidence: Evidence, overlays_path: Path = TREATY_LINES_PATH
-) -> StepView:
+def resolve_step(lesson: Lesson, index: int, evidence: Evidence, overlays_path: Path = TREATY_LINES_PATH) -> StepView:
     """Step ``index`` (0-based) of ``lesson`` with its evidence, overlays and map bounds resolved.
 
     Pass the unfiltered :class:`Evidence` (a filtered one leaves out the articles it filters away; they
@@ -351,15 +370,37 @@ def resolve_step(
                 problems.append(f"map layer {layer_id!r} is not in {Path(overlays_path).name}")
                 continue
             props = feature["properties"]
-            layers.append(LayerView(layer_id, str(props.get("title", layer_id)), props.get("year"),
-                                    str(props.get("note", "")), str(props.get("source", "")), feature))
+            layers.append(
+                LayerView(
+                    layer_id,
+                    str(props.get("title", layer_id)),
+                    props.get("year"),
+                    str(props.get("note", "")),
+                    str(props.get("source", "")),
+                    feature,
+                )
+            )
     bounds, bounds_from = step_bounds(step, evidence.gazetteer)
     return StepView(
-        lesson_id=lesson.id, lesson_title=lesson.title, index=index, total=len(lesson.steps), id=step.id,
-        title=step.title, view=step.map.view, lang=step.map.lang, bounds=bounds, bounds_from=bounds_from,
-        focus=tuple(step.map.focus), highlight=tuple(step.map.highlight), layers=tuple(layers),
-        explanation=step.explanation, quotes=tuple(quotes), facts=tuple(facts), background=tuple(step.background),
-        questions=tuple(step.questions), problems=tuple(problems),
+        lesson_id=lesson.id,
+        lesson_title=lesson.title,
+        index=index,
+        total=len(lesson.steps),
+        id=step.id,
+        title=step.title,
+        view=step.map.view,
+        lang=step.map.lang,
+        bounds=bounds,
+        bounds_from=bounds_from,
+        focus=tuple(step.map.focus),
+        highlight=tuple(step.map.highlight),
+        layers=tuple(layers),
+        explanation=step.explanation,
+        quotes=tuple(quotes),
+        facts=tuple(facts),
+        background=tuple(step.background),
+        questions=tuple(step.questions),
+        problems=tuple(problems),
     )
 
 
@@ -487,8 +528,8 @@ def _passage_html(passage: PassageView, label: str | None = None) -> str:
     note = f'<div class="kx-cite">{escape(passage.note)}</div>' if passage.note else ""
     return (
         '<figure class="kx-evidence">'
-        f'<blockquote>{escape(before)}<mark>{escape(quote)}</mark>{escape(after)}</blockquote>'
-        f'<figcaption>{escape(label) + " — " if label else ""}{escape(caption)}</figcaption>{note}</figure>'
+        f"<blockquote>{escape(before)}<mark>{escape(quote)}</mark>{escape(after)}</blockquote>"
+        f"<figcaption>{escape(label) + ' — ' if label else ''}{escape(caption)}</figcaption>{note}</figure>"
     )
 
 
@@ -499,8 +540,10 @@ def _fact_html(fact: FactView) -> str:
     if fact.passage is not None:
         html = _passage_html(fact.passage, label)
     else:
-        html = (f'<figure class="kx-evidence"><blockquote><mark>{escape(account.quote.exact)}</mark></blockquote>'
-                f"<figcaption>{escape(label)} — {escape(account.file)}</figcaption></figure>")
+        html = (
+            f'<figure class="kx-evidence"><blockquote><mark>{escape(account.quote.exact)}</mark></blockquote>'
+            f"<figcaption>{escape(label)} — {escape(account.file)}</figcaption></figure>"
+        )
     if fact.note:
         html += f'<div class="kx-cite">{escape(fact.note)}</div>'
     return html
@@ -511,19 +554,25 @@ def render_step_html(step: StepView, gazetteer: PlaceIndex) -> str:
 
     Place names are in the step's label language and point of view; the rest of the text is English.
     """
-    parts = [f'<section class="kx-lesson-step" data-step="{escape(step.id)}">',
-             f'<p class="kx-step-no">{escape(step.lesson_title)} · step {step.number} of {step.total}</p>',
-             f"<h2>{escape(step.title)}</h2>"]
+    parts = [
+        f'<section class="kx-lesson-step" data-step="{escape(step.id)}">',
+        f'<p class="kx-step-no">{escape(step.lesson_title)} · step {step.number} of {step.total}</p>',
+        f"<h2>{escape(step.title)}</h2>",
+    ]
     if step.view in gazetteer.data.views:
         parts.append(f'<p class="kx-view">{escape(view_statement(gazetteer, step.view))}</p>')
     on_map = []
-    labels = [place_label(gazetteer, gazetteer.by_id[p], step.lang, step.view)
-              for p in step.highlight if p in gazetteer]
+    labels = [
+        place_label(gazetteer, gazetteer.by_id[p], step.lang, step.view) for p in step.highlight if p in gazetteer
+    ]
     if labels:
         on_map.append("highlighted: " + ", ".join(escape(label) for label in labels))
     if step.layers:
-        on_map.append("lines: " + ", ".join(escape(layer.title) for layer in step.layers)
-                      + " (schematic: the treaties name islands, they do not survey a line)")
+        on_map.append(
+            "lines: "
+            + ", ".join(escape(layer.title) for layer in step.layers)
+            + " (schematic: the treaties name islands, they do not survey a line)"
+        )
     if on_map:
         parts.append(f'<p class="kx-onmap"><b>On the map</b> — {"; ".join(on_map)}</p>')
     parts.append(f'<div class="kx-explanation">{_paragraphs(step.explanation)}</div>')
@@ -557,29 +606,37 @@ class _Auto:
         return "AUTO"
 
 
-AUTO: Any = _Auto()  # handout_html's default: use explorer.picture.render_svg when it is installed
+AUTO: Any = _Auto()  # handout_html's default: use explorer.render.picture.render_svg when it is installed
 
 
 def picture_bounds(step: StepView) -> tuple[float, float, float, float]:
-    """The step's bounds as ``explorer.picture`` wants them: (min_lon, min_lat, max_lon, max_lat)."""
+    """The step's bounds as ``explorer.render.picture`` wants them: (min_lon, min_lat, max_lon, max_lat)."""
     (south, west), (north, east) = step.bounds
     return (west, south, east, north)
 
 
 def default_picture(evidence: Evidence, width: int = 900, height: int = 600) -> Callable[[StepView], str] | None:
-    """A picture callable drawing each step with ``explorer.picture.render_svg``, or None if there is none.
+    """A picture callable drawing each step with ``explorer.render.picture.render_svg``, or None if there is none.
 
     The picture shows the step's view, label language, highlighted places and bounds; it does not draw
     the step's overlay layers (treaty lines): the handout names them under the picture instead.
     """
     try:
-        from explorer.picture import render_svg
+        from explorer.render.picture import render_svg
     except ImportError:
         return None
 
     def picture(step: StepView) -> str:
-        svg = render_svg(evidence, step.view, step.lang, highlight=frozenset(step.highlight),
-                         bounds=picture_bounds(step), width=width, height=height, title=step.title)
+        svg = render_svg(
+            evidence,
+            step.view,
+            step.lang,
+            highlight=frozenset(step.highlight),
+            bounds=picture_bounds(step),
+            width=width,
+            height=height,
+            title=step.title,
+        )
         return re.sub(r"^<\?xml[^>]*\?>\s*", "", svg)  # inline in HTML: no XML declaration
 
     return picture
@@ -594,7 +651,7 @@ def handout_html(
     """A printable HTML document, one page per step (CSS ``page-break-after: always``).
 
     ``lang`` overrides every step's label language (None: each step's own). ``picture_svg`` draws the map
-    of a step as inline SVG (trusted markup, inserted as is); AUTO uses ``explorer.picture`` when present,
+    of a step as inline SVG (trusted markup, inserted as is); AUTO uses ``explorer.render.picture`` when present,
     None leaves the pictures out. A picture that fails is replaced by a note, not by a crash.
     """
     if picture_svg is AUTO:
@@ -609,8 +666,11 @@ def handout_html(
         if picture_svg is not None:
             caption = ""
             if step.layers:
-                caption = ("<figcaption>Lines for this step, not drawn in this picture: "
-                           + "; ".join(escape(layer.title) for layer in step.layers) + ".</figcaption>")
+                caption = (
+                    "<figcaption>Lines for this step, not drawn in this picture: "
+                    + "; ".join(escape(layer.title) for layer in step.layers)
+                    + ".</figcaption>"
+                )
             try:
                 picture = f'<figure class="kx-picture">{picture_svg(step)}{caption}</figure>'
             except Exception as err:  # a broken picture must not lose the handout
@@ -628,7 +688,5 @@ def handout_html(
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(lesson.title)}</title>{audience}"
-        f"<style>{LESSON_CSS}{HANDOUT_CSS}</style></head><body>\n"
-        + "\n".join(pages)
-        + "\n</body></html>\n"
+        f"<style>{LESSON_CSS}{HANDOUT_CSS}</style></head><body>\n" + "\n".join(pages) + "\n</body></html>\n"
     )

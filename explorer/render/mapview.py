@@ -19,11 +19,11 @@ import folium
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
+from explorer.data.gazetteer import PlaceIndex
+from explorer.data.layers import load_layers
+from explorer.data.schema import Place
 from explorer.evidence import Evidence
-from explorer.gazetteer import PlaceIndex
-from explorer.layers import load_layers
-from explorer.naming import LabelLang, View, place_label
-from explorer.schema import Place
+from explorer.render.naming import LabelLang, View, place_label
 
 # Okabe–Ito colours by administering state; the disputed colour is the neutral view's.
 STATE_COLOURS = {"JP": "#56B4E9", "RU": "#E69F00", "KR": "#BBBBBB"}
@@ -82,7 +82,8 @@ def legend_html(gazetteer: PlaceIndex, view: View, lang: LabelLang) -> str:
         (f"background:{SITE_COLOUR};border-radius:50%", "Site named in the sources"),
     ]
     items = "".join(
-        f'<div class="kx-row"><span class="kx-swatch" style="{style}"></span>{html.escape(text)}</div>' for style, text in rows
+        f'<div class="kx-row"><span class="kx-swatch" style="{style}"></span>{html.escape(text)}</div>'
+        for style, text in rows
     )
     return (
         f'<div class="kx-legend-title">{html.escape(wording.label)}</div>{items}'
@@ -148,8 +149,15 @@ def build_map(
     gazetteer = evidence.gazetteer
     outlined = set().union(*(gazetteer.covered_by(place) for place in highlight)) if highlight else set()
     counts = evidence.passage_counts()
-    fmap = folium.Map(location=[46.8, 148.5], zoom_start=5, tiles=None, control_scale=True, height=height,
-                      prefer_canvas=False, zoom_snap=0.25)
+    fmap = folium.Map(
+        location=[46.8, 148.5],
+        zoom_start=5,
+        tiles=None,
+        control_scale=True,
+        height=height,
+        prefer_canvas=False,
+        zoom_snap=0.25,
+    )
     if assets is not None:
         # Per instance: Map.add_js_link would change the class-wide list for every later map.
         fmap.default_js = list(assets.js)
@@ -188,7 +196,9 @@ def build_map(
         folium.GeoJson(
             sites,
             name="Sites named in the sources",
-            marker=folium.CircleMarker(radius=7, fill=True, fill_color=SITE_COLOUR, fill_opacity=0.9, color="#fff", weight=2),
+            marker=folium.CircleMarker(
+                radius=7, fill=True, fill_color=SITE_COLOUR, fill_opacity=0.9, color="#fff", weight=2
+            ),
             tooltip=folium.GeoJsonTooltip(fields=["label", "summary"], labels=False, sticky=True),
         ).add_to(fmap)
     if overlays and overlays.get("features"):
@@ -232,7 +242,9 @@ def _escaped_overlays(collection: dict) -> dict:
     for feature in collection["features"]:
         props = feature["properties"]
         shown = {key: html.escape(str(props.get(key) or "")) for key in ("title", "note")}
-        features.append({"type": "Feature", "properties": {"id": props["id"], **shown}, "geometry": feature["geometry"]})
+        features.append(
+            {"type": "Feature", "properties": {"id": props["id"], **shown}, "geometry": feature["geometry"]}
+        )
     return {"type": "FeatureCollection", "features": features}
 
 

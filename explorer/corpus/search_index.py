@@ -44,13 +44,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from explorer.dates import overlaps
-from explorer.errors import DataError
-from explorer.ingest import CACHE_DIR, INGESTED_FILE, _is_japanese, article_metadata, detect_language
-from explorer.locations import ARTICLE_SUFFIXES, GAZETTEER_PATH, SOURCES_FILE
-from explorer.passages import split_passages
-from explorer.readers import read_text
-from explorer.schema import ISO_DATE_PREFIX, Article
+from explorer.corpus.ingest import CACHE_DIR, INGESTED_FILE, _is_japanese, article_metadata, detect_language
+from explorer.data.errors import DataError
+from explorer.data.paths import ARTICLE_SUFFIXES, GAZETTEER_PATH, SOURCES_FILE
+from explorer.data.readers import read_text
+from explorer.data.schema import ISO_DATE_PREFIX, Article
+from explorer.text.dates import overlaps
+from explorer.text.passages import split_passages
 
 INDEX_FILE = "search.sqlite3"
 SCHEMA_VERSION = "1"
@@ -170,7 +170,9 @@ def article_rows(text: str, headline: str | None, linker) -> list[tuple]:
 
 
 def _article_files(corpus: Path) -> list[Path]:
-    return sorted(p for p in corpus.iterdir() if p.suffix in ARTICLE_SUFFIXES and not p.name.startswith(".") and p.is_file())
+    return sorted(
+        p for p in corpus.iterdir() if p.suffix in ARTICLE_SUFFIXES and not p.name.startswith(".") and p.is_file()
+    )
 
 
 # --- Writing -----------------------------------------------------------------------------------
@@ -209,13 +211,13 @@ class _Writer:
 
 
 def _load_place_index(gazetteer_path: Path):
-    from explorer.ingest import cached_gazetteer
+    from explorer.corpus.ingest import cached_gazetteer
 
     return cached_gazetteer(Path(gazetteer_path))[0]
 
 
 def _rebuild_job(job: tuple[str, str | None]) -> tuple[str, str | None, list[tuple] | None]:
-    from explorer.ingest import _worker_linker
+    from explorer.corpus.ingest import _worker_linker
 
     path, headline = job
     try:
@@ -242,8 +244,10 @@ def build_index(corpus: Path, gazetteer_path: Path = GAZETTEER_PATH, *, jobs: in
         fd, tmp = tempfile.mkstemp(prefix=".search-", suffix=".tmp", dir=target.parent)
         os.close(fd)
     except OSError as err:  # a read-only corpus, or .cache taken by a file
-        raise DataError(target.parent, f"cannot hold the search index ({err.strerror}); "
-                                       "the corpus folder must be writable to search it") from None
+        raise DataError(
+            target.parent,
+            f"cannot hold the search index ({err.strerror}); the corpus folder must be writable to search it",
+        ) from None
     try:
         conn = _connect(Path(tmp))
         try:
@@ -277,7 +281,7 @@ def build_index(corpus: Path, gazetteer_path: Path = GAZETTEER_PATH, *, jobs: in
 
 
 def _rebuild_results(jobs_list, gazetteer_path: Path, jobs: int) -> Iterator[tuple]:
-    from explorer import ingest as ingest_module
+    from explorer.corpus import ingest as ingest_module
 
     if jobs <= 1 or len(jobs_list) < 2:
         ingest_module._init_worker(str(gazetteer_path))
@@ -321,7 +325,7 @@ def ensure_index(corpus: Path, gazetteer_path: Path = GAZETTEER_PATH, *, jobs: i
 
 
 class IndexUpdate:
-    """Add articles to a fresh index inside one transaction (used by :func:`explorer.ingest.ingest`)."""
+    """Add articles to a fresh index inside one transaction (used by :func:`explorer.corpus.ingest.ingest`)."""
 
     def __init__(self, corpus: Path, gazetteer_path: Path, conn: sqlite3.Connection) -> None:
         self.corpus, self.gazetteer_path, self.conn = corpus, gazetteer_path, conn
@@ -447,14 +451,16 @@ def _snippet(text: str, marks: list[tuple[int, int]]) -> tuple[str, tuple[tuple[
 
 
 def _in_period(date: str | None, date_from: str | None, date_to: str | None) -> int:
-    """SQL function: 1 when the passage's article date overlaps the asked range (explorer.dates)."""
+    """SQL function: 1 when the passage's article date overlaps the asked range (explorer.text.dates)."""
     return int(bool(date) and bool(_DATE.match(date)) and overlaps(date, date_from, date_to))
 
 
 class SearchIndex:
     """An open, fresh index of one corpus. Use as a context manager or call :meth:`close`."""
 
-    def __init__(self, corpus: Path, gazetteer_path: Path = GAZETTEER_PATH, *, rebuild: bool = True, jobs: int = 1) -> None:
+    def __init__(
+        self, corpus: Path, gazetteer_path: Path = GAZETTEER_PATH, *, rebuild: bool = True, jobs: int = 1
+    ) -> None:
         self.corpus = Path(corpus)
         if rebuild:
             path, self.rebuilt = ensure_index(self.corpus, gazetteer_path, jobs=jobs)
@@ -491,8 +497,10 @@ class SearchIndex:
         where: list[str] = []
         params: list[object] = []
         if place:
-            where.append("p.rowid IN (SELECT pp.passage FROM passage_places pp JOIN place_cover pc "
-                         "ON pp.place = pc.covered WHERE pc.place = ?)")
+            where.append(
+                "p.rowid IN (SELECT pp.passage FROM passage_places pp JOIN place_cover pc "
+                "ON pp.place = pc.covered WHERE pc.place = ?)"
+            )
             params.append(place)
         if outlet:
             where.append("p.outlet = ? COLLATE NOCASE")
@@ -502,8 +510,10 @@ class SearchIndex:
             params += [date_from, date_to]
         columns = 'p.id, p.file, p.kind, p.start, p."end", p.text, p.places, p.outlet, p.date, p.lang'
         if terms:
-            sql = (f"SELECT {columns}, bm25(fts) AS score FROM fts JOIN passages p ON p.rowid = fts.rowid "
-                   f"WHERE fts MATCH ? {''.join(' AND ' + w for w in where)} ORDER BY score, p.rowid LIMIT ?")
+            sql = (
+                f"SELECT {columns}, bm25(fts) AS score FROM fts JOIN passages p ON p.rowid = fts.rowid "
+                f"WHERE fts MATCH ? {''.join(' AND ' + w for w in where)} ORDER BY score, p.rowid LIMIT ?"
+            )
             params = [" AND ".join(term.fts() for term in terms), *params, max(0, int(limit))]
         elif where:
             sql = f"SELECT {columns}, 0.0 FROM passages p WHERE {' AND '.join(where)} ORDER BY p.rowid LIMIT ?"
@@ -514,8 +524,23 @@ class SearchIndex:
         for rank, row in enumerate(self.conn.execute(sql, params), start=1):
             pid, file, kind, start, end, text, places, outlet_, date, lang, score = row
             snippet, marks = _snippet(text, _marks(text, terms))
-            hits.append(SearchHit(pid, file, kind, start, end, snippet, marks, rank, float(score),
-                                  tuple(places.split()), outlet_, date, lang))
+            hits.append(
+                SearchHit(
+                    pid,
+                    file,
+                    kind,
+                    start,
+                    end,
+                    snippet,
+                    marks,
+                    rank,
+                    float(score),
+                    tuple(places.split()),
+                    outlet_,
+                    date,
+                    lang,
+                )
+            )
         return hits
 
     def count(self) -> int:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from explorer.locations import LAYER_FILES
-from explorer.readers import read_geojson
+from explorer.data.paths import LAYER_FILES
+from explorer.data.readers import read_geojson
 
 
 @cache

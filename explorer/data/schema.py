@@ -277,7 +277,7 @@ class FeatureProperties(Strict):
 # --- Lessons ---
 # A lesson (``lessons/*.yaml`` -> :class:`Lesson`) is a guided sequence of map steps for a class. Checks
 # that need other files (place ids, quotes in articles, fact ids, layer ids) live in
-# ``explorer.lesson.validate_lesson``; the models here check each file on its own.
+# ``explorer.render.lesson.validate_lesson``; the models here check each file on its own.
 
 LessonView = Literal["neutral", "japan", "russia"]
 LessonLang = Literal["en", "ja", "ru", "both"]
@@ -301,11 +301,14 @@ class LessonMap(Strict):
             (south, west), (north, east) = self.bounds
             latitudes_ok = all(-90 <= lat <= 90 for lat in (south, north))
             if not latitudes_ok or not all(-180 <= lon <= 180 for lon in (west, east)):
-                raise ValueError("bounds must be [[south, west], [north, east]] with latitudes in -90..90 and "
-                                 "longitudes in -180..180")
+                raise ValueError(
+                    "bounds must be [[south, west], [north, east]] with latitudes in -90..90 and "
+                    "longitudes in -180..180"
+                )
             if south >= north or west >= east:
-                raise ValueError("bounds must be [[south, west], [north, east]]: the first corner south-west "
-                                 "of the second")
+                raise ValueError(
+                    "bounds must be [[south, west], [north, east]]: the first corner south-west of the second"
+                )
             if self.focus:
                 raise ValueError("give bounds or focus, not both")
         return self

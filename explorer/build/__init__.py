@@ -1,0 +1,1 @@
+"""The replayable geodata build from GSHHG coastlines."""

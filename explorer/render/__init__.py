@@ -1,0 +1,1 @@
+"""Rendering: naming by view and language, the folium map, the exported page, pictures, exports, lessons."""

@@ -1,0 +1,1 @@
+"""Text as pure functions: passages with offsets, linking places in text, ISO date spans."""
