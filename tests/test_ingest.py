@@ -222,7 +222,7 @@ def test_batch_links_match_the_cli_path(tmp_path: Path, linker) -> None:
     texts += [GOOD_EN, GOOD_RU, "択捉島に地対艦ミサイルを配備\n\n国後島と色丹島、歯舞群島。"]
     inputs = [write(tmp_path / "in" / f"{i:03d}.txt", normalize_text(t)) for i, t in enumerate(texts)]
     options = ingest_module.Options()
-    batch = list(ingest_module._prepare_all(inputs, options, jobs=2, gazetteer=str(ingest_module.GAZETTEER_PATH)))
+    batch = list(ingest_module.prepare_all(inputs, options, jobs=2, gazetteer=str(ingest_module.GAZETTEER_PATH)))
     assert all(status == "ok" for status, _ in batch)
     for path, (_, prepared) in zip(inputs, batch, strict=True):
         document = load_document(path)  # what the CLI does: load_document, then Linker.link

@@ -38,271 +38,31 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import datetime as dt
-import hashlib
 import os
 import re
-import tempfile
 import time
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 
-import yaml
-from pydantic import ValidationError
-
-from explorer.corpus.documents import MAX_INGESTED_BYTES, load_sources
+from explorer.corpus.atomic_files import TMP_PREFIX, atomic_write, corpus_lock
+from explorer.corpus.documents import load_sources
+from explorer.corpus.metadata import article_metadata, check_metadata, dump_sources, load_ingested, valid_date
+from explorer.corpus.workers import init_worker, worker_linker
 from explorer.data.errors import DataError
 from explorer.data.paths import CACHE_DIR, GAZETTEER_PATH, INGESTED_FILE
 from explorer.data.readers import MAX_TEXT_BYTES, read_bytes
 from explorer.data.schema import Article, Sources
+from explorer.text.article_text import content_id, normalize_text
+from explorer.text.html_text import html_to_text
+from explorer.text.language import detect_language
 
-LOCK_FILE = "ingest.lock"
 INPUT_SUFFIXES = (".txt", ".html", ".htm")
 HTML_SUFFIXES = (".html", ".htm")
 MIN_VISIBLE_RATIO = 0.2
 FLUSH_SECONDS = 30.0
 HEADLINE_MAX = 200
 ARTICLE_NAME = re.compile(r"^(\d+)_([0-9a-f]{16})\.txt$")
-_TMP_PREFIX = ".ingest-"
-
-_HEADER = """\
-# Metadata of ingested articles (explorer.data.schema.Sources), written by `python -m explorer ingest`.
-# Generated: do not edit by hand. To curate an article, copy its entry to sources.yaml (which wins).
-"""
-
-
-# --- Text helpers ------------------------------------------------------------------------------
-
-
-def normalize_text(text: str) -> str:
-    """The stored form of an article (see the module doc); its sha256 is the article's id."""
-    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    text = unicodedata.normalize("NFC", text)
-    lines = [line.rstrip() for line in text.split("\n")]
-    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
-    return text.strip()
-
-
-def content_id(text: str) -> str:
-    """First 16 hex digits of the sha256 of the (normalized) text."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-def _is_japanese(ch: str) -> bool:
-    code = ord(ch)
-    return (
-        0x3040 <= code <= 0x30FF  # hiragana, katakana
-        or 0x3400 <= code <= 0x4DBF
-        or 0x4E00 <= code <= 0x9FFF  # CJK ideographs
-        or 0xF900 <= code <= 0xFAFF
-        or 0xFF66 <= code <= 0xFF9F  # half-width katakana
-        or ch in "々〆ヶ"
-    )
-
-
-_JA_LETTERS = re.compile(r"[\u3040-\u30fa\u30fc-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f々〆ヶ]+")
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]+")
-_LATIN = re.compile(r"[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]+")
-# Everything that is neither of the three scripts, nor ASCII/space/punctuation of no interest.
-_OTHER_CANDIDATES = re.compile(
-    r"[\x00-\u024f\u0400-\u04ff\u1e00-\u1eff\u2000-\u206f\u3000-\u303f\u3040-\u30ff"
-    r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+"
-)
-
-
-def detect_language(text: str) -> str | None:
-    """``ru``/``ja``/``en`` by the script most of the letters are in, else ``None``.
-
-    A Japanese character counts as three letters (one kanji is about a word). The winning script
-    must hold at least 60 % of the weighted letters; mixed or other scripts give ``None``.
-    """
-    sample = text[:20000]
-    japanese = sum(map(len, _JA_LETTERS.findall(sample)))
-    cyrillic = sum(map(len, _CYRILLIC.findall(sample)))
-    latin = sum(map(len, _LATIN.findall(sample)))
-    other = sum(1 for ch in _OTHER_CANDIDATES.sub("", sample) if ch.isalpha())
-    weights = {"en": latin, "ru": cyrillic, "ja": 3 * japanese, None: other}
-    total = sum(weights.values())
-    if not total:
-        return None
-    best = max(weights, key=lambda key: weights[key])
-    return best if weights[best] >= 0.6 * total else None
-
-
-# --- HTML --------------------------------------------------------------------------------------
-
-_SKIP = frozenset({"script", "style", "noscript", "template"})
-_BLOCK = frozenset(
-    [
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "body",
-        "caption",
-        "center",
-        "dd",
-        "details",
-        "dialog",
-        "dir",
-        "div",
-        "dl",
-        "dt",
-        "fieldset",
-        "figcaption",
-        "figure",
-        "footer",
-        "form",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hgroup",
-        "hr",
-        "html",
-        "li",
-        "main",
-        "menu",
-        "nav",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "summary",
-        "table",
-        "tbody",
-        "tfoot",
-        "thead",
-        "tr",
-        "ul",
-    ]
-)
-_CELL = frozenset({"td", "th"})
-_VOID = frozenset(
-    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-)
-_BREAK_BLOCK, _BREAK_LINE = "\x00B", "\x00L"
-
-
-@dataclass
-class HtmlText:
-    """The visible text of an HTML page and what its head says."""
-
-    text: str
-    title: str | None
-    h1: str | None
-    meta: dict[str, str]
-    visible_chars: int
-    hidden_chars: int  # text inside script/style/noscript/template
-
-    @property
-    def visible_ratio(self) -> float:
-        total = self.visible_chars + self.hidden_chars
-        return self.visible_chars / total if total else 0.0
-
-
-class _VisibleText(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.chunks: list[str] = []
-        self.skip: list[str] = []
-        self.hidden = 0
-        self.pre = 0
-        self.title: list[str] | None = None
-        self.titles: list[str] = []
-        self.h1: list[str] | None = None
-        self.h1_done: str | None = None
-        self.meta: dict[str, str] = {}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.skip:
-            if tag in _SKIP:
-                self.skip.append(tag)
-            return
-        if tag in _SKIP:
-            self.skip.append(tag)
-            return
-        if tag == "meta":
-            values = {key.lower(): (value or "") for key, value in attrs}
-            key = (values.get("property") or values.get("name") or "").strip().lower()
-            if key and "content" in values and key not in self.meta:
-                self.meta[key] = values["content"].strip()
-            return
-        if tag == "title" and self.title is None and not self.titles:
-            self.title = []
-            return
-        if tag == "br":
-            self.chunks.append(_BREAK_LINE)
-        elif tag in _BLOCK:
-            self.chunks.append(_BREAK_BLOCK)
-        elif tag in _CELL:
-            self.chunks.append(" ")
-        if tag == "pre":
-            self.pre += 1
-        if tag == "h1" and self.h1 is None and self.h1_done is None:
-            self.h1 = []
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP:  # <script/> opens nothing
-            return
-        self.handle_starttag(tag, attrs)
-
-    def handle_endtag(self, tag: str) -> None:
-        if self.skip:
-            if tag == self.skip[-1]:
-                self.skip.pop()
-            return
-        if tag == "title" and self.title is not None:
-            self.titles.append(" ".join("".join(self.title).split()))
-            self.title = None
-            return
-        if tag == "h1" and self.h1 is not None:
-            self.h1_done = " ".join("".join(self.h1).split())
-            self.h1 = None
-        if tag == "pre":
-            self.pre = max(0, self.pre - 1)
-        if tag in _BLOCK:
-            self.chunks.append(_BREAK_BLOCK)
-
-    def handle_data(self, data: str) -> None:
-        if self.skip:
-            self.hidden += sum(1 for ch in data if not ch.isspace())
-            return
-        if self.title is not None:
-            self.title.append(data)
-            return
-        if self.h1 is not None:
-            self.h1.append(data)
-        if self.pre:
-            self.chunks.append(data.replace("\n", _BREAK_LINE))
-        else:
-            self.chunks.append(re.sub(r"\s+", " ", data))
-
-
-_BREAKS = re.compile(r"[ \t\u00a0]*(?:\x00[BL][ \t\u00a0]*)+")
-
-
-def html_to_text(markup: str) -> HtmlText:
-    """Visible text of ``markup`` (paragraphs separated by blank lines) and the head's title and meta."""
-    parser = _VisibleText()
-    parser.feed(markup)
-    parser.close()
-
-    def breaks(match: re.Match[str]) -> str:
-        found = match.group()
-        return "\n\n" if _BREAK_BLOCK in found else "\n" * min(2, found.count(_BREAK_LINE))
-
-    text = _BREAKS.sub(breaks, "".join(parser.chunks))
-    text = normalize_text("\n".join(line.strip() for line in text.split("\n")))
-    visible = sum(1 for ch in text if not ch.isspace())
-    title = parser.titles[0] if parser.titles and parser.titles[0] else None
-    return HtmlText(text, title, parser.h1_done or None, parser.meta, visible, parser.hidden)
 
 
 # --- Reading one input -------------------------------------------------------------------------
@@ -396,7 +156,7 @@ def prepare(path: Path, options: Options = Options()) -> Prepared:
             fields["outlet_basis"] = f'HTML meta og:site_name "{outlet}"'
         published = page.meta.get("article:published_time", "")
         date = re.match(r"\d{4}(?:-\d{2}(?:-\d{2})?)?", published)
-        if date and _valid_date(date.group()):
+        if date and valid_date(date.group()):
             fields["date"] = date.group()
             fields["date_status"] = "printed"
             fields["date_basis"] = f'HTML meta article:published_time "{published}"'
@@ -410,37 +170,6 @@ def prepare(path: Path, options: Options = Options()) -> Prepared:
         fields["language"] = language
     fields.update(dict(options.overrides))
     return Prepared(str(path), kind, text, content_id(text), fields)
-
-
-def _valid_date(value: str) -> bool:
-    parts = [int(p) for p in value.split("-")]
-    try:
-        dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
-    except ValueError:
-        return False
-    return True
-
-
-def check_metadata(metadata: dict | None) -> tuple[tuple[str, object], ...]:
-    """Validate batch metadata overrides (Article fields but ``file``); raises ``ValueError``."""
-    if not metadata:
-        return ()
-    fields = dict(metadata)
-    unknown = set(fields) - (set(Article.model_fields) - {"file"})
-    if unknown:
-        raise ValueError(
-            f"unknown metadata field(s): {', '.join(sorted(unknown))} "
-            f"(known: {', '.join(sorted(set(Article.model_fields) - {'file'}))})"
-        )
-    if fields.get("date"):
-        fields.setdefault("date_status", "printed")
-        fields.setdefault("date_basis", "declared at ingest")
-    try:
-        Article(file="check.txt", **fields)
-    except ValidationError as err:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'metadata'}: {e['msg']}" for e in err.errors())
-        raise ValueError(f"invalid metadata: {problems}") from None
-    return tuple(fields.items())
 
 
 # --- Inputs ------------------------------------------------------------------------------------
@@ -473,93 +202,6 @@ def collect_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[DataError]]:
                 seen.add(key)
                 files.append(item)
     return files, refused
-
-
-# --- Metadata files ----------------------------------------------------------------------------
-
-
-def load_ingested(folder: Path) -> Sources | None:
-    """The corpus's ``ingested.yaml`` (validated as :class:`Sources`), or ``None`` when absent."""
-    return load_sources(folder, INGESTED_FILE, MAX_INGESTED_BYTES)
-
-
-def article_metadata(folder: Path) -> dict[str, Article]:
-    """Metadata by file name: ``ingested.yaml`` overlaid by the curated ``sources.yaml`` (curated wins)."""
-    from explorer.corpus.documents import load_sources
-
-    merged: dict[str, Article] = {}
-    ingested = load_ingested(folder)
-    if ingested:
-        merged.update((article.file, article) for article in ingested.articles)
-    sources = load_sources(folder)
-    if sources:
-        merged.update((article.file, article) for article in sources.articles)
-    return merged
-
-
-def _atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
-    """Write ``data`` to ``path`` through a hidden temp file in the same folder and ``os.replace``.
-
-    ``durable`` also fsyncs the data before the rename (survives a power cut, ~10-20 ms per file on
-    ordinary disks); without it the file is still whole or absent if the process dies.
-    """
-    fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            if durable:
-                os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-_UMASK: list[int] = []
-
-
-def _umask() -> int:
-    if not _UMASK:
-        current = os.umask(0o022)
-        os.umask(current)
-        _UMASK.append(current)
-    return _UMASK[0]
-
-
-def _dump_sources(articles: list[Article]) -> bytes:
-    rows = [article.model_dump(exclude_defaults=True) | {"file": article.file} for article in articles]
-    rows = [{"file": row.pop("file"), **row} for row in rows]
-    body = yaml.dump(
-        {"version": 1, "articles": rows},
-        Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
-        allow_unicode=True,
-        sort_keys=False,
-        width=120,
-    )
-    return (_HEADER + body).encode("utf-8")
-
-
-@contextlib.contextmanager
-def _corpus_lock(corpus: Path) -> Iterator[None]:
-    cache = corpus / CACHE_DIR
-    cache.mkdir(exist_ok=True)
-    with open(cache / LOCK_FILE, "a+b") as handle:
-        try:
-            import fcntl
-        except ImportError:  # Windows: no advisory lock; one ingest at a time is the user's job
-            yield
-            return
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise DataError(corpus, "another ingest is running on this corpus (its lock is held)") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 # --- The report --------------------------------------------------------------------------------
@@ -617,29 +259,6 @@ class IngestReport:
 
 # --- Workers -----------------------------------------------------------------------------------
 
-_worker_linker = None
-_LOADED: dict[tuple, tuple] = {}
-
-
-def cached_gazetteer(gazetteer_path: Path):
-    """(PlaceIndex, Linker) for a gazetteer file, loaded once per process while the file is unchanged."""
-    from explorer.data.gazetteer import load_gazetteer
-    from explorer.text.linking import Linker
-
-    path = Path(gazetteer_path)
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-    if key not in _LOADED:
-        index = load_gazetteer(path)
-        _LOADED.clear()
-        _LOADED[key] = (index, Linker(index.data))
-    return _LOADED[key]
-
-
-def _init_worker(gazetteer_path: str | None) -> None:
-    global _worker_linker
-    _worker_linker = cached_gazetteer(Path(gazetteer_path))[1] if gazetteer_path else None
-
 
 def _prepare_job(job: tuple[str, Options]) -> tuple[str, object]:
     """Worker entry: ``("ok", Prepared)`` or ``("refused", (file, problem, where))`` (picklable)."""
@@ -648,27 +267,28 @@ def _prepare_job(job: tuple[str, Options]) -> tuple[str, object]:
         prepared = prepare(Path(path), options)
     except DataError as err:
         return "refused", (str(err.file), err.problem, err.where)
-    if _worker_linker is not None:
+    linker = worker_linker()
+    if linker is not None:
         from explorer.corpus.search_index import article_rows
 
-        rows = article_rows(prepared.text, prepared.fields.get("headline"), _worker_linker)
+        rows = article_rows(prepared.text, prepared.fields.get("headline"), linker)
         prepared = Prepared(prepared.source, prepared.kind, prepared.text, prepared.id, prepared.fields, rows)
     return "ok", prepared
 
 
-def _prepare_all(files: list[Path], options: Options, jobs: int, gazetteer: str | None) -> Iterator[tuple[str, object]]:
+def prepare_all(files: list[Path], options: Options, jobs: int, gazetteer: str | None) -> Iterator[tuple[str, object]]:
     work = [(str(path), options) for path in files]
     if jobs <= 1 or len(work) < 2:
-        _init_worker(gazetteer)
+        init_worker(gazetteer)
         try:
             yield from map(_prepare_job, work)
         finally:
-            _init_worker(None)
+            init_worker(None)
         return
     import multiprocessing
 
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    with context.Pool(jobs, initializer=_init_worker, initargs=(gazetteer,)) as pool:
+    with context.Pool(jobs, initializer=init_worker, initargs=(gazetteer,)) as pool:
         yield from pool.imap(_prepare_job, work, chunksize=max(1, min(64, len(work) // (jobs * 8) or 1)))
 
 
@@ -686,12 +306,10 @@ class _State:
 
 def _existing_state(corpus: Path, report: IngestReport) -> _State:
     """Read the corpus, remove stale temp files, and reconcile ``ingested.yaml`` with the articles."""
-    for stale in corpus.glob(_TMP_PREFIX + "*"):
+    for stale in corpus.glob(TMP_PREFIX + "*"):
         with contextlib.suppress(OSError):
             stale.unlink()
             report.notes.append(f"removed {stale.name}, a temporary file left by an interrupted ingest")
-    from explorer.corpus.documents import load_sources
-
     curated = {article.file for article in (load_sources(corpus) or Sources(version=1, articles=[])).articles}
     ingested = load_ingested(corpus)
     entries = {article.file: article for article in ingested.articles} if ingested else {}
@@ -738,7 +356,7 @@ def _existing_state(corpus: Path, report: IngestReport) -> _State:
 
 def _flush(state: _State) -> None:
     if state.dirty:
-        _atomic_write(state.corpus / INGESTED_FILE, _dump_sources(list(state.entries.values())))
+        atomic_write(state.corpus / INGESTED_FILE, dump_sources(list(state.entries.values())))
         state.dirty = False
 
 
@@ -784,7 +402,7 @@ def ingest(
     report = IngestReport(corpus)
     files, report.refused = collect_inputs(paths)
 
-    with _corpus_lock(corpus):
+    with corpus_lock(corpus):
         state = _existing_state(corpus, report)
         index = None
         if update_index and gazetteer_path is not None:
@@ -800,7 +418,7 @@ def ingest(
         batch_ids: dict[str, str] = {}
         ok = False
         try:
-            for position, (status, payload) in enumerate(_prepare_all(files, options, jobs, linking)):
+            for position, (status, payload) in enumerate(prepare_all(files, options, jobs, linking)):
                 if bar:
                     bar[0].advance(bar[1])
                 source = files[position]
@@ -821,7 +439,7 @@ def ingest(
                     continue
                 name = f"{state.next_number:03d}_{prepared.id}.txt"
                 try:
-                    _atomic_write(corpus / name, prepared.text.encode("utf-8"), durable)
+                    atomic_write(corpus / name, prepared.text.encode("utf-8"), durable)
                 except OSError as err:
                     raise DataError(
                         corpus / name,

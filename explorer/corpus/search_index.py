@@ -44,12 +44,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from explorer.corpus.ingest import CACHE_DIR, INGESTED_FILE, _is_japanese, article_metadata, detect_language
+from explorer.corpus.metadata import article_metadata
 from explorer.data.errors import DataError
-from explorer.data.paths import ARTICLE_SUFFIXES, GAZETTEER_PATH, SOURCES_FILE
+from explorer.data.paths import ARTICLE_SUFFIXES, CACHE_DIR, GAZETTEER_PATH, INGESTED_FILE, SOURCES_FILE
 from explorer.data.readers import read_text
 from explorer.data.schema import ISO_DATE_PREFIX, Article
 from explorer.text.dates import overlaps
+from explorer.text.language import detect_language, is_japanese
 from explorer.text.passages import split_passages
 
 INDEX_FILE = "search.sqlite3"
@@ -113,7 +114,7 @@ def require_fts5() -> None:
 
 
 def _is_cjk(ch: str) -> bool:
-    return _is_japanese(ch) and ch.isalpha()
+    return is_japanese(ch) and ch.isalpha()
 
 
 _CJK_RUN = re.compile(r"[\u3040-\u30fa\u30fc-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f々〆ヶ]+")
@@ -211,20 +212,20 @@ class _Writer:
 
 
 def _load_place_index(gazetteer_path: Path):
-    from explorer.corpus.ingest import cached_gazetteer
+    from explorer.corpus.workers import cached_gazetteer
 
     return cached_gazetteer(Path(gazetteer_path))[0]
 
 
 def _rebuild_job(job: tuple[str, str | None]) -> tuple[str, str | None, list[tuple] | None]:
-    from explorer.corpus.ingest import _worker_linker
+    from explorer.corpus.workers import worker_linker
 
     path, headline = job
     try:
         text = read_text(Path(path))
     except DataError:
         return path, None, None
-    return path, text, article_rows(text, headline, _worker_linker)
+    return path, text, article_rows(text, headline, worker_linker())
 
 
 def build_index(corpus: Path, gazetteer_path: Path = GAZETTEER_PATH, *, jobs: int = 1) -> Path:
@@ -281,19 +282,19 @@ def build_index(corpus: Path, gazetteer_path: Path = GAZETTEER_PATH, *, jobs: in
 
 
 def _rebuild_results(jobs_list, gazetteer_path: Path, jobs: int) -> Iterator[tuple]:
-    from explorer.corpus import ingest as ingest_module
+    from explorer.corpus import workers
 
     if jobs <= 1 or len(jobs_list) < 2:
-        ingest_module._init_worker(str(gazetteer_path))
+        workers.init_worker(str(gazetteer_path))
         try:
             yield from map(_rebuild_job, jobs_list)
         finally:
-            ingest_module._init_worker(None)
+            workers.init_worker(None)
         return
     import multiprocessing
 
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    with context.Pool(jobs, initializer=ingest_module._init_worker, initargs=(str(gazetteer_path),)) as pool:
+    with context.Pool(jobs, initializer=workers.init_worker, initargs=(str(gazetteer_path),)) as pool:
         yield from pool.imap(_rebuild_job, jobs_list, chunksize=32)
 
 
