@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import re
 import sys
 from pathlib import Path
 
@@ -16,18 +18,92 @@ from explorer import __version__
 from explorer.data.errors import DataError
 from explorer.data.paths import DEFAULT_CORPUS, GAZETTEER_PATH, GEODATA_DIR
 from explorer.render.naming import LANGS, VIEWS
+from explorer.terminal import EscapingStream
 
 
 def main(argv: list[str] | None = None) -> int:
+    stdout, stderr = sys.stdout, sys.stderr
+    # Everything printed goes through the one way out: control characters from data shown escaped.
+    sys.stdout, sys.stderr = EscapingStream(stdout), EscapingStream(stderr)
+    try:
+        return _run(argv)
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _run(argv: list[str] | None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # argparse: --help/--version (0) or a usage error (2), already printed
+        return int(stop.code or 0)
     try:
         return args.run(args)
+    except UsageError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     except DataError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `... | head` closed the pipe: not an error of ours
         return 0
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except OSError as err:  # a file we write or a folder we list, named by the OS
+        where = err.filename if err.filename is not None else "a file"
+        print(f"error: {where}: {err.strerror or err}", file=sys.stderr)
+        return 1
+    except (RecursionError, MemoryError) as err:
+        print(f"error: the input is too deeply nested or too large ({type(err).__name__})", file=sys.stderr)
+        return 1
+    except Exception as err:  # a bug of ours: still one line, never a traceback on a user's terminal
+        first = str(err).splitlines()[0] if str(err) else ""
+        print(f"error: internal error ({type(err).__name__}: {first[:300]}); please report it", file=sys.stderr)
+        return 1
+
+
+class UsageError(ValueError):
+    """A bad option value: exit 2, with one line naming the option."""
+
+
+MAX_PICTURE_SIDE = 8000  # pixels; 20000x20000 would need 1.6 GB of RGBA
+
+
+def _count(text: str) -> int:
+    """argparse type: a whole number >= 1 of at most 9 digits."""
+    if not re.fullmatch(r"[0-9]{1,9}", text.strip()) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 999999999, not {text[:40]!r}")
+    return int(text)
+
+
+def _ratio(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, not {text[:40]!r}")
+    return value
+
+
+def _text_encoding(text: str) -> str:
+    """argparse type: a codec that decodes bytes to text (rot13 and base64 are not)."""
+    try:
+        b"".decode(text)
+    except LookupError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a known text encoding (e.g. utf-8, cp1251)") from None
+    return text
+
+
+def _picture_size(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"\s*([0-9]{1,6})\s*[xX]\s*([0-9]{1,6})\s*", text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"must look like 1200x900, not {text[:40]!r}")
+    width, height = int(match.group(1)), int(match.group(2))
+    if not (16 <= width <= MAX_PICTURE_SIDE and 16 <= height <= MAX_PICTURE_SIDE):
+        raise argparse.ArgumentTypeError(f"each side must be 16 to {MAX_PICTURE_SIDE} pixels, not {text[:40]!r}")
+    return width, height
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -121,13 +197,17 @@ def _parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", help="add articles (.txt, .html) to a corpus; bad files are refused, named")
     ingest.add_argument("paths", nargs="+", type=Path, metavar="FILE_OR_DIR", help="articles, or folders to search")
     corpus_option(ingest)
-    ingest.add_argument("--encoding", help="decode inputs with this encoding instead of UTF-8 (e.g. cp1251, shift_jis)")
     ingest.add_argument(
-        "--max-bytes", type=int, default=None, metavar="N", help="refuse files larger than N bytes (default: 5 MB)"
+        "--encoding",
+        type=_text_encoding,
+        help="decode inputs with this encoding instead of UTF-8 (e.g. cp1251, shift_jis)",
+    )
+    ingest.add_argument(
+        "--max-bytes", type=_count, default=None, metavar="N", help="refuse files larger than N bytes (default: 5 MB)"
     )
     ingest.add_argument(
         "--min-visible",
-        type=float,
+        type=_ratio,
         default=None,
         metavar="RATIO",
         help="refuse HTML whose visible text is below this share of the file (default: 0.2)",
@@ -139,7 +219,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="metadata for every article of this batch (outlet=..., date=2019-05-10, language=ru)",
     )
-    ingest.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes for parsing and linking")
+    ingest.add_argument("--jobs", type=_count, default=1, metavar="N", help="worker processes for parsing and linking")
     ingest.add_argument("--no-index", action="store_true", help="do not update the search index")
     ingest.add_argument("--durable", action="store_true", help="fsync every article (slower, safer on power loss)")
     format_option(ingest)
@@ -154,7 +234,7 @@ def _parser() -> argparse.ArgumentParser:
         "--from", dest="date_from", metavar="DATE", help="only articles dated on or after (2017, 2017-03)"
     )
     search.add_argument("--to", dest="date_to", metavar="DATE", help="only articles dated on or before")
-    search.add_argument("--limit", type=int, default=50, help="at most this many results (default: 50)")
+    search.add_argument("--limit", type=_count, default=50, help="at most this many results (default: 50)")
     format_option(search)
     search.set_defaults(run=_search)
 
@@ -201,7 +281,13 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         help="outline this place (a gazetteer id); repeat for more",
     )
-    picture.add_argument("--size", metavar="WxH", default="1200x900", help="picture size in pixels (default: 1200x900)")
+    picture.add_argument(
+        "--size",
+        metavar="WxH",
+        type=_picture_size,
+        default=(1200, 900),
+        help=f"picture size in pixels, each side 16 to {MAX_PICTURE_SIDE} (default: 1200x900)",
+    )
     picture.add_argument("--title", help="title drawn on the picture")
     picture.set_defaults(run=_export_picture)
     return parser
@@ -417,11 +503,7 @@ def _export_picture(args: argparse.Namespace) -> int:
     from explorer.evidence import Evidence
     from explorer.render.picture import png_font_note, render_png, render_svg
 
-    try:
-        width, height = (int(part) for part in args.size.lower().split("x"))
-    except ValueError:
-        print(f"error: --size must look like 1200x900, not {args.size!r}", file=sys.stderr)
-        return 2
+    width, height = args.size
     suffix = args.out.suffix.lower()
     if suffix not in (".png", ".svg"):
         print(f"error: {args.out} must end in .png or .svg", file=sys.stderr)

@@ -40,6 +40,7 @@ import codecs
 import contextlib
 import os
 import re
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ from explorer.data.errors import DataError
 from explorer.data.paths import CACHE_DIR, GAZETTEER_PATH, INGESTED_FILE
 from explorer.data.readers import MAX_TEXT_BYTES, read_bytes
 from explorer.data.schema import Article, Sources
+from explorer.terminal import unescaped
 from explorer.text.article_text import content_id, normalize_text
 from explorer.text.html_text import html_to_text
 from explorer.text.language import detect_language
@@ -101,13 +103,13 @@ def _read_input(path: Path, options: Options) -> tuple[str, str]:
     if encoding is None and kind == "html":
         charset = re.search(rb"<meta[^>]+charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", data[:4096], re.IGNORECASE)
         if charset:
+            declared = charset.group(1).decode("ascii", "replace")[:40]
             try:
-                encoding = codecs.lookup(charset.group(1).decode("ascii")).name
+                encoding = codecs.lookup(declared).name
+                b"".decode(encoding)  # base64, rot13, ... are codecs but not text encodings
                 declared_by = "its <meta charset>"
-            except LookupError:
-                raise DataError(
-                    path, f"declares an unknown charset {charset.group(1).decode('ascii', 'replace')!r}"
-                ) from None
+            except (LookupError, UnicodeError):
+                raise DataError(path, f"declares an unknown or non-text charset {declared!r}") from None
     utf8 = encoding is None or codecs.lookup(encoding).name == "utf-8"
     if utf8 and b"\x00" in data[:8192]:
         raise DataError(path, "looks like a binary file (it contains NUL bytes), not text")
@@ -121,6 +123,8 @@ def _read_input(path: Path, options: Options) -> tuple[str, str]:
                 "declare its encoding with --encoding",
             ) from None
         raise DataError(path, f"is not {encoding} text as {declared_by} says (offset {err.start})") from None
+    except (UnicodeError, LookupError) as err:  # the "undefined" codec refuses everything
+        raise DataError(path, f"cannot be decoded as {encoding} ({declared_by}): {err}") from None
     controls = len(_CONTROLS.findall(text, 0, 65536))
     if "\x00" in text or controls > max(8, len(text[:65536]) // 100):
         raise DataError(path, "looks like a binary file (it is full of control characters), not text")
@@ -493,7 +497,7 @@ def _progress(total: int):
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
+        console=Console(file=unescaped(sys.stderr)),  # the bar draws with escape codes of its own
         transient=True,
     )
     task = bar.add_task("ingest", total=total)

@@ -11,18 +11,18 @@ dashed outline, so nothing depends on colour alone.
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import Element
 from jinja2 import Template
 
 from explorer.data.gazetteer import PlaceIndex
 from explorer.data.layers import load_layers
 from explorer.data.schema import Place
 from explorer.evidence import Evidence
+from explorer.render.inert import InertGeoJson, ScriptElement, escape_html
 from explorer.render.naming import LabelLang, View, place_label
 
 # Okabe–Ito colours by administering state; the disputed colour is the neutral view's.
@@ -82,11 +82,11 @@ def legend_html(gazetteer: PlaceIndex, view: View, lang: LabelLang) -> str:
         (f"background:{SITE_COLOUR};border-radius:50%", "Site named in the sources"),
     ]
     items = "".join(
-        f'<div class="kx-row"><span class="kx-swatch" style="{style}"></span>{html.escape(text)}</div>'
+        f'<div class="kx-row"><span class="kx-swatch" style="{style}"></span>{escape_html(text)}</div>'
         for style, text in rows
     )
     return (
-        f'<div class="kx-legend-title">{html.escape(wording.label)}</div>{items}'
+        f'<div class="kx-legend-title">{escape_html(wording.label)}</div>{items}'
         '<div class="kx-note">Stronger fill: mentioned in the selected articles. '
         "Coastlines: GSHHG 2.3.6 (LGPL-3.0+).</div>"
     )
@@ -101,15 +101,6 @@ class RawHtml(Element):
     def __init__(self, content: str) -> None:
         super().__init__()
         self.content = content
-
-
-class ScriptElement(MacroElement):
-    """Raw JavaScript added to the map's script (the only way text reaches the page is script_json)."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__()
-        self.code = code  # passed as a value, so Jinja never parses it
-        self._template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
 
 
 MAP_CSS = """
@@ -183,7 +174,7 @@ def build_map(
             }
             if place.id in outlined:
                 styles[place.id].update(color="#000", weight=3.5, dashArray=None)
-        folium.GeoJson(
+        InertGeoJson(
             collection,
             name="Kuril Islands" if layer == "islands" else "Neighbouring land",
             style_function=lambda feature, styles=styles: styles.get(feature["properties"]["id"], {}),
@@ -193,7 +184,7 @@ def build_map(
         ).add_to(fmap)
     sites = _decorate(layers["sites"], gazetteer, counts, view, lang)
     if sites["features"]:
-        folium.GeoJson(
+        InertGeoJson(
             sites,
             name="Sites named in the sources",
             marker=folium.CircleMarker(
@@ -202,7 +193,7 @@ def build_map(
             tooltip=folium.GeoJsonTooltip(fields=["label", "summary"], labels=False, sticky=True),
         ).add_to(fmap)
     if overlays and overlays.get("features"):
-        folium.GeoJson(
+        InertGeoJson(
             _escaped_overlays(overlays),
             name="Historical lines",
             style_function=lambda feature: {"color": "#000", "weight": 3, "dashArray": "10 6"},
@@ -230,8 +221,8 @@ def _decorate(collection: dict, gazetteer: PlaceIndex, counts: dict[str, int], v
         summary = f"{count} passage{'s' if count != 1 else ''} in the selected articles"
         if place.disputed and place.administered_by and place.claimed_by:
             summary += f" · administered by {place.administered_by}; claimed by {place.claimed_by}"
-        props["label"] = html.escape(place_label(gazetteer, place, lang, view))
-        props["summary"] = html.escape(summary)
+        props["label"] = escape_html(place_label(gazetteer, place, lang, view))
+        props["summary"] = escape_html(summary)
         features.append({"type": "Feature", "id": props["id"], "properties": props, "geometry": feature["geometry"]})
     return {"type": "FeatureCollection", "features": features}
 
@@ -241,7 +232,7 @@ def _escaped_overlays(collection: dict) -> dict:
     features = []
     for feature in collection["features"]:
         props = feature["properties"]
-        shown = {key: html.escape(str(props.get(key) or "")) for key in ("title", "note")}
+        shown = {key: escape_html(str(props.get(key) or "")) for key in ("title", "note")}
         features.append(
             {"type": "Feature", "properties": {"id": props["id"], **shown}, "geometry": feature["geometry"]}
         )
@@ -272,7 +263,7 @@ def _add_labels(fmap, layers, gazetteer: PlaceIndex, counts, view: View, lang: L
             if not place.disputed and (props.get("area_km2") or 0) < MIN_LABEL_AREA_KM2 and layer == "islands":
                 continue
             count = counts.get(place.id, 0)
-            text = html.escape(place_label(gazetteer, place, lang, view))
+            text = escape_html(place_label(gazetteer, place, lang, view))
             badge = f' <span class="kx-count">({count})</span>' if count else ""
             css = "kx-label kx-disputed" if place.disputed else "kx-label"
             labels.append([point[0], point[1], f'<div class="{css}">{text}{badge}</div>'])
