@@ -44,10 +44,7 @@ def payloads(marker: Path) -> list[str]:
 def _poison(value: object, texts: list[str], counter: list[int], skip: frozenset[str] = frozenset()) -> object:
     """``value`` with a payload appended to every free-text string (ids and enums keep their form)."""
     if isinstance(value, dict):
-        return {
-            key: (item if key in skip else _poison(item, texts, counter, skip))
-            for key, item in value.items()
-        }
+        return {key: (item if key in skip else _poison(item, texts, counter, skip)) for key, item in value.items()}
     if isinstance(value, list):
         return [_poison(item, texts, counter, skip) for item in value]
     if isinstance(value, str):
@@ -159,9 +156,7 @@ def test_payloads_in_every_data_file_stay_text_in_every_export(tmp_path):
         done = run_cli(command, timeout=240)
         assert "Traceback" not in done.stderr, (command, done.stderr[-2000:])
         assert done.returncode in (0, 1), (command, done.returncode, done.stderr[-2000:])
-    texts = [
-        path.read_text(encoding="utf-8", errors="replace") for path in outputs.rglob("*") if path.is_file()
-    ]
+    texts = [path.read_text(encoding="utf-8", errors="replace") for path in outputs.rglob("*") if path.is_file()]
     joined = "\n".join(texts)
     assert not marker.exists(), "a shell command from a data file ran"
     # The payload reaches the outputs, as text (escaped for HTML/JS in pages, plain elsewhere) ...
