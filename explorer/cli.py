@@ -500,6 +500,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _export_picture(args: argparse.Namespace) -> int:
+    from explorer.corpus.atomic_files import write_output
     from explorer.evidence import Evidence
     from explorer.render.picture import png_font_note, render_png, render_svg
 
@@ -521,12 +522,12 @@ def _export_picture(args: argparse.Namespace) -> int:
         title=args.title,
     )
     if suffix == ".svg":
-        args.out.write_text(render_svg(evidence, **options), encoding="utf-8")
+        write_output(args.out, render_svg(evidence, **options).encode("utf-8"))
     else:
         note = png_font_note(args.lang)
         if note:
             print(f"note: {note}", file=sys.stderr)
-        args.out.write_bytes(render_png(evidence, **options))
+        write_output(args.out, render_png(evidence, **options))
     print(f"wrote {args.out}: {args.out.stat().st_size:,} bytes")
     return 0
 

@@ -69,11 +69,44 @@ def validate_all(
                         index.path, f"is on layer {place.layer!r} but no geometry has its id", f"place {place.id!r}"
                     )
                 )
+    if index is not None:
+        report.problems.extend(_anchor_problems(index))
+    report.problems.extend(validate_candidate_rules(report))
     if corpus_folder is not None:
         report.problems.extend(validate_corpus(corpus_folder, index, report))
     if lessons and index is not None and corpus_folder is not None:
         report.problems.extend(validate_lessons(index, corpus_folder, report))
     return report
+
+
+def _anchor_problems(index: PlaceIndex) -> list[DataError]:
+    """Anchors of drawn places lie in the region (a typo of a sign puts an island in Patagonia)."""
+    problems = []
+    for place in index.places:
+        if place.anchor is not None and place.layer != "none" and not _in_region(*place.anchor):
+            problems.append(
+                DataError(
+                    index.path, f"anchor {list(place.anchor)} is outside the region {REGION}", f"place {place.id!r}"
+                )
+            )
+    return problems
+
+
+def _in_region(lon: float, lat: float) -> bool:
+    return REGION[0] <= lon <= REGION[2] and REGION[1] <= lat <= REGION[3]
+
+
+def validate_candidate_rules(report: Report, path: Path | None = None) -> list[DataError]:
+    """``candidate_rules.yaml`` against its schema, and every keyword compiled."""
+    from explorer.corpus.candidates import RULES_PATH, load_rules
+
+    path = path or RULES_PATH
+    try:
+        load_rules(path)
+    except DataError as err:
+        return [err]
+    report.checked.append(f"{path}: candidate rules valid")
+    return []
 
 
 def validate_lessons(index: PlaceIndex, corpus_folder: Path, report: Report) -> list[DataError]:
@@ -119,8 +152,12 @@ def validate_layer(path: Path, layer: str, index: PlaceIndex | None, seen_ids: d
         try:
             FeatureProperties.model_validate(props)
         except Exception as err:  # pydantic's ValidationError; worded below
-            problems.append(DataError(path, f"bad properties: {str(err).splitlines()[-1].strip()}", where))
+            lines = str(err).splitlines()
+            problems.append(DataError(path, f"bad properties: {' '.join(line.strip() for line in lines[1:3])}", where))
             continue
+        centroid = props.get("centroid")
+        if centroid is not None and not _in_region(*centroid):
+            problems.append(DataError(path, f"centroid {list(centroid)} is outside the region {REGION}", where))
         place_id = props["id"]
         if place_id in seen_ids:
             problems.append(DataError(path, f"duplicate id (also in {seen_ids[place_id].name})", where))

@@ -47,11 +47,52 @@ def _umask() -> int:
     return _UMASK[0]
 
 
+def write_output(path: Path, data: bytes) -> None:
+    """Write an export (page, picture, data file) whole or not at all; a failure names the file.
+
+    The temp file is created exclusively (``O_EXCL``) beside ``path``, so a symbolic link planted
+    at a predictable temp name is never followed; the final rename replaces a link at ``path``
+    itself rather than writing through it.
+    """
+    path = Path(path)
+    folder = path.parent
+    if not folder.is_dir():
+        raise DataError(path, f"cannot be written: the folder {folder} does not exist")
+    if path.is_dir():
+        raise DataError(path, "is a folder; give a file name to write")
+    try:
+        atomic_write(path, data, durable=False)
+    except PermissionError:
+        raise DataError(path, f"cannot be written: permission denied in {folder}") from None
+    except OSError as err:
+        raise DataError(path, f"cannot be written ({err.strerror or err})") from None
+
+
+def cache_folder(corpus: Path) -> Path:
+    """``<corpus>/.cache``, created if missing; a DataError says why it cannot be used."""
+    cache = corpus / CACHE_DIR
+    if cache.is_symlink() or (cache.exists() and not cache.is_dir()):
+        raise DataError(cache, "is not a folder; remove it (it only holds caches that are rebuilt)")
+    try:
+        cache.mkdir(exist_ok=True)
+    except OSError as err:
+        raise DataError(
+            corpus, f"cannot be written ({err.strerror or err}); the corpus must be a writable folder"
+        ) from None
+    return cache
+
+
 @contextlib.contextmanager
 def corpus_lock(corpus: Path) -> Iterator[None]:
-    cache = corpus / CACHE_DIR
-    cache.mkdir(exist_ok=True)
-    with open(cache / LOCK_FILE, "a+b") as handle:
+    cache = cache_folder(corpus)
+    lock = cache / LOCK_FILE
+    if lock.is_symlink() or (lock.exists() and not lock.is_file()):
+        raise DataError(lock, "is not a regular file; remove it (no ingest is running if this one cannot start)")
+    try:
+        handle = open(lock, "a+b")  # noqa: SIM115 (closed below, after the lock is released)
+    except OSError as err:
+        raise DataError(lock, f"cannot be opened ({err.strerror or err}); the corpus must be writable") from None
+    with handle:
         try:
             import fcntl
         except ImportError:  # Windows: no advisory lock; one ingest at a time is the user's job

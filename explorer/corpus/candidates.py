@@ -43,7 +43,8 @@ from explorer.corpus.documents import Document
 from explorer.corpus.facts import CONTEXT, FactSet, facts_json, load_facts
 from explorer.data.errors import DataError
 from explorer.data.paths import GAZETTEER_PATH, GEODATA_DIR
-from explorer.data.readers import read_text
+from explorer.data.readers import read_yaml
+from explorer.data.schema import CandidateRules
 
 RULES_PATH = GEODATA_DIR / "candidate_rules.yaml"
 SYSTEM_CATEGORIES = {"coastal_missile_system", "air_defence", "radar", "missile_defence", "warship", "troops"}
@@ -94,9 +95,8 @@ def load_rules(path: Path = RULES_PATH) -> Rules:
 
 @lru_cache(maxsize=4)
 def _load_rules(path: str) -> Rules:
-    import yaml
-
-    raw = yaml.safe_load(read_text(Path(path)))
+    # The schema model refuses unknown keys, repeated keys and non-text keywords, naming the line.
+    raw = read_yaml(Path(path), CandidateRules).model_dump()
     try:
         systems = []
         for index, entry in enumerate(raw["systems"]):

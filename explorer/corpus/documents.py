@@ -59,9 +59,11 @@ class Corpus:
         return digest.hexdigest()
 
 
-def load_document(path: Path, article: Article | None = None, max_bytes: int = MAX_TEXT_BYTES) -> Document:
+def load_document(
+    path: Path, article: Article | None = None, max_bytes: int = MAX_TEXT_BYTES, follow_symlinks: bool = True
+) -> Document:
     """Read and split one article. Raises :class:`DataError` for a file that cannot be an article."""
-    text = read_text(path, max_bytes)
+    text = read_text(path, max_bytes, follow_symlinks)
     passages = split_passages(text, path.stem, article.headline if article else None)
     return Document(path.name, path, text, article, passages)
 
@@ -99,7 +101,9 @@ def load_corpus(
     corpus = Corpus(folder, [], sources)
     for path in paths:
         try:
-            corpus.documents.append(load_document(path, metadata.get(path.name), max_bytes))
+            # Inside the corpus a symbolic link is refused, not followed (it could point anywhere).
+            inside = path.parent == folder
+            corpus.documents.append(load_document(path, metadata.get(path.name), max_bytes, not inside))
         except DataError as err:
             corpus.problems.append(err)
     present = {doc.file for doc in corpus.documents} | {Path(str(err.file)).name for err in corpus.problems}

@@ -40,6 +40,7 @@ import codecs
 import contextlib
 import os
 import re
+import stat
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -52,7 +53,7 @@ from explorer.corpus.metadata import article_metadata, check_metadata, dump_sour
 from explorer.corpus.workers import init_worker, worker_linker
 from explorer.data.errors import DataError
 from explorer.data.paths import CACHE_DIR, GAZETTEER_PATH, INGESTED_FILE
-from explorer.data.readers import MAX_TEXT_BYTES, read_bytes
+from explorer.data.readers import MAX_TEXT_BYTES, file_kind_problem, read_bytes
 from explorer.data.schema import Article, Sources
 from explorer.terminal import unescaped
 from explorer.text.article_text import content_id, normalize_text
@@ -180,23 +181,22 @@ def prepare(path: Path, options: Options = Options()) -> Prepared:
 
 
 def collect_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[DataError]]:
-    """Files to ingest (directories searched recursively, sorted) and the paths refused outright."""
+    """Files to ingest (directories searched recursively, sorted) and the paths refused outright.
+
+    Inside a folder, only regular files are taken: a FIFO, socket or device is refused by name (never
+    opened), and a symbolic link is refused unless it points to a file inside that same folder.
+    """
     files: list[Path] = []
     refused: list[DataError] = []
     seen: set[Path] = set()
     for path in map(Path, paths):
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.suffix.lower() in INPUT_SUFFIXES
-                and p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-            if not found:
+            found, problems = _folder_inputs(path)
+            refused.extend(problems)
+            if not found and not problems:
                 refused.append(DataError(path, "is a folder with no .txt, .html or .htm files"))
-        elif path.exists():
-            found = [path]
+        elif path.exists() or path.is_symlink():
+            found = [path]  # named by the user: read_bytes refuses what is not a regular file
         else:
             refused.append(DataError(path, "does not exist"))
             continue
@@ -206,6 +206,39 @@ def collect_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[DataError]]:
                 seen.add(key)
                 files.append(item)
     return files, refused
+
+
+def _folder_inputs(folder: Path) -> tuple[list[Path], list[DataError]]:
+    found: list[Path] = []
+    refused: list[DataError] = []
+    root = folder.resolve()
+    for current, dirs, names in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(name for name in dirs if not name.startswith("."))
+        for name in sorted(names):
+            item = Path(current) / name
+            if name.startswith(".") or item.suffix.lower() not in INPUT_SUFFIXES:
+                continue
+            try:
+                info = item.lstat()
+            except OSError as err:
+                refused.append(DataError(item, f"cannot be read ({err.strerror or err})"))
+                continue
+            if stat.S_ISLNK(info.st_mode):
+                target = item.resolve()
+                if not target.is_relative_to(root):
+                    refused.append(DataError(item, f"is a symbolic link out of {folder}; not followed"))
+                    continue
+                try:
+                    info = target.stat()
+                except OSError:
+                    refused.append(DataError(item, "is a symbolic link to a file that does not exist"))
+                    continue
+            problem = file_kind_problem(info.st_mode)
+            if problem:
+                refused.append(DataError(item, problem))
+                continue
+            found.append(item)
+    return sorted(found), refused
 
 
 # --- The report --------------------------------------------------------------------------------
@@ -331,8 +364,8 @@ def _existing_state(corpus: Path, report: IngestReport) -> _State:
             state.by_id.setdefault(match.group(2), path.name)  # written by an ingest: the name is the hash
             continue
         try:
-            text = path.read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError):
+            text = read_bytes(path, MAX_TEXT_BYTES, follow_symlinks=False).decode("utf-8")
+        except (DataError, UnicodeDecodeError):
             continue  # not an article the corpus can load; nothing to compare against
         normalized = normalize_text(text)
         key = content_id(normalized)
@@ -356,6 +389,15 @@ def _existing_state(corpus: Path, report: IngestReport) -> _State:
     state.entries = entries
     state.next_number = max(numbers) + 1
     return state
+
+
+def _remove_articles(corpus: Path, names: list[str]) -> int:
+    removed = 0
+    for name in names:
+        with contextlib.suppress(OSError):
+            (corpus / name).unlink()
+            removed += 1
+    return removed
 
 
 def _flush(state: _State) -> None:
@@ -420,6 +462,8 @@ def ingest(
         bar = _progress(len(files)) if progress else None
         last_flush = time.monotonic()
         batch_ids: dict[str, str] = {}
+        unflushed: list[str] = []  # articles written since ingested.yaml was last written
+        flush_error: DataError | None = None
         ok = False
         try:
             for position, (status, payload) in enumerate(prepare_all(files, options, jobs, linking)):
@@ -451,6 +495,7 @@ def ingest(
                         f"after adding {len(report.added)} article(s)",
                     ) from err
                 state.next_number += 1
+                unflushed.append(name)
                 state.by_id[prepared.id] = name
                 batch_ids[prepared.id] = str(source)
                 article = Article(file=name, **prepared.fields)
@@ -461,6 +506,7 @@ def ingest(
                     index.add(name, prepared.rows, article)
                 if time.monotonic() - last_flush > FLUSH_SECONDS:
                     _flush(state)
+                    unflushed.clear()
                     last_flush = time.monotonic()
             ok = True
         finally:
@@ -468,9 +514,17 @@ def ingest(
                 bar[0].stop()
             try:
                 _flush(state)
+                unflushed.clear()
             except OSError as err:
-                if ok:
-                    raise DataError(corpus / INGESTED_FILE, f"cannot be written ({err.strerror or err})") from err
+                # Disk full or read-only: an article without its metadata would lose what this batch
+                # knew about it (--meta, the HTML's outlet and date), so take those articles back out.
+                removed = _remove_articles(corpus, unflushed)
+                ok = False
+                flush_error = DataError(
+                    corpus / INGESTED_FILE,
+                    f"cannot be written ({err.strerror or err}); the {removed} article(s) it would have "
+                    "described were taken back out, so every article keeps its metadata",
+                )
             if report.added and not durable:
                 _sync_folder(corpus)
             if index is not None:
@@ -478,6 +532,8 @@ def ingest(
                     index.commit()
                 else:
                     index.abort()
+            if flush_error is not None:
+                raise flush_error
     report.seconds = time.perf_counter() - started
     return report
 

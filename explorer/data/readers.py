@@ -6,7 +6,12 @@ and GeoJSON. None of them ever writes.
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
+import os
+import re
+import stat
 from pathlib import Path
 from typing import TypeVar
 
@@ -20,17 +25,43 @@ from explorer.data.errors import DataError
 MAX_TEXT_BYTES = 5 * 1024 * 1024
 MAX_DATA_BYTES = 20 * 1024 * 1024
 
+# Nesting deeper than this is refused before parsing: curated files nest at most 9 levels (a GeoJSON
+# MultiPolygon); libyaml dies with SIGSEGV near 25,000 and json raises RecursionError near 1,000.
+MAX_DEPTH = 64
+
 Model = TypeVar("Model", bound=BaseModel)
 # libyaml's safe loader parses the gazetteer in a fifth of the time; same data, same error marks.
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-def read_text(path: Path, max_bytes: int = MAX_TEXT_BYTES) -> str:
+class _CheckedLoader(_SAFE_LOADER):  # type: ignore[misc,valid-type]
+    """The safe loader, refusing a mapping that repeats a key (PyYAML keeps the last one silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[object, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == _MERGE_TAG:
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.get(key)
+            except TypeError:
+                continue  # an unhashable key: construct_mapping below says so
+            if first is not None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {str(key)[:80]!r} (first at line {first})", key_node.start_mark
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_text(path: Path, max_bytes: int = MAX_TEXT_BYTES, follow_symlinks: bool = True) -> str:
     """Return the file's text, UTF-8 decoded exactly as stored (no newline translation).
 
     Offsets everywhere in the project index into this string.
     """
-    data = read_bytes(path, max_bytes)
+    data = read_bytes(path, max_bytes, follow_symlinks)
     if b"\x00" in data[:8192]:
         raise DataError(path, "looks like a binary file (it contains NUL bytes), not text")
     try:
@@ -45,15 +76,22 @@ def read_text(path: Path, max_bytes: int = MAX_TEXT_BYTES) -> str:
 
 
 def read_yaml(path: Path, model: type[Model], max_bytes: int = MAX_DATA_BYTES) -> Model:
-    """Parse a YAML file and validate it against ``model``; errors name the line or the field."""
+    """Parse a YAML file and validate it against ``model``; errors name the line or the field.
+
+    Refused before any object is built: nesting deeper than :data:`MAX_DEPTH`. Refused while
+    building: a repeated key in a mapping (with both lines).
+    """
     text = read_text(path, max_bytes)
     try:
-        raw = yaml.load(text, Loader=_SAFE_LOADER)
+        _check_yaml_depth(path, text)
+        raw = yaml.load(text, Loader=_CheckedLoader)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise DataError(path, f"is not valid YAML: {problem}", where) from None
+    except RecursionError:
+        raise DataError(path, f"nests deeper than {MAX_DEPTH} levels") from None
     if not isinstance(raw, dict):
         raise DataError(path, f"must hold a mapping at the top level, not {type(raw).__name__}")
     try:
@@ -62,13 +100,55 @@ def read_yaml(path: Path, model: type[Model], max_bytes: int = MAX_DATA_BYTES) -
         raise DataError(path, _describe_validation(err, raw)) from None
 
 
-def read_geojson(path: Path, max_bytes: int = MAX_DATA_BYTES) -> dict:
-    """Parse a GeoJSON FeatureCollection (structure only; geometry checks live in validate)."""
+def _check_yaml_depth(path: Path, text: str) -> None:
+    """Walk libyaml's events (a flat stream, no recursion) and stop at the first level too deep."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_SAFE_LOADER):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                raise DataError(path, f"nests deeper than {MAX_DEPTH} levels", f"line {mark.line + 1}")
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKET_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def json_depth(text: str) -> int:
+    """The deepest nesting of arrays and objects in JSON ``text``, without parsing it (linear)."""
+    brackets = re.sub(r"[^\[\]{}]+", "", _JSON_STRING.sub("", text))
+    return max(itertools.accumulate(_BRACKET_STEP[ord(ch)] for ch in brackets), default=0)
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def read_json(path: Path, max_bytes: int = MAX_DATA_BYTES) -> object:
+    """Parse a JSON file: size and nesting limited before parsing; NaN and Infinity refused."""
     text = read_text(path, max_bytes)
+    if json_depth(text) > MAX_DEPTH:
+        raise DataError(path, f"nests deeper than {MAX_DEPTH} levels")
     try:
-        data = json.loads(text)
+        return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as err:
         raise DataError(path, f"is not valid JSON: {err.msg}", f"line {err.lineno}, column {err.colno}") from None
+    except ValueError as err:
+        raise DataError(path, f"is not valid JSON: {err}") from None
+    except RecursionError:
+        raise DataError(path, f"nests deeper than {MAX_DEPTH} levels") from None
+
+
+def read_geojson(path: Path, max_bytes: int = MAX_DATA_BYTES) -> dict:
+    """Parse a GeoJSON FeatureCollection; every feature has properties.id and a readable geometry.
+
+    Geometry is checked for structure here (type, coordinate nesting, finite numbers) so that no
+    consumer meets a null geometry, a string or a NaN; validity and bounds are checked by validate.
+    """
+    data = read_json(path, max_bytes)
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise DataError(path, "must be a GeoJSON FeatureCollection")
     features = data.get("features")
@@ -77,33 +157,110 @@ def read_geojson(path: Path, max_bytes: int = MAX_DATA_BYTES) -> dict:
     for index, feature in enumerate(features):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
             raise DataError(path, "is not a GeoJSON Feature", f"feature #{index}")
-        if not isinstance(feature.get("properties"), dict) or "id" not in feature["properties"]:
-            raise DataError(path, "has no properties.id", f"feature #{index}")
+        props = feature.get("properties")
+        if not isinstance(props, dict) or not isinstance(props.get("id"), str):
+            raise DataError(path, "has no properties.id (text)", f"feature #{index}")
+        problem = geometry_problem(feature.get("geometry"))
+        if problem:
+            raise DataError(path, problem, f"feature #{index} (id {props['id'][:80]!r})")
     return data
 
 
-def read_bytes(path: Path, max_bytes: int) -> bytes:
-    """The file's bytes, refused before reading if over ``max_bytes``; never empty."""
+# Nesting of coordinates by geometry type: a Point is [x, y], a MultiPolygon [[[[x, y], ...]]].
+_COORDINATE_DEPTH = {
+    "Point": 0,
+    "LineString": 1,
+    "MultiPoint": 1,
+    "Polygon": 2,
+    "MultiLineString": 2,
+    "MultiPolygon": 3,
+}
+
+
+def geometry_problem(geometry: object) -> str | None:
+    """What is wrong with a GeoJSON geometry's structure, or None (finite lon/lat pairs, no nulls)."""
+    if geometry is None:
+        return "geometry is null"
+    if not isinstance(geometry, dict) or geometry.get("type") not in _COORDINATE_DEPTH:
+        kind = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
+        return f"geometry type {str(kind)[:40]!r} is not one of {', '.join(_COORDINATE_DEPTH)}"
+    level = [geometry.get("coordinates")]
+    for _ in range(_COORDINATE_DEPTH[geometry["type"]]):
+        if not all(isinstance(item, list) and item for item in level):
+            return f"{geometry['type']} coordinates are not nested lists as GeoJSON wants"
+        level = [inner for item in level for inner in item]
+    for position in level:
+        if not isinstance(position, list) or len(position) not in (2, 3):
+            return "a position is not [longitude, latitude]"
+        if not all(type(number) in (int, float) and math.isfinite(number) for number in position):
+            return f"a position holds something other than finite numbers: {str(position)[:80]}"
+        lon, lat = position[0], position[1]
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            return f"a position is outside longitude -180..180, latitude -90..90: {position[:2]}"
+    return None
+
+
+def read_bytes(path: Path, max_bytes: int, follow_symlinks: bool = True) -> bytes:
+    """The bytes of a regular file, refused before reading if over ``max_bytes``; never empty.
+
+    A FIFO, socket or device is refused by name before it is opened (opening a FIFO blocks until a
+    writer comes); the file is then opened without blocking and checked again, so a swap between
+    the check and the open cannot slip one in. ``follow_symlinks=False`` refuses a symbolic link.
+    """
+    path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise DataError(path, f"is too large ({size:,} bytes; the limit is {max_bytes:,})")
-        with path.open("rb") as handle:
-            # Read one byte past the limit: the file may have grown since stat().
-            data = handle.read(max_bytes + 1)
+        info = path.stat() if follow_symlinks else path.lstat()
     except FileNotFoundError:
+        if path.is_symlink():
+            raise DataError(path, "is a symbolic link to a file that does not exist") from None
         raise DataError(path, "does not exist") from None
-    except IsADirectoryError:
-        raise DataError(path, "is a directory, not a file") from None
     except PermissionError:
         raise DataError(path, "cannot be read (permission denied)") from None
     except OSError as err:
-        raise DataError(path, f"cannot be read ({err.strerror})") from None
+        raise DataError(path, f"cannot be read ({err.strerror or err})") from None
+    problem = file_kind_problem(info.st_mode)
+    if problem:
+        raise DataError(path, problem)
+    if info.st_size > max_bytes:
+        raise DataError(path, f"is too large ({info.st_size:,} bytes; the limit is {max_bytes:,})")
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except PermissionError:
+        raise DataError(path, "cannot be read (permission denied)") from None
+    except OSError as err:
+        raise DataError(path, f"cannot be read ({err.strerror or err})") from None
+    with os.fdopen(descriptor, "rb") as handle:
+        problem = file_kind_problem(os.fstat(descriptor).st_mode)
+        if problem:
+            raise DataError(path, problem)
+        try:
+            # Read one byte past the limit: the file may have grown since stat().
+            data = handle.read(max_bytes + 1)
+        except OSError as err:
+            raise DataError(path, f"cannot be read ({err.strerror or err})") from None
     if len(data) > max_bytes:
         raise DataError(path, f"is too large (over {max_bytes:,} bytes)")
     if not data:
         raise DataError(path, "is empty (0 bytes)")
     return data
+
+
+def file_kind_problem(mode: int) -> str | None:
+    """Why a file of this ``st_mode`` is not read as data (None for a regular file)."""
+    if stat.S_ISREG(mode):
+        return None
+    kinds = {
+        stat.S_ISDIR: "is a directory, not a file",
+        stat.S_ISLNK: "is a symbolic link (links are not followed here)",
+        stat.S_ISFIFO: "is a FIFO (named pipe), not a regular file; refused",
+        stat.S_ISSOCK: "is a socket, not a regular file; refused",
+        stat.S_ISCHR: "is a character device, not a regular file; refused",
+        stat.S_ISBLK: "is a block device, not a regular file; refused",
+    }
+    return next((problem for test, problem in kinds.items() if test(mode)), "is not a regular file; refused")
 
 
 def _describe_validation(err: ValidationError, raw: dict) -> str:

@@ -9,16 +9,47 @@ Files and their models:
 * ``<corpus>/sources.yaml``   -> :class:`Sources`
 * ``<corpus>/facts.yaml``     -> :class:`Facts`
 * ``geodata/*.geojson``       -> :class:`FeatureProperties` (the ``properties`` of each feature)
+* ``geodata/candidate_rules.yaml`` -> :class:`CandidateRules`
+* ``lessons/*.yaml``          -> :class:`Lesson`
+
+Every model rejects unknown keys, NaN and infinities, and text longer than :data:`MAX_TEXT`; names
+and lists that the linker or the page multiply have tighter limits (a 1,000,000-character name once
+crashed the linker's automaton).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import datetime as dt
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-PLACE_ID = r"^[a-z][a-z0-9_]*$"
-ISO_DATE_PREFIX = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+PLACE_ID = r"^[a-z][a-z0-9_]{0,63}$"
+# ASCII digits only: \d would also take Arabic-Indic and full-width digits.
+ISO_DATE_PREFIX = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
+
+# Limits: far above the curated data (longest text 526 characters, longest name 35, most names of a
+# place 30, 47 places), far below what stalls the linker or the page.
+MAX_TEXT = 5_000
+MAX_NAME = 200
+MAX_NAMES_PER_PLACE = 200
+MAX_PLACES = 5_000
+MAX_LIST = 2_000
+
+
+def _calendar_date(value: str | None) -> str | None:
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` naming a real day or month (``2016-13`` is refused)."""
+    if value is None:
+        return value
+    parts = [int(part) for part in value.split("-")]
+    try:
+        dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a calendar date") from None
+    return value
+
+
+IsoDate = Annotated[str, Field(pattern=ISO_DATE_PREFIX), AfterValidator(_calendar_date)]
 
 Lang = Literal["en", "ja", "ru"]
 # How a name is written; lets the linker pick its matching rule.
@@ -44,7 +75,7 @@ Category = Literal[
 class Strict(BaseModel):
     """Unknown keys are errors: a typo in a field name must not pass silently."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, str_max_length=MAX_TEXT)
 
 
 class Name(Strict):
@@ -54,7 +85,7 @@ class Name(Strict):
     Cyrillic). ``uncertain`` marks a name whose attribution the curators could not confirm.
     """
 
-    text: str = Field(min_length=1)
+    text: str = Field(min_length=1, max_length=MAX_NAME)
     lang: Lang
     script: Script
     kind: NameKind
@@ -75,14 +106,14 @@ class Name(Strict):
 class NotName(Strict):
     """A phrase that contains or resembles a name but must not link (Kuril Lake, Severo-Kurilsk)."""
 
-    text: str = Field(min_length=1)
+    text: str = Field(min_length=1, max_length=MAX_NAME)
     reason: str = Field(min_length=1)
 
 
 class ImplicitReference(Strict):
     """A phrase without a name that refers to the place ("the four islands")."""
 
-    text: str = Field(min_length=1)
+    text: str = Field(min_length=1, max_length=MAX_NAME)
     lang: Lang
     note: str | None = None
 
@@ -105,10 +136,10 @@ class Place(Strict):
     # point sites are drawn there. Sources for site coordinates go in ``location_source``.
     anchor: tuple[float, float] | None = None
     location_source: str | None = None
-    members: list[str] = Field(default_factory=list)  # for groups drawn as the union of members
-    names: list[Name] = Field(min_length=1)
-    not_names: list[NotName] = Field(default_factory=list)
-    implicit: list[ImplicitReference] = Field(default_factory=list)
+    members: list[str] = Field(default_factory=list, max_length=MAX_LIST)  # groups drawn as the union of members
+    names: list[Name] = Field(min_length=1, max_length=MAX_NAMES_PER_PLACE)
+    not_names: list[NotName] = Field(default_factory=list, max_length=MAX_NAMES_PER_PLACE)
+    implicit: list[ImplicitReference] = Field(default_factory=list, max_length=MAX_NAMES_PER_PLACE)
     note: str | None = None
 
     @model_validator(mode="after")
@@ -147,16 +178,20 @@ class LinkingRules(Strict):
     """Rules that apply to every place, recorded in the data so they can be read and changed."""
 
     # A name directly after one of these words names a vessel, not the place ("the ship Kunashir").
-    vessel_prefixes: list[str] = Field(default_factory=list)
+    vessel_prefixes: list[Annotated[str, Field(min_length=1, max_length=MAX_NAME)]] = Field(
+        default_factory=list, max_length=MAX_LIST
+    )
     # A name directly before one of these words names a person or an object, not the place.
-    non_place_suffixes: list[str] = Field(default_factory=list)
+    non_place_suffixes: list[Annotated[str, Field(min_length=1, max_length=MAX_NAME)]] = Field(
+        default_factory=list, max_length=MAX_LIST
+    )
 
 
 class Gazetteer(Strict):
     version: int = Field(ge=1)
     views: dict[Literal["neutral", "japan", "russia"], ViewWording]
     linking: LinkingRules = LinkingRules()
-    places: list[Place] = Field(min_length=1)
+    places: list[Place] = Field(min_length=1, max_length=MAX_PLACES)
 
 
 class Article(Strict):
@@ -166,7 +201,7 @@ class Article(Strict):
     headline: str | None = None
     outlet: str | None = None
     outlet_basis: str | None = None  # where in the text the outlet shows (or why it is inferred)
-    date: str | None = Field(default=None, pattern=ISO_DATE_PREFIX)
+    date: IsoDate | None = None
     date_status: Literal["printed", "inferred", "unknown"] = "unknown"
     date_basis: str | None = None
     dateline: str | None = None
@@ -218,7 +253,7 @@ class Account(Strict):
     what: str  # the system or event as the article words it
     category: Category
     where: list[str]
-    when: str | None = Field(default=None, pattern=ISO_DATE_PREFIX)
+    when: IsoDate | None = None
     when_precision: Precision = "unknown"
     when_basis: str | None = None  # how a relative date was resolved ("In November" in a March 2017 article)
     who: str | None = None
@@ -248,7 +283,7 @@ class Event(Strict):
     title: str
     category: Category
     where: list[str]
-    when: str | None = Field(default=None, pattern=ISO_DATE_PREFIX)
+    when: IsoDate | None = None
     accounts: list[Account] = Field(min_length=1)
     disagreements: list[Disagreement] = Field(default_factory=list)
     note: str | None = None
@@ -257,6 +292,37 @@ class Event(Strict):
 class Facts(Strict):
     version: int = Field(ge=1)
     events: list[Event]
+
+
+class KeywordGroup(Strict):
+    """Keywords of one rule by language (see the head of ``geodata/candidate_rules.yaml``)."""
+
+    en: list[Annotated[str, Field(min_length=1, max_length=MAX_NAME)]] = Field(
+        default_factory=list, max_length=MAX_LIST
+    )
+    ru: list[Annotated[str, Field(min_length=1, max_length=MAX_NAME)]] = Field(
+        default_factory=list, max_length=MAX_LIST
+    )
+    ja: list[Annotated[str, Field(min_length=1, max_length=MAX_NAME)]] = Field(
+        default_factory=list, max_length=MAX_LIST
+    )
+
+
+class SystemRule(KeywordGroup):
+    category: Category
+    specific: bool = True
+
+
+class CandidateRules(Strict):
+    """``geodata/candidate_rules.yaml``: keyword rules that propose fact candidates for review."""
+
+    version: int = Field(ge=1)
+    systems: list[SystemRule] = Field(min_length=1, max_length=MAX_LIST)
+    status: dict[Status, KeywordGroup]
+    default_status: Status = "existing"
+    default_status_by_category: dict[Category, Status] = Field(default_factory=dict)
+    exclude: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)], KeywordGroup]
+    ignore_places: list[Annotated[str, Field(pattern=PLACE_ID)]] = Field(default_factory=list, max_length=MAX_LIST)
 
 
 class FeatureProperties(Strict):

@@ -19,6 +19,7 @@ import html
 from pathlib import Path
 
 from explorer import __version__
+from explorer.corpus.atomic_files import write_output
 from explorer.evidence import Evidence
 from explorer.render.evidence_html import CSS as EVIDENCE_CSS
 from explorer.render.evidence_html import account_html, article_label, passage_html
@@ -337,7 +338,5 @@ def export_map(
 ) -> int:
     """Write the standalone page atomically; returns its size in bytes."""
     page = export_map_html(evidence, view, lang, place, exported_on, lesson).encode("utf-8")
-    temporary = out.with_name(f".{out.name}.tmp")
-    temporary.write_bytes(page)
-    temporary.replace(out)
+    write_output(out, page)  # exclusive temp file beside out: a planted symlink is never followed
     return len(page)
