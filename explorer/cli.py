@@ -431,21 +431,23 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
-    from explorer.corpus.search_index import search
+    from explorer.corpus.search_index import SearchIndex
 
-    try:
-        hits = search(
-            args.corpus,
-            args.query,
-            place=args.place,
-            outlet=args.outlet,
-            date_from=args.date_from,
-            date_to=args.date_to,
-            limit=args.limit,
-        )
-    except ValueError as err:  # a malformed date
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    with SearchIndex(args.corpus) as index:
+        try:
+            hits = index.search(
+                args.query,
+                place=args.place,
+                outlet=args.outlet,
+                date_from=args.date_from,
+                date_to=args.date_to,
+                limit=args.limit,
+            )
+        except ValueError as err:  # a malformed date
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        for note in index.notes:
+            print(f"note: {note}", file=sys.stderr)
     if args.format == "json":
         json.dump(
             {"query": args.query, "hits": [hit.as_json() for hit in hits]}, sys.stdout, ensure_ascii=False, indent=1

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -196,3 +201,142 @@ def test_an_unwritable_index_location_gives_a_message_not_a_traceback(tmp_path: 
     )
     assert result.returncode == 1
     assert ".cache" in result.stderr and "search index" in result.stderr and "Traceback" not in result.stderr
+
+
+# --- The index heals (issue 10): corruption, kill -9, a search while an ingest runs ------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _cli(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+    done = subprocess.run(
+        [sys.executable, "-m", "explorer", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode >= 0, f"killed by signal {-done.returncode}: {args} {done.stderr[-500:]}"
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    return done
+
+
+def _articles(folder: Path, count: int, words: int = 400) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for number in range(count):
+        body = " ".join(f"word{number}x{i}" for i in range(words))
+        path = folder / f"a{number:04d}.txt"
+        path.write_text(f"Article {number} on Iturup\n\nMissiles on Iturup, say {body}.\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def _index_rows(corpus: Path) -> list[tuple]:
+    with SearchIndex(corpus, rebuild=False) as index:
+        return index.conn.execute('SELECT id, file, start, "end", places FROM passages ORDER BY id').fetchall()
+
+
+def test_garbled_pages_past_page_8_are_detected_and_rebuilt(own_corpus: Path) -> None:
+    before = files(search(own_corpus, "missile"))
+    path = index_path(own_corpus)
+    size = path.stat().st_size
+    assert size > 12 * 4096, "the index must be big enough to garble past page 8"
+    with path.open("r+b") as handle:
+        handle.seek(8 * 4096)
+        handle.write(os.urandom(size - 8 * 4096))
+    done = _cli("search", "missile", "--corpus", str(own_corpus))
+    assert done.returncode == 0, done.stderr
+    assert "corrupt" in done.stderr and "rebuilt" in done.stderr
+    assert files(search(own_corpus, "missile")) == before
+
+
+def test_a_file_that_is_not_a_database_is_rebuilt(own_corpus: Path) -> None:
+    search(own_corpus, "missile")
+    index_path(own_corpus).write_bytes(b"garbage" * 1000)
+    done = _cli("search", "Iturup", "--corpus", str(own_corpus))
+    assert done.returncode == 0 and "rebuilt" in done.stderr, done.stderr
+    assert "passages" in done.stdout
+
+
+KILL_IN_TRANSACTION = """
+import os, signal, sys
+from pathlib import Path
+from explorer.corpus.search_index import IndexUpdate
+update = IndexUpdate.open(Path(sys.argv[1]))
+rows = [("p%d.s1" % i, "paragraph", 0, 10, "Iturup missile %d " % i * 50, "iturup") for i in range(20000)]
+update.add("999_fake.txt", rows, None)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_kill_9_inside_the_index_transaction_then_search_and_ingest(own_corpus: Path, tmp_path: Path) -> None:
+    search(own_corpus, "missile")
+    expected = _index_rows(own_corpus)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_IN_TRANSACTION, str(own_corpus)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=180,
+    )
+    assert killed.returncode == -signal.SIGKILL
+    done = _cli("search", "missile", "--corpus", str(own_corpus))
+    assert done.returncode == 0, done.stderr
+    assert _index_rows(own_corpus) == expected  # the cut transaction left nothing behind
+    new = _articles(tmp_path / "new", 2)
+    done = _cli("ingest", *map(str, new), "--corpus", str(own_corpus))
+    assert done.returncode == 0, done.stderr
+    assert len(search(own_corpus, "word1x3")) == 1
+
+
+@pytest.mark.parametrize("delay", [0.3, 0.9, 1.6, 2.5])
+def test_kill_9_during_ingest_then_search_and_ingest_agree_with_a_rebuild(
+    own_corpus: Path, tmp_path: Path, delay: float
+) -> None:
+    search(own_corpus, "missile")
+    new = _articles(tmp_path / "new", 120)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "explorer", "ingest", str(tmp_path / "new"), "--corpus", str(own_corpus)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(delay)
+    process.kill()
+    process.wait(timeout=60)
+    assert _cli("search", "missile", "--corpus", str(own_corpus)).returncode == 0
+    done = _cli("ingest", *map(str, new), "--corpus", str(own_corpus))
+    assert done.returncode == 0, done.stderr
+    articles = sorted(p.name for p in own_corpus.glob("*.txt"))
+    assert len(articles) == 5 + 2 + 120  # the seeds, the two of the fixture, every new one once
+    rows = _index_rows(own_corpus)
+    shutil.rmtree(own_corpus / ".cache")
+    search(own_corpus, "missile")
+    assert rows == _index_rows(own_corpus)  # the healed index equals a rebuild
+
+
+def test_search_while_an_ingest_runs(own_corpus: Path, tmp_path: Path) -> None:
+    search(own_corpus, "missile")
+    _articles(tmp_path / "new", 300)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "explorer", "ingest", str(tmp_path / "new"), "--corpus", str(own_corpus)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    searches = 0
+    try:
+        while process.poll() is None or searches < 3:
+            done = _cli("search", "Iturup", "--corpus", str(own_corpus), "--format", "json")
+            assert done.returncode == 0, done.stderr
+            assert json.loads(done.stdout)["hits"]
+            searches += 1
+    finally:
+        process.wait(timeout=300)
+    assert process.returncode == 0, process.stderr.read()
+    assert searches >= 3
+    assert len(search(own_corpus, "word299x1")) == 1  # the ingest's index update landed

@@ -72,7 +72,10 @@ def cache_folder(corpus: Path) -> Path:
     """``<corpus>/.cache``, created if missing; a DataError says why it cannot be used."""
     cache = corpus / CACHE_DIR
     if cache.is_symlink() or (cache.exists() and not cache.is_dir()):
-        raise DataError(cache, "is not a folder; remove it (it only holds caches that are rebuilt)")
+        raise DataError(
+            cache,
+            "is not a folder, so it cannot hold the search index or the ingest lock; remove it (it only holds caches)",
+        )
     try:
         cache.mkdir(exist_ok=True)
     except OSError as err:
@@ -84,6 +87,20 @@ def cache_folder(corpus: Path) -> Path:
 
 @contextlib.contextmanager
 def corpus_lock(corpus: Path) -> Iterator[None]:
+    """Hold the corpus's writer lock (``.cache/ingest.lock``); DataError if another writer holds it."""
+    with try_corpus_lock(corpus) as held:
+        if not held:
+            raise DataError(corpus, "another ingest is running on this corpus (its lock is held)")
+        yield
+
+
+@contextlib.contextmanager
+def try_corpus_lock(corpus: Path) -> Iterator[bool]:
+    """Take the corpus's writer lock if it is free: yields whether this process now holds it.
+
+    One lock for every writer of the corpus (ingest, a search index rebuild), so a search never
+    rebuilds the index under a running ingest. Windows has no advisory lock: always True there.
+    """
     cache = cache_folder(corpus)
     lock = cache / LOCK_FILE
     if lock.is_symlink() or (lock.exists() and not lock.is_file()):
@@ -95,14 +112,15 @@ def corpus_lock(corpus: Path) -> Iterator[None]:
     with handle:
         try:
             import fcntl
-        except ImportError:  # Windows: no advisory lock; one ingest at a time is the user's job
-            yield
+        except ImportError:
+            yield True
             return
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            raise DataError(corpus, "another ingest is running on this corpus (its lock is held)") from None
+            yield False
+            return
         try:
-            yield
+            yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)

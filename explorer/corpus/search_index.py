@@ -39,11 +39,13 @@ import os
 import re
 import sqlite3
 import tempfile
+import time
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from explorer.corpus.atomic_files import try_corpus_lock
 from explorer.corpus.metadata import article_metadata
 from explorer.data.errors import DataError
 from explorer.data.paths import ARTICLE_SUFFIXES, CACHE_DIR, GAZETTEER_PATH, INGESTED_FILE, SOURCES_FILE
@@ -179,10 +181,37 @@ def _article_files(corpus: Path) -> list[Path]:
 # --- Writing -----------------------------------------------------------------------------------
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=DELETE")
+# How long a connection waits for another one's lock before it reports the index busy.
+BUSY_SECONDS = 30.0
+
+
+def _connect(path: Path, wal: bool = True) -> sqlite3.Connection:
+    """A writing connection. WAL: searches read the last committed index while an ingest writes,
+    and a transaction cut by ``kill -9`` is rolled back by the next connection."""
+    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_SECONDS)
+    conn.execute(f"PRAGMA journal_mode={'WAL' if wal else 'DELETE'}")
     conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+def is_corrupt(err: sqlite3.DatabaseError) -> bool:
+    """A damaged file (rebuild it), as opposed to a busy or locked one (wait, or report)."""
+    text = str(err).lower()
+    return not isinstance(err, sqlite3.OperationalError) or "malformed" in text or "not a database" in text
+
+
+def _open_reader(path: Path) -> sqlite3.Connection:
+    """A connection that only reads. Opened read-write when it can be, because only such a
+    connection recovers a WAL or a journal left by a killed writer; read-only otherwise."""
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_SECONDS, check_same_thread=False)
+        conn.execute("PRAGMA query_only=1")
+        conn.execute("SELECT count(*) FROM meta").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        pass
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_SECONDS, check_same_thread=False)
+    conn.execute("SELECT count(*) FROM meta").fetchone()
     return conn
 
 
@@ -250,7 +279,7 @@ def build_index(corpus: Path, gazetteer_path: Path = GAZETTEER_PATH, *, jobs: in
             f"cannot hold the search index ({err.strerror}); the corpus folder must be writable to search it",
         ) from None
     try:
-        conn = _connect(Path(tmp))
+        conn = _connect(Path(tmp), wal=False)
         try:
             conn.executescript(_SCHEMA)
             conn.execute("BEGIN")
@@ -267,8 +296,14 @@ def build_index(corpus: Path, gazetteer_path: Path = GAZETTEER_PATH, *, jobs: in
                     writer.add(name, rows, metadata.get(name), text)
             conn.executemany("INSERT INTO meta VALUES (?,?)", [("fingerprint", stamp), ("schema", SCHEMA_VERSION)])
             conn.execute("COMMIT")
+            conn.execute("PRAGMA journal_mode=WAL")  # stored in the file: every later connection uses it
         finally:
             conn.close()
+        # A WAL or journal beside the old index belongs to the old file: replayed onto the new one
+        # it would garble it. The caller holds the corpus lock, so no writer is using them.
+        for suffix in ("-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"{target}{suffix}")
         os.replace(tmp, target)
     except (OSError, sqlite3.Error) as err:
         with contextlib.suppress(OSError):
@@ -314,15 +349,35 @@ def is_fresh(corpus: Path, gazetteer_path: Path = GAZETTEER_PATH) -> bool:
     return stored is not None and stored == fingerprint(corpus, gazetteer_path)
 
 
-def ensure_index(corpus: Path, gazetteer_path: Path = GAZETTEER_PATH, *, jobs: int = 1) -> tuple[Path, bool]:
-    """The index path, rebuilding it when missing or stale; the bool says whether it was rebuilt."""
+def ensure_index(
+    corpus: Path, gazetteer_path: Path = GAZETTEER_PATH, *, jobs: int = 1, locked: bool = False
+) -> tuple[Path, bool]:
+    """The index path, rebuilding it when missing or stale; the bool says whether it was rebuilt.
+
+    A rebuild takes the corpus's writer lock (``locked``: the caller holds it already). When an
+    ingest holds it, the index is used as it stands (it is whole: the ingest commits at its end);
+    only when there is none yet does this wait for the ingest to finish.
+    """
     corpus = Path(corpus)
     if not corpus.is_dir():
         raise DataError(corpus, "is not a folder (the corpus must be a folder of .txt articles)")
     require_fts5()
     if is_fresh(corpus, gazetteer_path):
         return index_path(corpus), False
-    return build_index(corpus, gazetteer_path, jobs=jobs), True
+    if locked:
+        return build_index(corpus, gazetteer_path, jobs=jobs), True
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        with try_corpus_lock(corpus) as held:
+            if held:
+                if is_fresh(corpus, gazetteer_path):  # built by the writer we waited for
+                    return index_path(corpus), False
+                return build_index(corpus, gazetteer_path, jobs=jobs), True
+        if _stored_fingerprint(index_path(corpus)) is not None:
+            return index_path(corpus), False  # an ingest is writing; its last committed index is whole
+        if time.monotonic() > deadline:
+            raise DataError(corpus, "an ingest is running and there is no search index yet; try again when it ends")
+        time.sleep(0.2)
 
 
 class IndexUpdate:
@@ -334,9 +389,16 @@ class IndexUpdate:
 
     @classmethod
     def open(cls, corpus: Path, gazetteer_path: Path = GAZETTEER_PATH) -> IndexUpdate:
-        path, _ = ensure_index(corpus, gazetteer_path)
-        conn = _connect(path)
-        conn.execute("BEGIN IMMEDIATE")
+        """Open for writing; the caller holds the corpus lock. A corrupt index is rebuilt first."""
+        path, _ = ensure_index(corpus, gazetteer_path, locked=True)
+        try:
+            conn = _connect(path)
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("SELECT max(rowid) FROM passages").fetchone()
+        except sqlite3.DatabaseError:
+            path = build_index(corpus, gazetteer_path)
+            conn = _connect(path)
+            conn.execute("BEGIN IMMEDIATE")
         return cls(Path(corpus), gazetteer_path, conn)
 
     def add(self, file: str, rows: list[tuple], article: Article | None) -> None:
@@ -463,15 +525,49 @@ class SearchIndex:
         self, corpus: Path, gazetteer_path: Path = GAZETTEER_PATH, *, rebuild: bool = True, jobs: int = 1
     ) -> None:
         self.corpus = Path(corpus)
+        self.gazetteer_path = gazetteer_path
+        self.notes: list[str] = []  # what was done to the index on the way (rebuilt, healed)
+        self.can_rebuild, self.jobs = rebuild, jobs
         if rebuild:
+            fresh_before = is_fresh(self.corpus, gazetteer_path)
             path, self.rebuilt = ensure_index(self.corpus, gazetteer_path, jobs=jobs)
+            if self.rebuilt:
+                self.notes.append(f"rebuilt the search index {path} (it was missing, stale or unreadable)")
+            elif not fresh_before and not is_fresh(self.corpus, gazetteer_path):
+                self.notes.append("an ingest is running: searched the index as it last committed")
         else:
             require_fts5()
             path, self.rebuilt = index_path(self.corpus), False
             if not path.exists():
                 raise DataError(path, "does not exist (build the search index first)")
-        self.conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-        self.conn.create_function("in_period", 3, _in_period, deterministic=True)
+        self.path = path
+        self.conn = self._open(path)
+
+    def _open(self, path: Path) -> sqlite3.Connection:
+        try:
+            conn = _open_reader(path)
+        except sqlite3.DatabaseError as err:
+            if not is_corrupt(err):
+                raise DataError(path, f"the search index cannot be read ({err})") from None
+            conn = self._heal(err)
+        conn.create_function("in_period", 3, _in_period, deterministic=True)
+        return conn
+
+    def _heal(self, err: sqlite3.DatabaseError) -> sqlite3.Connection:
+        """Rebuild an index SQLite calls corrupt, once; say so in :attr:`notes`."""
+        if not self.can_rebuild:
+            raise DataError(self.path, f"the search index cannot be read ({err})") from None
+        with try_corpus_lock(self.corpus) as held:
+            if not held:
+                raise DataError(
+                    self.path, f"the search index cannot be read ({err}) and an ingest is running; try again"
+                ) from None
+            self.path = build_index(self.corpus, self.gazetteer_path, jobs=self.jobs)
+        self.rebuilt = True
+        self.notes.append(f"the search index was corrupt ({err}); rebuilt {self.path}")
+        conn = _open_reader(self.path)
+        conn.create_function("in_period", 3, _in_period, deterministic=True)
+        return conn
 
     def __enter__(self) -> SearchIndex:
         return self
@@ -521,8 +617,16 @@ class SearchIndex:
             params.append(max(0, int(limit)))
         else:
             return []
+        try:
+            rows = self.conn.execute(sql, params).fetchall()
+        except sqlite3.DatabaseError as err:  # garbled pages: found only when a query reads them
+            if not is_corrupt(err):
+                raise DataError(self.path, f"the search index cannot be read ({err})") from None
+            self.conn.close()
+            self.conn = self._heal(err)
+            rows = self.conn.execute(sql, params).fetchall()
         hits = []
-        for rank, row in enumerate(self.conn.execute(sql, params), start=1):
+        for rank, row in enumerate(rows, start=1):
             pid, file, kind, start, end, text, places, outlet_, date, lang, score = row
             snippet, marks = _snippet(text, _marks(text, terms))
             hits.append(
