@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from explorer.data.paths import CURATED_CORPUS, GEODATA_DIR
 from explorer.terminal import EscapingStream, printable
@@ -208,3 +210,46 @@ def run_cli(args: list[str], timeout: float = 120, **kwargs) -> subprocess.Compl
     )
     assert done.returncode >= 0, f"killed by signal {signal.Signals(-done.returncode).name}: {args}"
     return done
+
+
+# --- Linear paragraph splitting keeps the offsets it always gave ----------------------------------
+
+
+def _reference_paragraphs(text: str) -> list[tuple[int, int]]:
+    """The slicing implementation that was quadratic on hard-wrapped text, kept as the oracle."""
+    import re
+
+    spans: list[tuple[int, int]] = []
+    current: tuple[int, int] | None = None
+    for line in re.finditer(r"[^\n]*\n?", text):
+        raw = line.group()
+        if not raw:
+            break
+        content = raw.rstrip()
+        if not content.strip():
+            if current:
+                spans.append(current)
+            current = None
+            continue
+        lead = len(raw) - len(raw.lstrip())
+        start, end = line.start() + lead, line.start() + len(content)
+        previous = text[current[0] : current[1]] if current else ""
+        first = text[start]
+        hyphen = previous.endswith("-") and len(previous) > 1 and previous[-2].isalpha() and first.isalpha()
+        if current and (hyphen or first.islower()):
+            current = (current[0], end)
+        else:
+            if current:
+                spans.append(current)
+            current = (start, end)
+    if current:
+        spans.append(current)
+    return spans
+
+
+@given(st.lists(st.sampled_from(["a", "B", "-", " ", "\n", "\n\n", "x-", "Kuna-", "shir", "\t", "ё", "Ж", "。", ". "])))
+def test_linear_paragraphs_match_the_reference(parts):
+    from explorer.text.passages import paragraphs
+
+    text = "".join(parts)
+    assert paragraphs(text) == _reference_paragraphs(text)
