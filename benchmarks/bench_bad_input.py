@@ -31,12 +31,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 MAX_RATIO = 1.5
-WORDS = (
+SENTENCES = (
     "The coastal missile systems were deployed on Iturup and Kunashir, the ministry said. Then "
     "the garrison on Shikotan received new barracks while fishing boats waited near the Habomai "
     "islets. Officials in Tokyo protested the move and Moscow said the islands were Russian "
     "territory. The exercises would continue through the autumn near Paramushir, it added."
-).split()
+)
+WORDS = SENTENCES.split(" ")
 
 
 def hard_wrapped(size: int) -> str:
