@@ -51,10 +51,10 @@ if "start" not in st.session_state or query_now != st.session_state.get("written
     )
     page.apply_url_state(parsed, files, months, first="start" not in st.session_state, has_lessons=bool(lessons))
     st.session_state.start = parsed
-lesson_for_event = lessons.get(st.session_state.get("lesson") or "") if st.session_state.get("mode") == "Lesson" else None
-event = read_event(
-    st.session_state.get(COMPONENT_KEY), places, len(lesson_for_event.steps) if lesson_for_event else 0
+lesson_for_event = (
+    lessons.get(st.session_state.get("lesson") or "") if st.session_state.get("mode") == "Lesson" else None
 )
+event = read_event(st.session_state.get(COMPONENT_KEY), places, len(lesson_for_event.steps) if lesson_for_event else 0)
 if event is not None and event.token != st.session_state.get("map_ack"):
     st.session_state.map_ack = event.token
     if event.place:

@@ -298,7 +298,9 @@ def render_upload(folder: Path) -> None:
             notice(f"Nothing was added: {err}", "error")
             return
     done.update(upload.file_id for upload in fresh)
-    messages = [("info", f"Added {Path(a.source).name} as {a.file} ({a.language or 'language unknown'})") for a in report.added]
+    messages = [
+        ("info", f"Added {Path(a.source).name} as {a.file} ({a.language or 'language unknown'})") for a in report.added
+    ]
     messages += [("info", f"{Path(skipped.source).name}: {skipped.reason}") for skipped in report.skipped]
     messages += [("error", f"Refused {refused}") for refused in report.refused]
     st.session_state.upload_messages = messages
@@ -482,7 +484,9 @@ def render_search_problem(gazetteer: PlaceIndex, lang: LabelLang, view: View) ->
                 args=(place_id,),
             )
     else:
-        notice(f"No place is called “{found.query}”, and no name comes close. Try another spelling or script.", "warning")
+        notice(
+            f"No place is called “{found.query}”, and no name comes close. Try another spelling or script.", "warning"
+        )
 
 
 def timeline_pick() -> list[str] | None:
@@ -553,9 +557,7 @@ def _lesson_payload(_lesson, _evidence: Evidence, key: tuple) -> list[dict]:
     for index in range(len(_lesson.steps)):
         resolved = resolve_step(_lesson, index, _evidence)
         (south, west), (north, east) = resolved.bounds
-        steps.append(
-            {"html": render_step_html(resolved, _evidence.gazetteer), "bounds": [south, west, north, east]}
-        )
+        steps.append({"html": render_step_html(resolved, _evidence.gazetteer), "bounds": [south, west, north, east]})
     return steps
 
 

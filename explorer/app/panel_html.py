@@ -183,7 +183,9 @@ def passages_block(evidence: Evidence, place_id: str, view: View, disputed: set[
 
 
 def _tab(name: str, title: str, selected: bool) -> str:
-    return f'<button type="button" role="tab" data-tab="{name}" aria-selected="{str(selected).lower()}">{title}</button>'
+    return (
+        f'<button type="button" role="tab" data-tab="{name}" aria-selected="{str(selected).lower()}">{title}</button>'
+    )
 
 
 def place_panel(evidence: Evidence, place_id: str, view: View, lang) -> str:
@@ -248,7 +250,9 @@ def place_panel(evidence: Evidence, place_id: str, view: View, lang) -> str:
         )
         parts.extend(f"<div>{account_html(a, evidence.corpus.document(a.file))}</div>" for a in accounts)
         parts.append("</div>")
-        parts.extend(f'<div class="kx-disagree">⚖ Disagreement: {escape(pair.why)}</div>' for pair in event.disagreements)
+        parts.extend(
+            f'<div class="kx-disagree">⚖ Disagreement: {escape(pair.why)}</div>' for pair in event.disagreements
+        )
     parts.append("</section>")
     # Names
     rows = "".join(
@@ -271,10 +275,7 @@ def place_panel(evidence: Evidence, place_id: str, view: View, lang) -> str:
             for doc in evidence.corpus.documents
             if doc.file in counts
         )
-        parts.append(
-            '<table class="kx-table"><tr><th>article</th><th class="kx-num">mentions</th></tr>'
-            f"{rows}</table>"
-        )
+        parts.append(f'<table class="kx-table"><tr><th>article</th><th class="kx-num">mentions</th></tr>{rows}</table>')
     else:
         parts.append('<p class="kx-none">No mention in the selected articles.</p>')
     parts.append("</section>")
