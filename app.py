@@ -1,24 +1,32 @@
 """Kuril explorer: click an island, read the evidence. ``streamlit run app.py [-- --corpus DIR]``.
 
-Layout and widgets only; what is shown comes from explorer.evidence, explorer.render.mapview, explorer.render.lesson
+Layout and widgets only; what is shown comes from explorer.evidence, explorer.render.mapview,
+explorer.render.lesson, explorer.app (the map-and-evidence component, its panel HTML, the URL state)
 and the data files. Two modes: Explore (filters, any place) and Lesson (a teacher steps through a
 lesson file; each step sets the view, labels and extent).
+
+At 1280x720 the first screen holds the title, the point of view (one line each), the place box and
+the map beside the selected place's evidence; everything else is below or in the sidebar.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from explorer.app import page
-from explorer.app.app_state import AppState, clicked_place, parse_query, slider_bounds, to_query
+from explorer.app.app_state import AppState, parse_query, to_query
+from explorer.app.evidence_map import COMPONENT_KEY, read_event
+from explorer.app.panel_html import article_choice_label
 from explorer.data.errors import DataError
-from explorer.render.evidence_html import article_label
-from explorer.render.naming import LANG_NAMES, LANGS, VIEWS, place_label, view_statement
+from explorer.render.naming import LANG_NAMES, LANGS, VIEWS
 
-st.set_page_config(page_title="Kuril Islands explorer", page_icon="🗾", layout="wide")
+st.set_page_config(
+    page_title="Kuril Islands explorer", page_icon="🗾", layout="wide", initial_sidebar_state="collapsed"
+)
+page.inject_css()
 
 folder = page.corpus_folder()
 evidence = page.load_evidence(folder)
@@ -26,23 +34,37 @@ if isinstance(evidence, DataError):
     st.error(f"The explorer cannot start: {evidence}")
     st.stop()
 for problem in evidence.corpus.problems:
-    st.warning(f"Skipped a file: {problem}")
+    page.notice(f"Skipped a file: {problem}", "warning")
 gazetteer = evidence.gazetteer
+places = set(gazetteer.by_id)
 files = [doc.file for doc in evidence.corpus.documents]
-labels = {doc.file: article_label(doc) for doc in evidence.corpus.documents}
+labels = {doc.file: article_choice_label(doc) for doc in evidence.corpus.documents}
 months = sorted({d[:7] for d in evidence.article_dates()})
 lessons = page.available_lessons()
+event_ids = {event.event for event in evidence.timeline()}
 
-if "start" not in st.session_state:  # first run of a session: the URL decides where we start
-    st.session_state.start = parse_query(
-        st.query_params.to_dict(),
-        set(gazetteer.by_id),
-        files,
-        {lesson_id: len(lesson.steps) for lesson_id, lesson in lessons.items()},
+# --- Where we are: the URL on the first run and after Back/Forward; then the map's reports ----------
+query_now = st.query_params.to_dict()
+if "start" not in st.session_state or query_now != st.session_state.get("written_query"):
+    parsed = parse_query(
+        query_now, places, files, {lid: len(lesson.steps) for lid, lesson in lessons.items()}, event_ids
     )
-    st.session_state.place = st.session_state.start.place
-    st.session_state.step = st.session_state.start.step
-start: AppState = st.session_state.start
+    page.apply_url_state(parsed, files, months, first="start" not in st.session_state, has_lessons=bool(lessons))
+    st.session_state.start = parsed
+lesson_for_event = (
+    lessons.get(st.session_state.get("lesson") or "") if st.session_state.get("mode") == "Lesson" else None
+)
+event = read_event(st.session_state.get(COMPONENT_KEY), places, len(lesson_for_event.steps) if lesson_for_event else 0)
+if event is not None and event.token != st.session_state.get("map_ack"):
+    st.session_state.map_ack = event.token
+    if event.place:
+        st.session_state.place = event.place
+    if event.step:
+        st.session_state.step = event.step
+        st.session_state.lesson_view = None
+    if event.view:
+        st.session_state.lesson_view = event.view
+
 known = st.session_state.setdefault("known_files", files)
 if known != files:  # articles were added (upload) or removed: new ones join the selection
     if "articles" in st.session_state:
@@ -50,137 +72,119 @@ if known != files:  # articles were added (upload) or removed: new ones join the
         st.session_state.articles = [f for f in files if f in kept]
     st.session_state.known_files = files
 
-
-def _search() -> None:
-    matches = gazetteer.find(st.session_state.search)
-    if matches:
-        st.session_state.place = matches[0].id
-
-
+# --- Sidebar: mode, lesson, filters, downloads, uploads -------------------------------------------
 with st.sidebar:
     modes = ["Explore", "Lesson"] if lessons else ["Explore"]
-    mode = st.radio("Mode", modes, key="mode", horizontal=True, index=1 if start.lesson and lessons else 0)
+    mode = st.radio("Mode", modes, key="mode", horizontal=True)
     lesson = step = None
     if mode == "Lesson":
-        lesson_id = st.selectbox(
-            "Lesson",
-            list(lessons),
-            key="lesson",
-            format_func=lambda i: lessons[i].title,
-            index=list(lessons).index(start.lesson) if start.lesson in lessons else 0,
-        )
+        lesson_id = st.selectbox("Lesson", list(lessons), key="lesson", format_func=lambda i: lessons[i].title)
         lesson = lessons[lesson_id]
-        step = page.lesson_step_controls(lesson, evidence)
-        view, lang = step.view, step.lang
-        st.caption(f"This step shows: {gazetteer.data.views[view].label}, names in {LANG_NAMES[lang]}.")
+        step = page.lesson_step_select(lesson, evidence)
         chosen, dates = files, None
     else:
-        st.header("View")
-        view = st.radio(
-            "Point of view",
-            VIEWS,
-            key="view",
-            index=VIEWS.index(start.view),
-            format_func=lambda v: gazetteer.data.views[v].label,
-        )
-        lang = st.selectbox("Place names", LANGS, key="lang", index=LANGS.index(start.lang), format_func=LANG_NAMES.get)
         st.header("Filters")
-        chosen = st.multiselect(
-            "Articles", files, key="articles", default=list(start.articles or files), format_func=labels.get
-        )
+        chosen = st.multiselect("Articles", files, key="articles", format_func=labels.get)
         dates = None
         if len(months) > 1:
             dates = st.select_slider(
                 "Articles published between",
                 options=months,
                 key="dates",
-                value=slider_bounds(start.date_from, start.date_to, months),
+                value=st.session_state.get("dates_from_url") or (months[0], months[-1]),
             )
-    tiles = st.toggle("Online map tiles (needs a network)", value=False, key="tiles")
+    tiles = st.toggle("Online map tiles (needs a network)", key="tiles")
 
-full_range = dates is None or (dates[0] == months[0] and dates[-1] == months[-1])
-state = AppState(
-    place=st.session_state.place,
-    view=view,
-    lang=lang,
-    articles=None if set(chosen) == set(files) else tuple(chosen),
-    date_from=None if full_range else dates[0],
-    date_to=None if full_range else dates[-1],
-    lesson=lesson.id if lesson else None,
-    step=step.number if step else 1,
-)
+# --- Top: title and point of view, one line each; then the place box --------------------------------
+if lesson is not None and step is not None:
+    view = st.session_state.get("lesson_view") or step.view
+    lang = step.lang
+else:
+    view = st.session_state.get("view", "neutral")
+    lang = st.session_state.get("lang", "en")
+page.render_top(gazetteer, view)
 
-st.title("Kuril Islands: the places and what the sources say")
-st.info(view_statement(gazetteer, view))
-
-selected = evidence.filtered(
-    set(state.articles) if state.articles is not None else None, state.date_from, state.date_to
-)
-filtered = selected  # narrowed further by a pick on the timeline
-picked = page.timeline_selection() if lesson is None else None
-if lesson is None:
-    if picked:
-        reporting = {f for entry in selected.timeline() if entry.event in picked for f in entry.files}
-        filtered = evidence.filtered(reporting, state.date_from, state.date_to)
-    if not filtered.files:
-        st.warning("No article matches these filters: the map shows no mentions. Widen the article or date filters.")
-
-map_column, panel_column = st.columns([3, 2], gap="medium")
-with map_column:
-    fmap = page.page_map(filtered, state, tiles, page.map_assets(Path(__file__).parent), step)
-    value = st_folium(fmap, key="map", height=640, use_container_width=True, returned_objects=["last_active_drawing"])
-    clicked = clicked_place(value, set(gazetteer.by_id))
-    if clicked and clicked != st.session_state.get("last_click"):
-        st.session_state.last_click = clicked
-        st.session_state.place = clicked
-
-with panel_column:
-    if step is not None:
-        page.render_lesson_step(step, gazetteer)
-    with st.expander("Full-text search of every passage"):
-        page.render_fulltext_search(folder, evidence, state)
-    st.text_input(
-        "Find a place by any of its names",
-        key="search",
-        on_change=_search,
-        placeholder="択捉, Итуруп, Etorofu, Habomai…",
-    )
+controls = st.columns([3, 3, 2, 2] if lesson is None else [1, 1], gap="small", vertical_alignment="bottom")
+with controls[0]:
     options = page.place_options(gazetteer, lang, view)
-    place_id = st.selectbox(
+    if st.session_state.get("place") not in options:
+        st.session_state.place = None
+    st.selectbox(
         "Place",
         list(options),
         key="place",
         format_func=options.get,
-        index=None,
-        placeholder="Click an island on the map, or choose one here",
+        placeholder="Choose a place (or click the map)",
+        label_visibility="collapsed",
     )
-    if place_id is None:
-        st.markdown(
-            "Click an island on the map, choose it in the list, or type any of its names above "
-            "to read every passage that mentions it."
+with controls[1]:
+    st.text_input(
+        "Find a place by any of its names",
+        key="search",
+        on_change=page.search_place,
+        args=(gazetteer,),
+        placeholder="Find a place: 択捉, Итуруп, Etorofu, Habomai…",
+        label_visibility="collapsed",
+    )
+if lesson is None:
+    with controls[2]:
+        st.selectbox(
+            "Point of view",
+            VIEWS,
+            key="view",
+            format_func=lambda v: gazetteer.data.views[v].label,
+            label_visibility="collapsed",
         )
-    else:
-        label = place_label(gazetteer, gazetteer[place_id], lang, view)
-        st.header(label)
-        page.render_status(gazetteer, place_id)
-        passages_tab, facts_tab, names_tab, counts_tab = st.tabs(["Passages", "Facts", "Names", "Counts per source"])
-        with passages_tab:
-            page.render_passages(filtered, place_id, label)
-            page.render_group_mentions(filtered, place_id, gazetteer, lang, view)
-        with names_tab:
-            page.render_names(gazetteer, place_id)
-        with facts_tab:
-            page.render_facts(filtered, place_id)
-            page.render_candidates(folder, filtered, place_id)
-        with counts_tab:
-            page.render_counts(filtered, place_id)
+    with controls[3]:
+        st.selectbox("Place names", LANGS, key="lang", format_func=LANG_NAMES.get, label_visibility="collapsed")
+page.render_search_problem(gazetteer, lang, view)
 
+full_range = dates is None or (dates[0] == months[0] and dates[-1] == months[-1])
+articles = None if lesson is not None or set(chosen) == set(files) else tuple(chosen)
+state = AppState(
+    place=st.session_state.place,
+    view=view,
+    lang=lang,
+    articles=articles,
+    date_from=None if full_range else dates[0],
+    date_to=None if full_range else dates[-1],
+    lesson=lesson.id if lesson else None,
+    step=step.number if step else 1,
+    events=None,
+)
+selected = evidence.filtered(
+    set(state.articles) if state.articles is not None else None, state.date_from, state.date_to
+)
+filtered = selected
+picked = page.timeline_pick() if lesson is None else None
+if picked:
+    reporting = {f for entry in selected.timeline() if entry.event in picked for f in entry.files}
+    filtered = evidence.filtered(reporting, state.date_from, state.date_to)
+    page.render_pick_notice(selected, picked)
+if lesson is None and not filtered.files:
+    page.notice(
+        "No article matches these filters: the map shows no mentions. Widen the article or date filters.", "warning"
+    )
+state = replace(state, events=tuple(picked) if picked else None)
+
+# --- The map and the evidence, side by side, filling the screen -------------------------------------
+page.render_map_and_evidence(
+    filtered, state, tiles, Path(__file__).parent, folder, step, lesson, st.session_state.get("lesson_view")
+)
+
+# --- Below the fold: search every passage, the timeline, candidate facts -----------------------------
+with st.expander("Full-text search of every passage"):
+    page.render_fulltext_search(folder, filtered, state)
 if lesson is None:
     st.subheader("Timeline of dated events in the selected articles")
     st.caption("Select a point to keep only the articles that report it; select it again (or empty space) to clear.")
     page.render_timeline(selected)
+if state.place:
+    page.render_candidates(folder, filtered, state.place)
+if step is not None:
+    for problem in step.problems:
+        page.notice(problem, "warning")
 
-state = AppState(place_id, view, lang, state.articles, state.date_from, state.date_to, state.lesson, state.step)
 with st.sidebar:
     st.header("Export what is shown")
     page.render_downloads(filtered, state)
@@ -190,5 +194,6 @@ with st.sidebar:
     page.render_upload(folder)
 
 query = to_query(state, files)
+st.session_state.written_query = query
 if query != st.query_params.to_dict():
     st.query_params.from_dict(query)

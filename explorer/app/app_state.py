@@ -4,6 +4,7 @@ The state lives in the URL query so a link reopens exactly the same view::
 
     ?place=iturup&view=japan&lang=ja&articles=000,002&from=2017-01&to=2017-12
     ?lesson=kurils-101&step=3            (lesson mode: the step sets view, language and extent)
+    ?event=kunashir-bastion-2016          (events picked on the timeline; comma-separated ids)
 
 ``articles`` lists file stems' leading ids (``000``) or full base names; unknown values are ignored
 (a shared link must never crash the app), and the value actually shown is written back.
@@ -29,6 +30,7 @@ class AppState:
     date_to: str | None = None
     lesson: str | None = None  # a lesson id: lesson mode
     step: int = 1  # 1-based, as people count steps
+    events: tuple[str, ...] | None = None  # events picked on the timeline (None: no pick)
 
 
 def _article_key(file: str) -> str:
@@ -36,11 +38,15 @@ def _article_key(file: str) -> str:
 
 
 def parse_query(
-    query: dict[str, str | list[str]], places: set[str], files: list[str], lessons: dict[str, int] | None = None
+    query: dict[str, str | list[str]],
+    places: set[str],
+    files: list[str],
+    lessons: dict[str, int] | None = None,
+    events: set[str] | None = None,
 ) -> AppState:
     """AppState from URL query values; anything unknown or malformed falls back to the default.
 
-    ``lessons`` maps each known lesson id to its number of steps.
+    ``lessons`` maps each known lesson id to its number of steps; ``events`` holds the known event ids.
     """
 
     def one(name: str) -> str | None:
@@ -64,7 +70,13 @@ def parse_query(
     step_text = one("step") or "1"
     step = int(step_text) if step_text.isdigit() else 1
     step = min(max(step, 1), lessons[lesson]) if lesson and lessons else 1
+    raw_events = one("event")
+    picked = None
+    if raw_events and events:
+        wanted = [token.strip() for token in raw_events.split(",")]
+        picked = tuple(sorted({token for token in wanted if token in events})) or None
     return AppState(
+        events=picked,
         lesson=lesson,
         step=step,
         place=place if place in places else None,
@@ -97,6 +109,8 @@ def to_query(state: AppState, files: list[str]) -> dict[str, str]:
     if state.lesson:
         query["lesson"] = state.lesson
         query["step"] = str(state.step)
+    elif state.events:
+        query["event"] = ",".join(state.events)
     return query
 
 

@@ -3,10 +3,14 @@
 Behaviour worth knowing:
 
 * The corpus, its links and facts are loaded once per corpus state and cached (an added or edited
-  article reloads them). The map is rebuilt each run from cached layers (see :func:`page_map`); a
-  click on it reruns the script but does not change the map.
-* The selected place is ``st.session_state["place"]``: the map click, the list and the search box
-  all write it; the URL query mirrors it (and the view, language and filters) after every run.
+  article reloads them, and an upload reruns the page at once). The map and every place's panel are
+  built once per view, language, filters and lesson step (:func:`render_map_and_evidence`); a click
+  changes none of these, so it costs no rebuild and the map is never redrawn.
+* The selected place is ``st.session_state["place"]``: the map click (reported by the component),
+  the list and the place box all write it; the URL query mirrors it (and the view, language,
+  filters, timeline pick and lesson step) after every run, and Back/Forward bring it back.
+* Text from data reaches the page only as escaped HTML (:func:`notice`, explorer.app.panel_html) or
+  with Markdown escaped (:func:`_plain`), never as Markdown.
 """
 
 from __future__ import annotations
@@ -19,14 +23,16 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from explorer.app.app_state import AppState
+from explorer.app.app_state import AppState, slider_bounds
+from explorer.app.panel_html import PANEL_CSS, all_panels, passages_block
+from explorer.app.place_lookup import lookup
 from explorer.data.errors import DataError
 from explorer.data.gazetteer import PlaceIndex
 from explorer.data.paths import DEFAULT_CORPUS
 from explorer.evidence import Evidence
-from explorer.render.evidence_html import account_html, article_label, passage_html, styled
-from explorer.render.mapview import MapAssets, build_map
-from explorer.render.naming import LabelLang, View, place_label
+from explorer.render.evidence_html import styled
+from explorer.render.mapview import MapAssets
+from explorer.render.naming import LabelLang, View, place_label, view_statement
 
 CORPUS_ENV = "KURIL_CORPUS"
 
@@ -66,30 +72,6 @@ def load_evidence(folder: Path) -> Evidence | DataError:
     return _load(str(folder), _fingerprint(folder))
 
 
-def page_map(evidence: Evidence, state: AppState, tiles: bool, assets: MapAssets, step=None):
-    """A freshly built map for this run (in lesson mode, set by the step).
-
-    Built anew on purpose: ``st_folium`` rewrites a map's ids while rendering it, so a cached map
-    object renders differently the second time, which changes the component's identity and loses the
-    click. Fresh maps from the same inputs render identically, so the component (and its click state)
-    survives reruns; only a change of view, language, filters or lesson step remounts it.
-    """
-    if step is None:
-        return build_map(evidence, state.view, state.lang, assets, online_tiles=tiles)
-    from explorer.render.lesson import overlay_collection
-
-    return build_map(
-        evidence,
-        step.view,
-        step.lang,
-        assets,
-        online_tiles=tiles,
-        bounds=step.bounds,
-        highlight=frozenset(step.highlight),
-        overlays=overlay_collection([layer.id for layer in step.layers]),
-    )
-
-
 @st.cache_resource(show_spinner=False)
 def _lessons(fingerprint: tuple) -> tuple[dict, list[str]]:
     from explorer.render.lesson import list_lessons, load_lesson
@@ -110,37 +92,8 @@ def available_lessons() -> dict:
 
     lessons, problems = _lessons(_fingerprint(LESSONS_DIR))
     for problem in problems:
-        st.warning(f"A lesson file was skipped: {problem}")
+        notice(f"A lesson file was skipped: {problem}", "warning")
     return lessons
-
-
-def lesson_step_controls(lesson, evidence: Evidence):
-    """Previous / Next and a list of steps; returns the resolved step (explorer.render.lesson.StepView)."""
-    from explorer.render.lesson import resolve_step
-
-    total = len(lesson.steps)
-    st.session_state.step = min(max(int(st.session_state.get("step", 1)), 1), total)
-
-    def move(delta: int) -> None:
-        st.session_state.step = min(max(st.session_state.step + delta, 1), total)
-
-    back, forward = st.columns(2)
-    back.button("◀ Previous", on_click=move, args=(-1,), disabled=st.session_state.step <= 1, width="stretch")
-    forward.button("Next ▶", on_click=move, args=(1,), disabled=st.session_state.step >= total, width="stretch")
-    number = st.selectbox(
-        "Step", list(range(1, total + 1)), key="step", format_func=lambda n: f"{n}. {lesson.steps[n - 1].title}"
-    )
-    return resolve_step(lesson, number - 1, evidence)
-
-
-def render_lesson_step(step, gazetteer: PlaceIndex) -> None:
-    from explorer.render.lesson import LESSON_CSS, render_step_html
-
-    st.subheader(f"Step {step.number} of {step.total}: {step.title}")
-    st.html(f"<style>{LESSON_CSS}</style>" + render_step_html(step, gazetteer))
-    for problem in step.problems:
-        st.warning(problem)
-    st.divider()
 
 
 def render_handout_download(lesson, evidence: Evidence) -> None:
@@ -174,90 +127,10 @@ def place_options(gazetteer: PlaceIndex, lang: LabelLang, view: View) -> dict[st
     return {p.id: place_label(gazetteer, p, lang, view) for p in places}
 
 
-def render_names(gazetteer: PlaceIndex, place_id: str) -> None:
-    place = gazetteer[place_id]
-    rows = [
-        {
-            "language": {"en": "English", "ja": "Japanese", "ru": "Russian"}[n.lang],
-            "name": n.text,
-            "kind": n.kind,
-            "detail": ", ".join(filter(None, [n.romanization, n.case, "uncertain" if n.uncertain else None, n.note])),
-        }
-        for n in place.names
-    ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 300))
-
-
-def render_status(gazetteer: PlaceIndex, place_id: str) -> None:
-    place = gazetteer[place_id]
-    if place.administered_by or place.claimed_by:
-        st.markdown(
-            f"**Administered by:** {_plain(place.administered_by or 'not recorded')}  \n"
-            f"**Claimed by:** {_plain(place.claimed_by or 'no other claimant recorded')}"
-        )
-
-
 def _plain(text: str) -> str:
     """Text from data for st.markdown: markdown and HTML characters escaped."""
     special = "\\`*_{}[]()#+-.!|<>~$"
     return "".join("\\" + ch if ch in special else ch for ch in text)
-
-
-def render_counts(evidence: Evidence, place_id: str) -> None:
-    counts = evidence.counts_per_source(place_id)
-    if not counts:
-        return
-    rows = [
-        {"article": article_label(doc), "mentions": counts[doc.file]}
-        for doc in evidence.corpus.documents
-        if doc.file in counts
-    ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-
-
-def render_passages(evidence: Evidence, place_id: str, label: str) -> None:
-    articles = evidence.articles_for(place_id)
-    if not articles:
-        st.info(f"No passage in the selected articles mentions {label}. Widen the article or date filters to see more.")
-        return
-    total = sum(len(a.passages) for a in articles)
-    st.markdown(
-        f"**{total} passage{'s' if total != 1 else ''} in {len(articles)} article{'s' if len(articles) != 1 else ''}**"
-    )
-    for article in articles:
-        st.markdown(f"##### {_plain(article_label(article.document))}")
-        st.html(styled("".join(passage_html(p) for p in article.passages)))
-
-
-def render_group_mentions(
-    evidence: Evidence, place_id: str, gazetteer: PlaceIndex, lang: LabelLang, view: View
-) -> None:
-    for group in evidence.containing_groups(place_id):
-        articles = evidence.articles_for(group)
-        if not articles:
-            continue
-        count = sum(len(a.passages) for a in articles)
-        name = place_label(gazetteer, gazetteer[group], lang, view)
-        with st.expander(f"Also mentioned as part of {name}: {count} passage{'s' if count != 1 else ''}"):
-            for article in articles:
-                st.markdown(f"**{_plain(article_label(article.document))}**")
-                st.html(styled("".join(passage_html(p) for p in article.passages)))
-
-
-def render_facts(evidence: Evidence, place_id: str) -> None:
-    events = evidence.events_at(place_id)
-    if not events:
-        st.caption("No deployment or meeting in the curated facts is located here (in the selected articles).")
-        return
-    for event, accounts in events:
-        disagree = " — sources disagree" if event.disagreements else ""
-        st.markdown(f"**{_plain(event.title)}** ({_plain(event.when or 'date not given')}){disagree}")
-        columns = st.columns(len(accounts)) if len(accounts) <= 3 else [st.container() for _ in accounts]
-        for column, account in zip(columns, accounts, strict=True):
-            with column:
-                st.html(styled(account_html(account, evidence.corpus.document(account.file))))
-        for pair in event.disagreements:
-            st.warning(f"Disagreement: {pair.why}", icon="⚖️")
 
 
 @st.cache_data(show_spinner=False)
@@ -329,19 +202,6 @@ def render_timeline(evidence: Evidence) -> None:
         .properties(height=160)
     )
     st.altair_chart(chart, width="stretch", on_select="rerun", key="timeline")
-
-
-def timeline_selection() -> list[str] | None:
-    """Event ids picked on the timeline, read from its widget state.
-
-    The chart is drawn below the map, but its selection filters the map too: a pick triggers a
-    rerun, and this reads it at the top of that run.
-    """
-    event = st.session_state.get("timeline")
-    selection = event.get("selection", {}) if hasattr(event, "get") else {}
-    picked = selection.get("pick", []) if hasattr(selection, "get") else []
-    ids = [item["event"] for item in picked if isinstance(item, dict) and "event" in item]
-    return ids or None
 
 
 @st.cache_resource(show_spinner=False)
@@ -424,6 +284,7 @@ def render_upload(folder: Path) -> None:
     done: set[str] = st.session_state.setdefault("ingested_uploads", set())
     fresh = [upload for upload in uploads or [] if upload.file_id not in done]
     if not fresh:
+        render_upload_messages()
         return
     with tempfile.TemporaryDirectory() as scratch:
         paths = []
@@ -434,15 +295,23 @@ def render_upload(folder: Path) -> None:
         try:
             report = ingest(paths, folder)
         except DataError as err:
-            st.error(f"Nothing was added: {err}")
+            notice(f"Nothing was added: {err}", "error")
             return
     done.update(upload.file_id for upload in fresh)
-    for added in report.added:
-        st.success(f"Added {Path(added.source).name} as {added.file} ({added.language or 'language unknown'})")
-    for skipped in report.skipped:
-        st.info(f"{Path(skipped.source).name}: {skipped.reason}")
-    for refused in report.refused:
-        st.error(f"Refused {refused}")
+    messages = [
+        ("info", f"Added {Path(a.source).name} as {a.file} ({a.language or 'language unknown'})") for a in report.added
+    ]
+    messages += [("info", f"{Path(skipped.source).name}: {skipped.reason}") for skipped in report.skipped]
+    messages += [("error", f"Refused {refused}") for refused in report.refused]
+    st.session_state.upload_messages = messages
+    if report.added:
+        st.rerun()  # the map and the panel were drawn from the old corpus earlier in this run
+    render_upload_messages()
+
+
+def render_upload_messages() -> None:
+    for kind, text in st.session_state.get("upload_messages", []):
+        notice(text, kind)
 
 
 def render_fulltext_search(folder: Path, evidence: Evidence, state: AppState) -> None:
@@ -466,6 +335,9 @@ def render_fulltext_search(folder: Path, evidence: Evidence, state: AppState) ->
     )
     if not query.strip():
         return
+    understood = lookup(gazetteer, query)
+    if understood.place and understood.exact:
+        render_understood_place(evidence, understood.place, state)
     try:
         hits = search(
             folder,
@@ -477,10 +349,10 @@ def render_fulltext_search(folder: Path, evidence: Evidence, state: AppState) ->
             limit=20,
         )
     except (DataError, ValueError) as err:
-        st.error(f"Search failed: {err}")
+        notice(f"Search failed: {err}", "error")
         return
     if not hits:
-        st.info(f"No passage contains {query!r}.")
+        notice(f"No passage contains the words {query!r}.")
         return
     st.caption(f"{len(hits)} passage{'s' if len(hits) != 1 else ''}, best first")
     for hit in hits:
@@ -497,3 +369,272 @@ def render_fulltext_search(folder: Path, evidence: Evidence, state: AppState) ->
                 f'<div class="kx-why">{escape(meta)}' + (f" · mentions {escape(places)}" if places else "") + "</div>"
             )
         )
+
+
+# --- Layout: the first screen -------------------------------------------------------------------------
+
+# Constant CSS (never built from data): a compact top so the map and the evidence fit in the first
+# screen at 1280x720; the title and the point of view take one line each.
+PAGE_CSS = """
+<style>
+[data-testid="stHeader"]{height:2.5rem;min-height:2.5rem;background:rgba(255,255,255,.9)}
+[data-testid="stMainBlockContainer"]{padding-top:2.7rem;padding-bottom:1.5rem}
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"]{gap:.55rem}
+.kx-top h1{font-size:1.45rem;line-height:1.25;margin:0;padding:0;white-space:nowrap;overflow:hidden;
+  text-overflow:ellipsis}
+.kx-top details{font-size:.95rem;margin:2px 0 0 0}
+.kx-top summary{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;cursor:pointer;list-style-position:inside}
+.kx-top details[open] summary{white-space:normal}
+.kx-top .kx-pov-full{margin:.2rem 0 .2rem 1rem;max-width:70rem}
+.kx-notice{border-left:4px solid #E69F00;background:#FFF8E6;padding:.35rem .7rem;margin:0;font-size:.95rem}
+.kx-notice.kx-error{border-color:#D55E00;background:#FDEDE6}
+.kx-notice.kx-info{border-color:#0072B2;background:#EEF6FB}
+</style>
+"""
+
+
+def inject_css() -> None:
+    st.html(PAGE_CSS)
+
+
+def notice(text: str, kind: str = "info") -> None:
+    """A message whose text may come from data: escaped HTML, never Markdown."""
+    css = {"warning": "kx-notice", "error": "kx-notice kx-error"}.get(kind, "kx-notice kx-info")
+    st.html(f'<div class="{css}" role="status">{html_escape(text)}</div>')
+
+
+def render_top(gazetteer: PlaceIndex, view: View) -> None:
+    """The title and the point of view, one line each; the whole statement opens on a click."""
+    statement = view_statement(gazetteer, view)
+    label = gazetteer.data.views[view].label
+    st.html(
+        '<div class="kx-top"><h1>Kuril Islands: the places and what the sources say</h1>'
+        f'<details class="kx-pov"><summary>{html_escape(statement)}</summary>'
+        f'<div class="kx-pov-full">This page shows: <b>{html_escape(label)}</b>. A view changes names and '
+        "wording, never who administers or who claims a place.</div></details></div>"
+    )
+
+
+def apply_url_state(parsed: AppState, files: list[str], months: list[str], first: bool, has_lessons: bool) -> None:
+    """Put what the URL says into the widgets' state: on the first run, and after Back/Forward."""
+    state = st.session_state
+    state.place = parsed.place
+    state.view = parsed.view
+    state.lang = parsed.lang
+    state.url_events = parsed.events
+    if first or parsed.articles is not None or "articles" in state:
+        state.articles = list(parsed.articles or files)
+    if len(months) > 1:
+        # A range slider takes its range from ``value`` only: drop its state so the URL's range is used.
+        state.dates_from_url = slider_bounds(parsed.date_from, parsed.date_to, months)
+        if "dates" in state:
+            del state["dates"]
+    if has_lessons:
+        state.mode = "Lesson" if parsed.lesson else "Explore"
+        if parsed.lesson:
+            state.lesson = parsed.lesson
+            state.step = parsed.step
+            state.lesson_view = None
+
+
+def lesson_step_select(lesson, evidence: Evidence):
+    """The step list in the sidebar (Previous/Next and the arrow keys live beside the step text)."""
+    total = len(lesson.steps)
+    st.session_state.step = min(max(int(st.session_state.get("step", 1)), 1), total)
+    number = st.selectbox(
+        "Step", list(range(1, total + 1)), key="step", format_func=lambda n: f"{n}. {lesson.steps[n - 1].title}"
+    )
+    return _resolved_step(lesson, number - 1, evidence)
+
+
+def _resolved_step(lesson, index: int, evidence: Evidence):
+    from explorer.render.lesson import resolve_step
+
+    return resolve_step(lesson, index, evidence)
+
+
+def search_place(gazetteer: PlaceIndex) -> None:
+    """The place box: select the place a name names, or clear the selection and say what came close."""
+    found = lookup(gazetteer, st.session_state.get("search", ""))
+    st.session_state.search_problem = None
+    if found.place:
+        st.session_state.place = found.place
+    elif found.query:
+        st.session_state.place = None  # never leave the previous place under a name that was not found
+        st.session_state.search_problem = found
+
+
+def _pick_suggestion(place_id: str) -> None:
+    st.session_state.place = place_id
+    st.session_state.search_problem = None
+
+
+def render_search_problem(gazetteer: PlaceIndex, lang: LabelLang, view: View) -> None:
+    found = st.session_state.get("search_problem")
+    if not found:
+        return
+    if found.suggestions:
+        notice(f"No place is called “{found.query}”. Did you mean:", "warning")
+        columns = st.columns(max(len(found.suggestions), 3))
+        for column, place_id in zip(columns, found.suggestions, strict=False):
+            column.button(
+                _plain(place_label(gazetteer, gazetteer[place_id], lang, view)),
+                key=f"suggest-{place_id}",
+                on_click=_pick_suggestion,
+                args=(place_id,),
+            )
+    else:
+        notice(
+            f"No place is called “{found.query}”, and no name comes close. Try another spelling or script.", "warning"
+        )
+
+
+def timeline_pick() -> list[str] | None:
+    """Events picked on the timeline: the chart's selection when it changed, else the URL's ``event``."""
+    event = st.session_state.get("timeline")
+    selection = event.get("selection", {}) if hasattr(event, "get") else {}
+    picked = selection.get("pick", []) if hasattr(selection, "get") else []
+    chart = tuple(item["event"] for item in picked if isinstance(item, dict) and "event" in item)
+    if chart != st.session_state.get("last_chart_pick", ()):
+        st.session_state.last_chart_pick = chart
+        st.session_state.url_events = chart or None
+    events = st.session_state.get("url_events")
+    return list(events) if events else None
+
+
+def _clear_pick() -> None:
+    st.session_state.url_events = None
+
+
+def render_pick_notice(evidence: Evidence, picked: list[str]) -> None:
+    titles = [entry.title for entry in evidence.timeline() if entry.event in picked]
+    left, right = st.columns([5, 1], vertical_alignment="center")
+    with left:
+        notice("Only the articles that report: " + "; ".join(titles or picked))
+    right.button("Show all articles", on_click=_clear_pick, key="clear_pick")
+
+
+@st.cache_resource(show_spinner=False, max_entries=48)
+def _component_payload(_evidence: Evidence, key: tuple, _step, _assets: MapAssets, tiles: bool) -> dict:
+    """The map and every place's panel for one set of inputs (``key``); cached so that a click, which
+    changes none of them, costs no rebuild."""
+    from explorer.app.evidence_map import map_spec
+    from explorer.render.mapview import build_map
+
+    _fingerprint_, view, lang, _articles, _dates, _events, lesson_id, _step_no = key
+    if _step is None:
+        fmap = build_map(_evidence, view, lang, _assets, online_tiles=tiles)
+    else:
+        from explorer.render.lesson import overlay_collection
+
+        fmap = build_map(
+            _evidence,
+            view,
+            lang,
+            _assets,
+            online_tiles=tiles,
+            bounds=_step.bounds,
+            highlight=frozenset(_step.highlight),
+            overlays=overlay_collection([layer.id for layer in _step.layers]),
+        )
+    gazetteer = _evidence.gazetteer
+    panels, passages = all_panels(_evidence, view, lang)
+    return {
+        "spec": map_spec(fmap, "|".join(map(str, key)) + f"|{tiles}", keep_view=lesson_id is None),
+        "panels": panels,
+        "passages": passages,
+        "labels": {p.id: place_label(gazetteer, p, lang, view) for p in gazetteer.places},
+        "covered": {p.id: sorted(gazetteer.covered_by(p.id)) for p in gazetteer.places},
+        "disputed": sorted(p.id for p in gazetteer.places if p.disputed),
+    }
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _lesson_payload(_lesson, _evidence: Evidence, key: tuple) -> list[dict]:
+    from explorer.render.lesson import render_step_html, resolve_step
+
+    steps = []
+    for index in range(len(_lesson.steps)):
+        resolved = resolve_step(_lesson, index, _evidence)
+        (south, west), (north, east) = resolved.bounds
+        steps.append({"html": render_step_html(resolved, _evidence.gazetteer), "bounds": [south, west, north, east]})
+    return steps
+
+
+INTRO_HTML = (
+    '<div class="kx-intro"><h2 class="kx-place-title">Click an island</h2>'
+    "<p>Click an island on the map, choose a place in the list above, or type any of its names "
+    "(択捉, Итуруп, Etorofu…) to read every passage that mentions it, with the mention highlighted.</p>"
+    "<p>The sidebar (›, top left) holds the article and date filters, the lesson mode, downloads and "
+    "the upload of new articles.</p></div>"
+)
+
+
+def render_map_and_evidence(
+    evidence: Evidence,
+    state: AppState,
+    tiles: bool,
+    app_dir: Path,
+    folder: Path,
+    step=None,
+    lesson=None,
+    lesson_view: str | None = None,
+) -> None:
+    """The map and the evidence panel (one component; see explorer.app.evidence_map)."""
+    from explorer.app.evidence_map import evidence_map
+    from explorer.render.evidence_html import CSS as EVIDENCE_CSS
+    from explorer.render.lesson import LESSON_CSS
+
+    assets = map_assets(app_dir)
+    fingerprint = _fingerprint(folder)
+    key = (
+        hash(fingerprint),
+        state.view,
+        state.lang,
+        state.articles,
+        (state.date_from, state.date_to),
+        state.events,
+        state.lesson,
+        state.step if step is not None else None,
+    )
+    payload = _component_payload(evidence, key, step, assets, tiles)
+    lesson_args = None
+    if lesson is not None and step is not None:
+        views = [[v, evidence.gazetteer.data.views[v].label] for v in ("neutral", "japan", "russia")]
+        lesson_args = {
+            "steps": _lesson_payload(lesson, evidence, (lesson.id, hash(fingerprint))),
+            "current": step.number,
+            "view": state.view,
+            "views": views,
+        }
+    evidence_map(
+        spec=payload["spec"],
+        assets={"js": [url for _name, url in assets.js], "css": [url for _name, url in assets.css]},
+        panels=payload["panels"],
+        passages=payload["passages"],
+        labels=payload["labels"],
+        covered=payload["covered"],
+        disputed=payload["disputed"],
+        selected=state.place,
+        ack=st.session_state.get("map_ack"),
+        intro=INTRO_HTML,
+        css=EVIDENCE_CSS + PANEL_CSS + LESSON_CSS,
+        lesson=lesson_args,
+    )
+
+
+def render_understood_place(evidence: Evidence, place_id: str, state: AppState) -> None:
+    """A query that is a place's name, in any script: say which place, and show its passages."""
+    gazetteer = evidence.gazetteer
+    label = place_label(gazetteer, gazetteer[place_id], state.lang, state.view)
+    articles = evidence.articles_for(place_id)
+    count = sum(len(a.passages) for a in articles)
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    with left:
+        notice(
+            f"Understood as the place {label}: {count} passage{'s' if count != 1 else ''} in the selected "
+            "articles mention it by any of its names (below), then the passages that contain the words."
+        )
+    right.button("Show it on the map", key="fulltext_select", on_click=_pick_suggestion, args=(place_id,))
+    if articles:
+        st.html(f"<style>{PANEL_CSS}</style>" + styled(passages_block(evidence, place_id, state.view, set())))
