@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from explorer.data.errors import DataError
-from explorer.data.paths import CACHE_DIR
+from explorer.data.paths import index_dir
 
 LOCK_FILE = "ingest.lock"
 TMP_PREFIX = ".ingest-"
@@ -49,8 +49,8 @@ def _umask() -> int:
 
 @contextlib.contextmanager
 def corpus_lock(corpus: Path) -> Iterator[None]:
-    cache = corpus / CACHE_DIR
-    cache.mkdir(exist_ok=True)
+    cache = index_dir(corpus)
+    cache.mkdir(parents=True, exist_ok=True)
     with open(cache / LOCK_FILE, "a+b") as handle:
         try:
             import fcntl
