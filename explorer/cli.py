@@ -16,7 +16,7 @@ from pathlib import Path
 
 from explorer import __version__
 from explorer.data.errors import DataError
-from explorer.data.paths import DEFAULT_CORPUS, GAZETTEER_PATH, GEODATA_DIR
+from explorer.data.paths import CORPUS_ENV, GAZETTEER_PATH, GEODATA_DIR, resolve_corpus
 from explorer.render.naming import LANGS, VIEWS
 from explorer.terminal import EscapingStream
 
@@ -38,6 +38,10 @@ def _run(argv: list[str] | None) -> int:
     except SystemExit as stop:  # argparse: --help/--version (0) or a usage error (2), already printed
         return int(stop.code or 0)
     try:
+        if hasattr(args, "corpus"):
+            args.corpus = resolve_corpus(args.corpus)
+            if not args.corpus.is_dir():
+                raise DataError(args.corpus, "is not a folder (the corpus must be a folder of .txt articles)")
         return args.run(args)
     except UsageError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -115,9 +119,11 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--corpus",
             type=Path,
-            default=DEFAULT_CORPUS,
+            default=None,
             metavar="DIR",
-            help="folder of .txt articles with sources.yaml and facts.yaml (default: seeds/)",
+            help=f"your corpus: the folder your articles are added to and read from, shown with the curated "
+            f"ones (default: ${CORPUS_ENV}, else the user data folder; a folder with its own sources.yaml "
+            "is shown instead of the curated seeds)",
         )
 
     def gazetteer_option(command: argparse.ArgumentParser) -> None:
@@ -321,7 +327,10 @@ def _links(args: argparse.Namespace) -> int:
     linker = Linker(load_gazetteer(args.gazetteer).data)
     problems: list[DataError] = []
     if args.files:
-        corpus = load_corpus(args.corpus) if args.corpus.is_dir() else None
+        try:
+            corpus = load_corpus(args.corpus)
+        except DataError:  # the FILEs are linked anyway; metadata is only a bonus
+            corpus = None
         documents = []
         for path in args.files:
             known = corpus.document(path.name) if corpus else None
@@ -358,9 +367,12 @@ def _facts(args: argparse.Namespace) -> int:
     if args.files:
         print("error: FILE arguments go with --candidates", file=sys.stderr)
         return 2
-    facts = load_facts(args.corpus)
+    from explorer.corpus.documents import corpus_view
+
+    folder = corpus_view(args.corpus).facts_folder
+    facts = load_facts(folder)
     if facts is None:
-        raise DataError(args.corpus, "has no facts.yaml")
+        raise DataError(folder, "has no facts.yaml")
     data = facts_json(facts)
     if args.format == "json":
         json.dump(data, sys.stdout, ensure_ascii=False, indent=1)

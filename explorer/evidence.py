@@ -14,7 +14,7 @@ from pathlib import Path
 from explorer.corpus.documents import Corpus, Document, load_corpus
 from explorer.corpus.facts import FactSet, load_facts
 from explorer.data.gazetteer import PlaceIndex, load_gazetteer
-from explorer.data.paths import DEFAULT_CORPUS, GAZETTEER_PATH
+from explorer.data.paths import GAZETTEER_PATH
 from explorer.data.schema import Account, Event
 from explorer.text.dates import overlaps
 from explorer.text.linking import Link, Linker
@@ -78,12 +78,13 @@ class Evidence:
             self._by_place.setdefault(link.place, []).append(link)
 
     @classmethod
-    def load(cls, corpus_folder: Path = DEFAULT_CORPUS, gazetteer_path: Path = GAZETTEER_PATH) -> Evidence:
+    def load(cls, corpus_folder: Path | None = None, gazetteer_path: Path = GAZETTEER_PATH) -> Evidence:
+        """The curated articles and the user corpus ``corpus_folder`` (default: the user's), linked."""
         gazetteer = load_gazetteer(gazetteer_path)
         corpus = load_corpus(corpus_folder)
         linker = Linker(gazetteer.data)
         links = [link for doc in corpus.documents for link in linker.link(doc.text, doc.file, doc.passages)]
-        return cls(gazetteer, corpus, links, load_facts(corpus_folder))
+        return cls(gazetteer, corpus, links, load_facts(corpus.facts_folder))
 
     # --- Filters ----------------------------------------------------------------------------------
 
@@ -107,6 +108,7 @@ class Evidence:
             [d for d in self.corpus.documents if d.file in keep],
             self.corpus.sources,
             self.corpus.problems,
+            self.corpus.curated_folder,
         )
         return Evidence(self.gazetteer, corpus, [l for l in self.links if l.file in keep], self.facts)
 

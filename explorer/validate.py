@@ -16,7 +16,7 @@ from explorer.corpus.documents import load_corpus
 from explorer.corpus.facts import check_anchors, load_facts
 from explorer.data.errors import DataError
 from explorer.data.gazetteer import PlaceIndex, load_gazetteer
-from explorer.data.paths import DEFAULT_CORPUS, GAZETTEER_PATH, LAYER_FILES
+from explorer.data.paths import GAZETTEER_PATH, LAYER_FILES
 from explorer.data.readers import read_geojson
 from explorer.data.schema import FeatureProperties
 
@@ -40,9 +40,13 @@ class Report:
 def validate_all(
     gazetteer_path: Path = GAZETTEER_PATH,
     layers: dict[str, Path] | None = None,
-    corpus_folder: Path | None = DEFAULT_CORPUS,
+    corpus_folder: Path | None = None,
     lessons: bool = True,
+    *,
+    check_corpus: bool = True,
 ) -> Report:
+    """Check the gazetteer, the layers, the corpus (the curated articles and the user corpus
+    ``corpus_folder``, default the user's; ``check_corpus=False`` skips it) and the lessons."""
     report = Report()
     try:
         index = load_gazetteer(gazetteer_path)
@@ -72,9 +76,9 @@ def validate_all(
     if index is not None:
         report.problems.extend(_anchor_problems(index))
     report.problems.extend(validate_candidate_rules(report))
-    if corpus_folder is not None:
+    if check_corpus:
         report.problems.extend(validate_corpus(corpus_folder, index, report))
-    if lessons and index is not None and corpus_folder is not None:
+    if lessons and index is not None and check_corpus:
         report.problems.extend(validate_lessons(index, corpus_folder, report))
     return report
 
@@ -109,13 +113,14 @@ def validate_candidate_rules(report: Report, path: Path | None = None) -> list[D
     return []
 
 
-def validate_lessons(index: PlaceIndex, corpus_folder: Path, report: Report) -> list[DataError]:
+def validate_lessons(index: PlaceIndex, corpus_folder: Path | None, report: Report) -> list[DataError]:
     """Every lesson file (places, layers, quotes, facts) and the treaty-line layer it draws on."""
     from explorer.render.lesson import list_lessons, validate_lesson, validate_treaty_lines
 
     problems = validate_treaty_lines()
     try:
-        corpus, facts = load_corpus(corpus_folder), load_facts(corpus_folder)
+        corpus = load_corpus(corpus_folder)
+        facts = load_facts(corpus.facts_folder)
     except DataError as err:
         return [*problems, err]
     for path in list_lessons():
@@ -195,16 +200,19 @@ def _winding_problems(geometry) -> list[str]:
     return problems
 
 
-def validate_corpus(folder: Path, index: PlaceIndex | None, report: Report) -> list[DataError]:
+def validate_corpus(folder: Path | None, index: PlaceIndex | None, report: Report) -> list[DataError]:
     try:
         corpus = load_corpus(folder)
-        facts = load_facts(folder)
+        facts = load_facts(corpus.facts_folder)
     except DataError as err:
         return [err]
     problems = list(corpus.problems)
+    curated, user = (len(corpus.of_origin(origin)) for origin in ("curated", "user"))
     report.checked.append(
-        f"{folder}: {len(corpus.documents)} articles" + (" with sources.yaml" if corpus.sources else "")
+        f"{corpus.facts_folder}: {curated} curated articles" + (" with sources.yaml" if corpus.sources else "")
     )
+    if corpus.folder != corpus.facts_folder or user:
+        report.checked.append(f"{corpus.folder}: {user} user articles")
     if facts is not None and index is not None:
         anchor_problems = check_anchors(facts, corpus, set(index.by_id))
         problems.extend(anchor_problems)

@@ -1,7 +1,15 @@
-"""Shared fixtures, and the rule that a skipped test fails the run when --no-skips is given."""
+"""Shared fixtures, and the rule that a skipped test fails the run when --no-skips is given.
+
+No test sees the working tree's or the user's state: ``KURIL_CORPUS`` (the user corpus every command
+and the app use by default) points at an empty temporary folder, one for the session (inherited by
+module fixtures and subprocesses) and a fresh one for each test.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +22,22 @@ settings.load_profile("kuril")
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+_SESSION_CORPUS = Path(tempfile.mkdtemp(prefix="kuril-test-corpus-"))
+os.environ["KURIL_CORPUS"] = str(_SESSION_CORPUS)  # before any fixture or subprocess reads it
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_SESSION_CORPUS, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def user_corpus(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh, empty user corpus for each test (``KURIL_CORPUS``)."""
+    folder = tmp_path_factory.mktemp("user-corpus")
+    monkeypatch.setenv("KURIL_CORPUS", str(folder))
+    return folder
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -64,6 +88,8 @@ def linker(gazetteer):
 
 @pytest.fixture(scope="session")
 def corpus():
+    """The curated corpus alone (its folder holds the curated sources.yaml and facts.yaml)."""
     from explorer.corpus.documents import load_corpus
+    from explorer.data.paths import CURATED_CORPUS
 
-    return load_corpus()
+    return load_corpus(CURATED_CORPUS)

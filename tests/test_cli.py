@@ -82,7 +82,10 @@ def test_bad_files_are_named_and_skipped(tmp_path: Path, name: str, content: byt
 def test_corpus_option_and_missing_corpus(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("Shikotan and the Habomai islets", encoding="utf-8")
     result = explorer("links", "--corpus", str(tmp_path), "--format", "json")
-    assert [l["place"] for l in json.loads(result.stdout)["links"]] == ["shikotan", "habomai"]
+    links = json.loads(result.stdout)["links"]
+    # The user corpus is shown after the curated articles, which are always there.
+    assert [l["place"] for l in links if l["file"] == "a.txt"] == ["shikotan", "habomai"]
+    assert {l["file"] for l in links} == {"a.txt"} | {p.name for p in SEEDS.glob("*.txt")}
     missing = explorer("links", "--corpus", str(tmp_path / "nope"))
     assert missing.returncode == 1 and "nope" in missing.stderr and "not a folder" in missing.stderr
 
@@ -116,6 +119,8 @@ def test_facts_record_the_missile_disagreement() -> None:
 
 
 def test_facts_without_a_facts_file(tmp_path: Path) -> None:
+    # A folder with its own sources.yaml is a complete corpus, shown instead of the curated seeds.
+    (tmp_path / "sources.yaml").write_text("version: 1\narticles: []\n", encoding="utf-8")
     result = explorer("facts", "--corpus", str(tmp_path))
     assert result.returncode == 1 and "facts.yaml" in result.stderr
 

@@ -15,7 +15,6 @@ Behaviour worth knowing:
 
 from __future__ import annotations
 
-import os
 import sys
 from html import escape as html_escape
 from pathlib import Path
@@ -28,31 +27,33 @@ from explorer.app.panel_html import PANEL_CSS, all_panels, passages_block
 from explorer.app.place_lookup import lookup
 from explorer.data.errors import DataError
 from explorer.data.gazetteer import PlaceIndex
-from explorer.data.paths import DEFAULT_CORPUS
+from explorer.data.paths import resolve_corpus
 from explorer.evidence import Evidence
 from explorer.render.evidence_html import styled
 from explorer.render.mapview import MapAssets
 from explorer.render.naming import LabelLang, View, place_label, view_statement
 
-CORPUS_ENV = "KURIL_CORPUS"
-
 
 def corpus_folder(argv: list[str] | None = None) -> Path:
-    """``streamlit run app.py -- --corpus DIR``, else ``$KURIL_CORPUS``, else ``seeds/``."""
+    """The user corpus: ``streamlit run app.py -- --corpus DIR``, else ``$KURIL_CORPUS``, else the
+    user data folder. The curated articles are always shown beside it (and never written)."""
     args = sys.argv[1:] if argv is None else argv
     if "--corpus" in args and args.index("--corpus") + 1 < len(args):
         return Path(args[args.index("--corpus") + 1])
-    return Path(os.environ.get(CORPUS_ENV) or DEFAULT_CORPUS)
+    return resolve_corpus(None)
 
 
 def _fingerprint(folder: Path) -> tuple:
     """Changes when an article or metadata file changes, so the cache reloads them. Hidden entries
     (the search index in ``.cache/``) do not count: building the index must not relink the corpus."""
+    from explorer.corpus.documents import corpus_view
+
     try:
         return tuple(
             sorted(
-                (p.name, p.stat().st_mtime_ns, p.stat().st_size)
-                for p in folder.iterdir()
+                (str(part), p.name, p.stat().st_mtime_ns, p.stat().st_size)
+                for part in corpus_view(folder).folders
+                for p in part.iterdir()
                 if not p.name.startswith(".") and p.is_file()
             )
         )
@@ -268,11 +269,10 @@ def render_downloads(evidence: Evidence, state: AppState) -> None:
 
 
 def render_upload(folder: Path) -> None:
-    """Add articles to the corpus in use. Each upload is ingested once; the corpus then reloads
-    (its cache key is the folder's file list), and curated files are never touched."""
-    import tempfile
-
-    from explorer.corpus.ingest import ingest
+    """Add articles to the user corpus ``folder`` (never the curated data). Each upload is ingested
+    once; the corpus then reloads (its cache key is the folders' file lists). Below: the user's
+    articles, each removable after a confirmation."""
+    from explorer.app.user_articles import render_user_articles
 
     uploads = st.file_uploader(
         "Add articles (.txt or .html)",
@@ -283,9 +283,17 @@ def render_upload(folder: Path) -> None:
     )
     done: set[str] = st.session_state.setdefault("ingested_uploads", set())
     fresh = [upload for upload in uploads or [] if upload.file_id not in done]
-    if not fresh:
-        render_upload_messages()
-        return
+    if fresh:
+        _ingest_uploads(folder, fresh, done)
+    render_upload_messages()
+    render_user_articles(folder)
+
+
+def _ingest_uploads(folder: Path, fresh: list, done: set[str]) -> None:
+    import tempfile
+
+    from explorer.corpus.ingest import ingest
+
     with tempfile.TemporaryDirectory() as scratch:
         paths = []
         for upload in fresh:
@@ -306,7 +314,6 @@ def render_upload(folder: Path) -> None:
     st.session_state.upload_messages = messages
     if report.added:
         st.rerun()  # the map and the panel were drawn from the old corpus earlier in this run
-    render_upload_messages()
 
 
 def render_upload_messages() -> None:

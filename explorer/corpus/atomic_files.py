@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from explorer.data.errors import DataError
-from explorer.data.paths import CACHE_DIR
+from explorer.data.paths import index_dir
 
 LOCK_FILE = "ingest.lock"
 TMP_PREFIX = ".ingest-"
@@ -70,14 +70,14 @@ def write_output(path: Path, data: bytes) -> None:
 
 def cache_folder(corpus: Path) -> Path:
     """``<corpus>/.cache``, created if missing; a DataError says why it cannot be used."""
-    cache = corpus / CACHE_DIR
+    cache = index_dir(corpus)
     if cache.is_symlink() or (cache.exists() and not cache.is_dir()):
         raise DataError(
             cache,
             "is not a folder, so it cannot hold the search index or the ingest lock; remove it (it only holds caches)",
         )
     try:
-        cache.mkdir(exist_ok=True)
+        cache.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise DataError(
             corpus, f"cannot be written ({err.strerror or err}); the corpus must be a writable folder"

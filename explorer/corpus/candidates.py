@@ -503,21 +503,21 @@ def contradictions(rows: list[dict], curated_rows: list[dict] | None = None) -> 
 
 
 def candidates_report(
-    files: list[Path] | None, corpus: Path, *, gazetteer_path: Path = GAZETTEER_PATH
+    files: list[Path] | None, corpus: Path | None = None, *, gazetteer_path: Path = GAZETTEER_PATH
 ) -> tuple[dict, list[DataError]]:
     """``{"facts": [...], "contradictions": [...]}`` for ``files`` (default: the whole corpus), and
     the files that could not be read. Contradictions are computed across all the candidates and the
     curated facts."""
-    from explorer.corpus.documents import load_corpus, load_document
-    from explorer.corpus.ingest import article_metadata
+    from explorer.corpus.documents import corpus_metadata, corpus_view, load_corpus, load_document
     from explorer.data.gazetteer import load_gazetteer
     from explorer.text.linking import Linker
 
     gazetteer = load_gazetteer(gazetteer_path)
     linker = Linker(gazetteer.data)
-    corpus = Path(corpus)
-    curated = load_facts(corpus) if corpus.is_dir() else None
-    metadata = article_metadata(corpus) if corpus.is_dir() else {}
+    view = corpus_view(corpus)
+    usable = all(folder.is_dir() for folder in view.folders)
+    curated = load_facts(view.facts_folder) if usable else None
+    metadata = corpus_metadata(view) if usable else {}
     problems: list[DataError] = []
     documents = []
     if files:
@@ -540,7 +540,7 @@ def candidates_report(
     return {"facts": rows, "contradictions": contradictions(rows, curated_rows)}, problems
 
 
-def candidates_json(files: list[Path] | None, corpus: Path) -> dict:
+def candidates_json(files: list[Path] | None, corpus: Path | None = None) -> dict:
     """What ``python -m explorer facts --candidates [FILE ...] --format json`` prints."""
     data, _ = candidates_report(files, corpus)
     return data

@@ -16,10 +16,15 @@ What an ingest does, for each input file (a directory is searched recursively fo
    collapsed to one, outer whitespace stripped). The article's id is
    ``sha256(normalized UTF-8 text)[:16]``; the same article ingested twice (as text or HTML, from
    any path) has the same id and is skipped ("already in corpus as X").
-4. Write ``NNN_<id>.txt`` (NNN: the next number after the highest in the folder, at least three
-   digits, like the seeds ``000_...`` to ``004_...``), then its metadata to ``ingested.yaml`` (the
-   :class:`~explorer.data.schema.Sources` schema). ``sources.yaml``, ``facts.yaml`` and existing article
-   files are never written.
+4. Write ``NNN_<id>.txt`` (NNN: the next number after the highest among the curated articles and
+   the user corpus, at least three digits, so the seeds keep ``000_...`` to ``004_...`` and the
+   user's articles start at ``005_...``: names stay unique when the two are shown together), then its
+   metadata to ``ingested.yaml`` (the :class:`~explorer.data.schema.Sources` schema).
+   ``sources.yaml``, ``facts.yaml`` and existing article files are never written.
+
+Where: the user corpus (``corpus``; ``None`` means :func:`explorer.data.paths.resolve_corpus`'s
+default). The curated data shipped with the package is refused as a target, and an article whose
+text is already curated is skipped like any duplicate.
 
 Metadata: headline as above (for text, the first line when it is at most 200 characters); outlet
 from ``og:site_name``; date from ``article:published_time`` (``date_status: printed``, the basis says
@@ -48,11 +53,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from explorer.corpus.atomic_files import TMP_PREFIX, atomic_write, corpus_lock
-from explorer.corpus.documents import load_sources
+from explorer.corpus.documents import corpus_view, load_sources
 from explorer.corpus.metadata import article_metadata, check_metadata, dump_sources, load_ingested, valid_date
 from explorer.corpus.workers import init_worker, worker_linker
 from explorer.data.errors import DataError
-from explorer.data.paths import CACHE_DIR, GAZETTEER_PATH, INGESTED_FILE
+from explorer.data.paths import CACHE_DIR, GAZETTEER_PATH, INGESTED_FILE, is_curated, resolve_corpus
 from explorer.data.readers import MAX_TEXT_BYTES, file_kind_problem, read_bytes
 from explorer.data.schema import Article, Sources
 from explorer.terminal import unescaped
@@ -339,6 +344,7 @@ class _State:
     by_id: dict[str, str]  # content id -> file
     next_number: int
     dirty: bool = False
+    curated: set[str] = field(default_factory=set)  # names of the curated articles shown beside it
 
 
 def _existing_state(corpus: Path, report: IngestReport) -> _State:
@@ -353,6 +359,14 @@ def _existing_state(corpus: Path, report: IngestReport) -> _State:
     state = _State(corpus, {}, {}, 0)
     numbers = [-1]
     present = set()
+    for folder in corpus_view(corpus).folders[:-1]:  # the curated articles shown beside this corpus
+        for path in sorted(folder.glob("*.txt")):
+            match = ARTICLE_NAME.match(path.name)
+            if match:
+                numbers.append(int(match.group(1)))
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                state.by_id.setdefault(content_id(normalize_text(path.read_bytes().decode("utf-8"))), path.name)
+                state.curated.add(path.name)
     for path in sorted(corpus.iterdir()):
         if path.suffix != ".txt" or path.name.startswith(".") or not path.is_file():
             continue
@@ -411,7 +425,7 @@ def _flush(state: _State) -> None:
 
 def ingest(
     paths: list[Path],
-    corpus: Path,
+    corpus: Path | None = None,
     *,
     max_bytes: int = MAX_TEXT_BYTES,
     jobs: int = 1,
@@ -423,7 +437,8 @@ def ingest(
     update_index: bool = True,
     durable: bool = False,
 ) -> IngestReport:
-    """Add the articles in ``paths`` (files or folders) to the corpus folder ``corpus``.
+    """Add the articles in ``paths`` (files or folders) to the user corpus folder ``corpus``
+    (default: :func:`explorer.data.paths.resolve_corpus`; never the curated data).
 
     Returns what was added, skipped (already in the corpus) and refused (with the reason, naming
     the file). Raises :class:`DataError` only when the corpus itself is unusable or a write fails
@@ -434,7 +449,13 @@ def ingest(
     fsynced, and the folder is synced once at the end.
     """
     started = time.perf_counter()
-    corpus = Path(corpus)
+    corpus = resolve_corpus(corpus)
+    if is_curated(corpus):
+        raise DataError(
+            corpus,
+            "is the curated data shipped with the explorer, which no command changes; add articles to "
+            "your own corpus (--corpus DIR or KURIL_CORPUS; by default the user data folder)",
+        )
     if not corpus.is_dir():
         raise DataError(corpus, "is not a folder (the corpus must be a folder of .txt articles)")
     if encoding is not None:
@@ -478,11 +499,13 @@ def ingest(
                 existing = state.by_id.get(prepared.id)
                 if existing:
                     earlier = batch_ids.get(prepared.id)
-                    reason = (
-                        f"same text as {earlier}, added in this batch as {existing}"
-                        if earlier
-                        else f"already in corpus as {existing}"
-                    )
+                    if earlier:
+                        reason = f"same text as {earlier}, added in this batch as {existing}"
+                    elif existing in state.curated:
+                        reason = f"already in corpus as {existing} (a curated article)"
+                    else:
+                        reason = f"already in corpus as {existing}"
+
                     report.skipped.append(Skipped(str(source), existing, reason))
                     continue
                 name = f"{state.next_number:03d}_{prepared.id}.txt"

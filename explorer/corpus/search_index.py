@@ -1,9 +1,11 @@
 """Full-text search over every passage of the corpus, with SQLite FTS5 (stdlib ``sqlite3``).
 
-The index is a cache: ``<corpus>/.cache/search.sqlite3`` (keep ``.cache/`` out of git). It is
-rebuilt when missing or stale; stale means the corpus fingerprint stored in it (the names, sizes and
-modification times of the articles, ``sources.yaml`` and ``ingested.yaml``, plus the sha256 of the
-gazetteer file and the index schema version) differs from the current one. An ingest adds its
+The index covers what the explorer shows for a user corpus (the curated articles and the user's,
+:func:`explorer.corpus.documents.corpus_view`). It is a cache in the user corpus:
+``<corpus>/.cache/search.sqlite3`` (never in the package: :func:`explorer.data.paths.index_dir`). It is
+rebuilt when missing or stale; stale means the corpus fingerprint stored in it (the folders, and the
+names, sizes and modification times of their articles, ``sources.yaml`` and ``ingested.yaml``, plus
+the sha256 of the gazetteer file and the index schema version) differs from the current one. An ingest adds its
 articles to a fresh index in place. A rebuild writes a temp file and renames it over the old index,
 so a reader never sees a half-built one.
 
@@ -46,9 +48,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from explorer.corpus.atomic_files import try_corpus_lock
-from explorer.corpus.metadata import article_metadata
+from explorer.corpus.documents import article_files, corpus_metadata, corpus_view
 from explorer.data.errors import DataError
-from explorer.data.paths import ARTICLE_SUFFIXES, CACHE_DIR, GAZETTEER_PATH, INGESTED_FILE, SOURCES_FILE
+from explorer.data.paths import ARTICLE_SUFFIXES, GAZETTEER_PATH, INGESTED_FILE, SOURCES_FILE, index_dir
 from explorer.data.readers import read_text
 from explorer.data.schema import ISO_DATE_PREFIX, Article
 from explorer.text.dates import overlaps
@@ -100,7 +102,7 @@ class SearchHit:
 
 
 def index_path(corpus: Path) -> Path:
-    return Path(corpus) / CACHE_DIR / INDEX_FILE
+    return index_dir(Path(corpus)) / INDEX_FILE
 
 
 def require_fts5() -> None:
@@ -136,14 +138,17 @@ def fingerprint(corpus: Path, gazetteer_path: Path | None = GAZETTEER_PATH) -> s
     """Hash of what the index depends on (see the module doc)."""
     digest = hashlib.sha256(f"schema {SCHEMA_VERSION}\n".encode())
     entries = []
-    with os.scandir(corpus) as scan:
-        for entry in scan:
-            name = entry.name
-            if name.startswith("."):
-                continue
-            if name.endswith(ARTICLE_SUFFIXES) or name in (SOURCES_FILE, INGESTED_FILE):
-                stat = entry.stat()
-                entries.append(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n")
+    # Folders by role (curated, user), not by path: a copied corpus keeps its index fresh.
+    for role, folder in enumerate(corpus_view(Path(corpus)).folders):
+        entries.append(f"folder {role}\n")
+        with os.scandir(folder) as scan:
+            for entry in scan:
+                name = entry.name
+                if name.startswith("."):
+                    continue
+                if name.endswith(ARTICLE_SUFFIXES) or name in (SOURCES_FILE, INGESTED_FILE):
+                    stat = entry.stat()
+                    entries.append(f"{role}\0{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n")
     for line in sorted(entries):
         digest.update(line.encode())
     if gazetteer_path is not None:
@@ -173,9 +178,8 @@ def article_rows(text: str, headline: str | None, linker) -> list[tuple]:
 
 
 def _article_files(corpus: Path) -> list[Path]:
-    return sorted(
-        p for p in corpus.iterdir() if p.suffix in ARTICLE_SUFFIXES and not p.name.startswith(".") and p.is_file()
-    )
+    """The article files the explorer shows for ``corpus`` (curated first), names unique."""
+    return [entry.path for entry in article_files(corpus_view(corpus))[0]]
 
 
 # --- Writing -----------------------------------------------------------------------------------
@@ -258,7 +262,7 @@ def _rebuild_job(job: tuple[str, str | None]) -> tuple[str, str | None, list[tup
 
 
 def build_index(corpus: Path, gazetteer_path: Path = GAZETTEER_PATH, *, jobs: int = 1) -> Path:
-    """(Re)build the index of every readable article in ``corpus``; returns its path.
+    """(Re)build the index of every readable article shown for ``corpus``; returns its path.
 
     Articles that cannot be read are left out (``validate`` reports them). Built in a temp file,
     then renamed over the old index.
@@ -266,7 +270,7 @@ def build_index(corpus: Path, gazetteer_path: Path = GAZETTEER_PATH, *, jobs: in
     require_fts5()
     corpus = Path(corpus)
     places = _load_place_index(gazetteer_path)
-    metadata = article_metadata(corpus)
+    metadata = corpus_metadata(corpus_view(corpus))
     target = index_path(corpus)
     stamp = fingerprint(corpus, gazetteer_path)
     try:

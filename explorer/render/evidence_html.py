@@ -32,15 +32,20 @@ CSS = """
 """
 
 
+ORIGIN_WORDS = {"curated": "curated", "user": "your article"}
+
+
 def article_label(document: Document) -> str:
-    """Outlet · date (printed/inferred) · headline, with "unknown" where the metadata does not say."""
+    """Outlet · date (printed/inferred) · headline · origin (curated, or the user's own article),
+    with "unknown" where the metadata does not say."""
     article = document.article
+    origin = ORIGIN_WORDS.get(document.origin, document.origin)
     if article is None:
-        return f"{document.file} · outlet unknown · date unknown"
+        return f"{document.file} · outlet unknown · date unknown · {origin}"
     outlet = article.outlet or "outlet unknown"
     date = f"{article.date} ({article.date_status})" if article.date else "date unknown"
     headline = article.headline or document.file
-    return f"{outlet} · {date} · {headline}"
+    return f"{outlet} · {date} · {headline} · {origin}"
 
 
 def passage_html(evidence: PassageEvidence) -> str:
