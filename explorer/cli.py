@@ -17,6 +17,7 @@ from pathlib import Path
 from explorer import __version__
 from explorer.data.errors import DataError
 from explorer.data.paths import CORPUS_ENV, GAZETTEER_PATH, GEODATA_DIR, resolve_corpus
+from explorer.data.readers import is_text_encoding
 from explorer.render.naming import LANGS, VIEWS
 from explorer.terminal import EscapingStream
 
@@ -93,10 +94,8 @@ def _ratio(text: str) -> float:
 
 def _text_encoding(text: str) -> str:
     """argparse type: a codec that decodes bytes to text (rot13 and base64 are not)."""
-    try:
-        b"".decode(text)
-    except LookupError:
-        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a known text encoding (e.g. utf-8, cp1251)") from None
+    if not is_text_encoding(text):
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a known text encoding (e.g. utf-8, cp1251)")
     return text
 
 

@@ -11,6 +11,7 @@ Three parts:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -253,3 +254,295 @@ def test_linear_paragraphs_match_the_reference(parts):
 
     text = "".join(parts)
     assert paragraphs(text) == _reference_paragraphs(text)
+
+
+# --- tests/fixtures/bad/ through every CLI command ----------------------------------------------------
+
+GAZETTEER_COMMANDS = {
+    "validate": lambda g, out: ["validate", "--gazetteer", str(g), "--geodata", str(GEODATA_DIR)],
+    "links": lambda g, out: ["links", "--gazetteer", str(g)],
+    "facts": lambda g, out: ["facts", "--candidates", "--gazetteer", str(g)],
+    "export-map": lambda g, out: ["export-map", str(out / "m.html"), "--gazetteer", str(g)],
+    "export": lambda g, out: ["export", "--format", "geojson", str(out / "e.geojson"), "--gazetteer", str(g)],
+    "export-picture": lambda g, out: ["export-picture", str(out / "p.svg"), "--gazetteer", str(g)],
+}
+CORPUS_COMMANDS = {
+    "validate": lambda c, out: ["validate", "--corpus", str(c)],
+    "links": lambda c, out: ["links", "--corpus", str(c)],
+    "facts": lambda c, out: ["facts", "--corpus", str(c)],
+    "search": lambda c, out: ["search", "Iturup", "--corpus", str(c)],
+    "export-map": lambda c, out: ["export-map", str(out / "m.html"), "--corpus", str(c)],
+    "export": lambda c, out: ["export", "--format", "csv-links", str(out / "l.csv"), "--corpus", str(c)],
+    "export-picture": lambda c, out: ["export-picture", str(out / "p.png"), "--corpus", str(c)],
+    "ingest": lambda c, out: ["ingest", str(BAD / "ansi-escapes.txt"), "--corpus", str(c)],
+}
+
+
+def generated_bad(tmp_path: Path, name: str) -> Path:
+    """The bad cases too big to commit, made the same way every time."""
+    path = tmp_path / name
+    base = (BAD / "gazetteer-nan-anchor.yaml").read_text(encoding="utf-8").replace("[.nan, 55.7]", "[37.6, 55.7]")
+    if name == "gazetteer-deep.yaml":  # libyaml died with SIGSEGV near 25,000 levels
+        path.write_text(base + "extra: " + "[" * 30_000 + "]" * 30_000 + "\n", encoding="utf-8")
+    elif name == "gazetteer-deep-block.yaml":
+        path.write_text(base + "extra:\n" + "- " * 30_000 + "x\n", encoding="utf-8")
+    elif name == "gazetteer-long-name.yaml":  # 1,000,000 characters crashed pyahocorasick
+        path.write_text(base.replace("text: Moscow", "text: " + "Moskva" * 166_667), encoding="utf-8")
+    elif name == "islands-deep.geojson":  # RecursionError in validate
+        path.write_text('{"type": "FeatureCollection", "features": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    else:
+        raise KeyError(name)
+    return path
+
+
+GAZETTEER_CASES = {
+    "gazetteer-duplicate-key.yaml": "line 22, column 5: is not valid YAML: duplicate key 'names' (first at line 20)",
+    "gazetteer-unknown-key.yaml": "nmaes",
+    "gazetteer-nan-anchor.yaml": "finite number",
+    "gazetteer-not-a-mapping.yaml": "must hold a mapping",
+    "gazetteer-python-tag.yaml": "python/object",
+    "gazetteer-billion-laughs.yaml": "Extra inputs are not permitted",
+    "gazetteer-binary.yaml": "binary",
+    "gazetteer-deep.yaml": "nests deeper than 64 levels",
+    "gazetteer-deep-block.yaml": "nests deeper than 64 levels",
+    "gazetteer-long-name.yaml": "at most 200 characters",
+    "missing.yaml": "does not exist",
+}
+
+
+def gazetteer_case(tmp_path: Path, name: str) -> Path:
+    if (BAD / name).exists():
+        return BAD / name
+    if name == "missing.yaml":
+        return tmp_path / name
+    return generated_bad(tmp_path, name)
+
+
+def check(done: subprocess.CompletedProcess, names: str, problem: str | None, codes=(1,)) -> None:
+    """One clear failure: the exit code, the input named, the problem said, no traceback."""
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert done.returncode in codes, (done.returncode, done.stderr[-2000:])
+    if done.returncode != 0:
+        assert names in done.stderr, done.stderr[-2000:]
+        if problem:
+            assert problem in done.stderr, done.stderr[-2000:]
+
+
+@pytest.mark.parametrize("command", list(GAZETTEER_COMMANDS))
+@pytest.mark.parametrize("case", list(GAZETTEER_CASES))
+def test_bad_gazetteer_through_every_command(tmp_path, case, command):
+    gazetteer = gazetteer_case(tmp_path, case)
+    done = run_cli(GAZETTEER_COMMANDS[command](gazetteer, tmp_path), timeout=120)
+    check(done, gazetteer.name, GAZETTEER_CASES[case])
+    assert not Path("/tmp/kuril-marker").exists()
+
+
+GEOJSON_CASES = {
+    "islands-truncated.geojson": "is not valid JSON",
+    "islands-nan.geojson": "NaN is not a number JSON allows",
+    "islands-string-coordinates.geojson": "finite numbers",
+    "islands-null-geometry.geojson": "geometry is null",
+    "islands-centroid-outside.geojson": "centroid [-70.0, -40.0] is outside the region",
+    "islands-not-geojson.geojson": "must be a GeoJSON FeatureCollection",
+    "islands-deep.geojson": "nests deeper than 64 levels",
+}
+
+
+@pytest.mark.parametrize("case", list(GEOJSON_CASES))
+def test_bad_geojson_layer_is_named_by_validate(tmp_path, case):
+    geodata = tmp_path / "geodata"
+    shutil.copytree(GEODATA_DIR, geodata)
+    source = BAD / case if (BAD / case).exists() else generated_bad(tmp_path, case)
+    shutil.copyfile(source, geodata / "islands.geojson")
+    done = run_cli(["validate", "--geodata", str(geodata)])
+    check(done, "islands.geojson", GEOJSON_CASES[case])
+
+
+@pytest.mark.parametrize("case", ["islands-nan.geojson", "islands-null-geometry.geojson", "islands-deep.geojson"])
+def test_bad_layer_refused_by_the_reader_every_consumer_uses(tmp_path, case):
+    from explorer.data.errors import DataError
+    from explorer.data.readers import read_geojson
+
+    source = BAD / case if (BAD / case).exists() else generated_bad(tmp_path, case)
+    with pytest.raises(DataError) as caught:
+        read_geojson(source)
+    assert source.name in str(caught.value)
+
+
+def bad_corpus(tmp_path: Path, case: str) -> tuple[Path, str, str]:
+    """A copy of the seeds with one defect: (folder, the name the message must give, the problem)."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CURATED_CORPUS, corpus, ignore=shutil.ignore_patterns(".cache"))
+    if case == "fifo":
+        os.mkfifo(corpus / "900_fifo.txt")
+        return corpus, "900_fifo.txt", "FIFO"
+    if case == "dangling-symlink":
+        (corpus / "901_gone.txt").symlink_to(tmp_path / "nowhere.txt")
+        return corpus, "901_gone.txt", "symbolic link"
+    if case == "symlink-out":
+        (corpus / "902_passwd.txt").symlink_to("/etc/passwd")
+        return corpus, "902_passwd.txt", "symbolic link"
+    if case == "zero-width":
+        shutil.copyfile(BAD / "zero-width-only.txt", corpus / "903_zw.txt")
+        return corpus, "903_zw.txt", "no letters or digits"
+    facts = corpus / "facts.yaml"
+    text = facts.read_text(encoding="utf-8")
+    if case == "month-13":
+        facts.write_text(text.replace("when: '2016-11'", "when: '2016-13'", 1), encoding="utf-8")
+        return corpus, "facts.yaml", "'2016-13' is not a calendar date"
+    if case == "arabic-indic-digits":
+        facts.write_text(text.replace("when: '2016-11'", "when: '٢٠١٦-١١'", 1), encoding="utf-8")
+        return corpus, "facts.yaml", "should match pattern"
+    if case == "duplicate-key-sources":
+        shutil.copyfile(BAD / "sources-duplicate-key.yaml", corpus / "sources.yaml")
+        return corpus, "sources.yaml", "duplicate key 'articles'"
+    raise KeyError(case)
+
+
+CORPUS_CASES = [
+    "fifo",
+    "dangling-symlink",
+    "symlink-out",
+    "zero-width",
+    "month-13",
+    "arabic-indic-digits",
+    "duplicate-key-sources",
+]
+
+
+@pytest.mark.parametrize("command", list(CORPUS_COMMANDS))
+@pytest.mark.parametrize("case", CORPUS_CASES)
+def test_bad_corpus_through_every_command(tmp_path, case, command):
+    corpus, name, problem = bad_corpus(tmp_path, case)
+    out = tmp_path / "out"
+    out.mkdir()
+    done = run_cli(CORPUS_COMMANDS[command](corpus, out), timeout=180)
+    # Commands that read the broken part say so (exit 1); the others may succeed. None may hang,
+    # die or print a traceback, and /etc/passwd is never read as an article.
+    strict = command == "validate"
+    check(done, name, problem if strict else None, codes=(1,) if strict else (0, 1))
+    assert "root:x:0:0" not in done.stdout + "".join(p.read_text(errors="replace") for p in out.rglob("*.*"))
+
+
+USAGE_CASES = {
+    "size-0x0": (["export-picture", "{out}/p.png", "--size", "0x0"], "--size"),
+    "size-20000": (["export-picture", "{out}/p.png", "--size", "20000x20000"], "--size"),
+    "size-text": (["export-picture", "{out}/p.png", "--size", "big"], "--size"),
+    "encoding-rot13": (["ingest", str(BAD / "ansi-escapes.txt"), "--corpus", "{out}", "--encoding", "rot13"], "rot13"),
+    "limit-zero": (["search", "x", "--limit", "0"], "--limit"),
+    "limit-5000-digits": (["search", "x", "--limit", "9" * 5000], "--limit"),
+    "jobs-superscript": (["ingest", "x.txt", "--jobs", "²"], "--jobs"),
+    "min-visible-nan": (["ingest", "x.txt", "--min-visible", "nan"], "--min-visible"),
+    "picture-suffix": (["export-picture", "{out}/p.gif"], "p.gif"),
+    "no-command": ([], "COMMAND"),
+}
+
+
+@pytest.mark.parametrize("case", list(USAGE_CASES))
+def test_bad_usage_exits_2_naming_the_parameter(tmp_path, case):
+    args, named = USAGE_CASES[case]
+    done = run_cli([arg.replace("{out}", str(tmp_path)) for arg in args])
+    assert done.returncode == 2, done.stderr
+    assert named in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr) < 3000
+
+
+@pytest.mark.parametrize("where", ["missing-folder", "is-a-folder"])
+@pytest.mark.parametrize("command", ["export-map", "export-picture"])
+def test_exports_into_a_missing_folder_or_onto_a_folder(tmp_path, where, command):
+    target = tmp_path / "nope" / "out.svg" if where == "missing-folder" else tmp_path
+    if command == "export-map":
+        target = target.with_suffix(".html") if where == "missing-folder" else tmp_path
+    done = run_cli([command, str(target)])
+    check(done, str(target), "cannot be written" if where == "missing-folder" else None, codes=(1, 2))
+
+
+@pytest.mark.parametrize("charset", ["base64", "rot13", "undefined"])
+def test_meta_charset_that_is_not_a_text_encoding_is_refused_and_the_batch_goes_on(tmp_path, charset):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    good = tmp_path / "good.txt"
+    good.write_text("Missiles on Iturup\n\nThe ministry said missiles were deployed on Iturup.\n", encoding="utf-8")
+    bad = BAD / f"meta-charset-{charset}.html"
+    done = run_cli(["ingest", str(bad), str(good), "--corpus", str(corpus), "--no-index"])
+    check(done, bad.name, f"'{charset}'")
+    assert len(list(corpus.glob("*.txt"))) == 1  # the good article of the same batch was added
+
+
+def test_ansi_escapes_in_an_article_never_reach_the_terminal(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    assert run_cli(["ingest", str(BAD / "ansi-escapes.txt"), "--corpus", str(corpus)]).returncode == 0
+    for args in (["search", "Iturup"], ["links"]):
+        done = run_cli([*args, "--corpus", str(corpus)])
+        assert done.returncode == 0, done.stderr
+        assert "\x1b" not in done.stdout and "\x07" not in done.stdout and "\u202e" not in done.stdout
+        assert "\\x1b" in done.stdout or "\\u202e" in done.stdout or args[0] == "links"
+
+
+def test_fifo_given_to_ingest_is_refused_by_name_without_opening_it(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    os.mkfifo(inputs / "pipe2.txt")
+    (inputs / "evil.txt").symlink_to("/etc/passwd")
+    (inputs / "ok.txt").write_text("Missiles on Iturup\n\nThey were deployed on Iturup.\n", encoding="utf-8")
+    done = run_cli(["ingest", str(fifo), str(inputs), "--corpus", str(corpus)], timeout=60)
+    check(done, "pipe.txt", "FIFO")
+    assert "pipe2.txt" in done.stderr and "evil.txt" in done.stderr and "not followed" in done.stderr
+    assert [p.read_text(encoding="utf-8").strip() for p in corpus.glob("*.txt")] == [
+        "Missiles on Iturup\n\nThey were deployed on Iturup."
+    ]
+
+
+@pytest.mark.parametrize("case", ["cache-is-a-file", "lock-is-a-folder"])
+def test_cache_taken_by_the_wrong_kind_of_file(tmp_path, case):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CURATED_CORPUS, corpus, ignore=shutil.ignore_patterns(".cache"))
+    if case == "cache-is-a-file":
+        (corpus / ".cache").write_text("not a folder")
+    else:
+        (corpus / ".cache" / "ingest.lock").mkdir(parents=True)
+    for args in (["ingest", str(BAD / "ansi-escapes.txt")], ["search", "Iturup"]):
+        done = run_cli([*args, "--corpus", str(corpus)])
+        assert "Traceback" not in done.stderr
+        if case == "cache-is-a-file" or args[0] == "ingest":
+            check(done, ".cache", "remove it")
+
+
+@contextlib.contextmanager
+def read_only(folder: Path):
+    """Make ``folder`` and the folders in it unwritable, even for root (``chattr +i``; chmod otherwise)."""
+    folders = [folder, *(p for p in folder.rglob("*") if p.is_dir())]
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", *map(str, folders)], check=True)
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", *map(str, folders)], check=True)
+    else:
+        for path in folders:
+            path.chmod(0o555)
+        try:
+            yield
+        finally:
+            for path in folders:
+                path.chmod(0o755)
+
+
+@pytest.mark.parametrize("cache", ["no-cache", "with-cache"])
+def test_ingest_into_a_read_only_corpus(tmp_path, cache):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CURATED_CORPUS, corpus, ignore=shutil.ignore_patterns(".cache"))
+    if cache == "with-cache":
+        run_cli(["search", "Iturup", "--corpus", str(corpus)])
+    before = sorted(p.name for p in corpus.rglob("*"))
+    with read_only(corpus):
+        done = run_cli(["ingest", str(BAD / "ansi-escapes.txt"), "--corpus", str(corpus)])
+        check(done, str(corpus), "cannot be")
+        searched = run_cli(["search", "Iturup", "--corpus", str(corpus)])
+        assert "Traceback" not in searched.stderr and searched.returncode in (0, 1)
+    assert sorted(p.name for p in corpus.rglob("*")) == before

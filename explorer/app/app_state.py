@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from explorer.render.naming import LANGS, VIEWS, LabelLang, View
 
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_DATE = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")  # ASCII digits only
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,9 @@ def parse_query(
     lesson = one("lesson")
     lesson = lesson if lessons and lesson in lessons else None
     step_text = one("step") or "1"
-    step = int(step_text) if step_text.isdigit() else 1
+    # ASCII digits, a few of them: "²".isdigit() is True but int("²") raises, and int() of 5,000
+    # digits raises too (Python's limit on int conversion).
+    step = int(step_text) if re.fullmatch(r"[0-9]{1,6}", step_text) else 1
     step = min(max(step, 1), lessons[lesson]) if lesson and lessons else 1
     raw_events = one("event")
     picked = None

@@ -58,7 +58,7 @@ from explorer.corpus.metadata import article_metadata, check_metadata, dump_sour
 from explorer.corpus.workers import init_worker, worker_linker
 from explorer.data.errors import DataError
 from explorer.data.paths import CACHE_DIR, GAZETTEER_PATH, INGESTED_FILE, is_curated, resolve_corpus
-from explorer.data.readers import MAX_TEXT_BYTES, file_kind_problem, read_bytes
+from explorer.data.readers import MAX_TEXT_BYTES, file_kind_problem, is_text_encoding, read_bytes
 from explorer.data.schema import Article, Sources
 from explorer.terminal import unescaped
 from explorer.text.article_text import content_id, normalize_text
@@ -112,9 +112,10 @@ def _read_input(path: Path, options: Options) -> tuple[str, str]:
             declared = charset.group(1).decode("ascii", "replace")[:40]
             try:
                 encoding = codecs.lookup(declared).name
-                b"".decode(encoding)  # base64, rot13, ... are codecs but not text encodings
+                if not is_text_encoding(encoding):  # base64, rot13, ... are codecs, not text encodings
+                    raise LookupError(declared)
                 declared_by = "its <meta charset>"
-            except (LookupError, UnicodeError):
+            except LookupError:
                 raise DataError(path, f"declares an unknown or non-text charset {declared!r}") from None
     utf8 = encoding is None or codecs.lookup(encoding).name == "utf-8"
     if utf8 and b"\x00" in data[:8192]:
@@ -136,6 +137,8 @@ def _read_input(path: Path, options: Options) -> tuple[str, str]:
         raise DataError(path, "looks like a binary file (it is full of control characters), not text")
     if not text.strip():
         raise DataError(path, "is empty (no text besides whitespace)")
+    if not any(ch.isalnum() for ch in text):
+        raise DataError(path, "has no letters or digits (only spaces, punctuation or invisible characters)")
     return kind, text
 
 

@@ -147,7 +147,7 @@ def fingerprint(corpus: Path, gazetteer_path: Path | None = GAZETTEER_PATH) -> s
                 if name.startswith("."):
                     continue
                 if name.endswith(ARTICLE_SUFFIXES) or name in (SOURCES_FILE, INGESTED_FILE):
-                    stat = entry.stat()
+                    stat = entry.stat(follow_symlinks=False)  # a dangling or planted link is not an article
                     entries.append(f"{role}\0{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n")
     for line in sorted(entries):
         digest.update(line.encode())
@@ -179,7 +179,7 @@ def article_rows(text: str, headline: str | None, linker) -> list[tuple]:
 
 def _article_files(corpus: Path) -> list[Path]:
     """The article files the explorer shows for ``corpus`` (curated first), names unique."""
-    return [entry.path for entry in article_files(corpus_view(corpus))[0]]
+    return [entry.path for entry in article_files(corpus_view(corpus))[0] if not entry.path.is_symlink()]
 
 
 # --- Writing -----------------------------------------------------------------------------------
@@ -255,7 +255,7 @@ def _rebuild_job(job: tuple[str, str | None]) -> tuple[str, str | None, list[tup
 
     path, headline = job
     try:
-        text = read_text(Path(path))
+        text = read_text(Path(path), follow_symlinks=False)  # inside the corpus, links are never followed
     except DataError:
         return path, None, None
     return path, text, article_rows(text, headline, worker_linker())

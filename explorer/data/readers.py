@@ -56,6 +56,17 @@ class _CheckedLoader(_SAFE_LOADER):  # type: ignore[misc,valid-type]
         return super().construct_mapping(node, deep=deep)
 
 
+def is_text_encoding(name: str) -> bool:
+    """Whether ``name`` is a codec that decodes bytes to text (rot13, base64 and undefined are not)."""
+    try:
+        b"ab".decode(name)
+    except UnicodeDecodeError:
+        return True  # a real text encoding that merely cannot decode these two bytes (utf-32)
+    except (LookupError, UnicodeError, TypeError, ValueError):
+        return False
+    return True
+
+
 def read_text(path: Path, max_bytes: int = MAX_TEXT_BYTES, follow_symlinks: bool = True) -> str:
     """Return the file's text, UTF-8 decoded exactly as stored (no newline translation).
 
@@ -72,6 +83,8 @@ def read_text(path: Path, max_bytes: int = MAX_TEXT_BYTES, follow_symlinks: bool
         ) from None
     if not text.strip():
         raise DataError(path, "is empty (no text besides whitespace)")
+    if not any(ch.isalnum() for ch in text):
+        raise DataError(path, "has no letters or digits (only spaces, punctuation or invisible characters)")
     return text
 
 
