@@ -12,6 +12,7 @@ Behaviour worth knowing:
 from __future__ import annotations
 
 import sys
+from functools import partial
 from html import escape as html_escape
 from pathlib import Path
 
@@ -339,7 +340,7 @@ def timeline_selection() -> list[str] | None:
     rerun, and this reads it at the top of that run.
     """
     event = st.session_state.get("timeline")
-    selection = event.get("selection", {}) if hasattr(event, "get") else {}
+    selection = event.get("selection", {}) if event is not None and hasattr(event, "get") else {}
     picked = selection.get("pick", []) if hasattr(selection, "get") else []
     ids = [item["event"] for item in picked if isinstance(item, dict) and "event" in item]
     return ids or None
@@ -400,7 +401,7 @@ def render_downloads(evidence: Evidence, state: AppState) -> None:
     for fmt, (suffix, mime, description, _writer) in FORMATS.items():
         st.download_button(
             f"Data: {description}",
-            data=lambda fmt=fmt: export_bytes(evidence, fmt),
+            data=partial(export_bytes, evidence, fmt),
             file_name=f"kuril-explorer{suffix}",
             mime=mime,
             on_click="ignore",
