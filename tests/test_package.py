@@ -122,3 +122,52 @@ def test_leaflet_licence_is_read_from_the_installed_package() -> None:
     script = Path(str(dist.locate_file("js_lib_leaflet/static/js_lib_leaflet/leaflet.js")))
     head = script.read_text(encoding="utf-8")[:200]
     assert f"Leaflet {LEAFLET_VERSION}" in head and "@preserve" in head and "Agafonkin" in head
+
+
+def _run_in_pty(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 300) -> tuple[int, str]:
+    """Run a command with a pseudo-terminal as stdin/stdout/stderr; its exit code and all it drew."""
+    import pty
+    import select
+    import time
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env, close_fds=True)
+    os.close(slave)
+    out = b""
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 1)
+            if not ready:
+                if proc.poll() is not None:
+                    break
+                continue
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        os.close(master)
+    return proc.wait(timeout=60), out.decode("utf-8", "replace")
+
+
+def test_ingest_draws_its_progress_bar_in_a_terminal(tmp_path: Path) -> None:
+    """In a real terminal `ingest` draws rich's progress bar (rich must be installed and declared);
+    piped, it prints only the report."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for number in range(20):
+        (inbox / f"a{number:02d}.txt").write_text(
+            f"Report {number} from Iturup\n\nTroops number {number} were seen on Kunashir.\n", encoding="utf-8"
+        )
+    env = {**os.environ, "KURIL_CORPUS": str(tmp_path / "corpus"), "TERM": "xterm-256color", "COLUMNS": "100"}
+    code, drawn = _run_in_pty([sys.executable, "-m", "explorer", "ingest", str(inbox)], cwd=ROOT, env=env)
+    assert code == 0, drawn
+    assert "Traceback" not in drawn and "20 added" in drawn
+    assert "ingest " in drawn and "\u2501" in drawn and "20/20" in drawn  # the bar, full at the end
+    env["KURIL_CORPUS"] = str(tmp_path / "piped")
+    piped = run(sys.executable, "-m", "explorer", "ingest", inbox, cwd=ROOT, env=env)
+    assert piped.returncode == 0 and "\u2501" not in piped.stdout + piped.stderr and "20 added" in piped.stdout
