@@ -110,7 +110,8 @@ def _picture_size(text: str) -> tuple[int, int]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m explorer", description=__doc__.split("\n")[0])
+    prog = "kuril-explorer" if Path(sys.argv[0]).name == "kuril-explorer" else "python -m explorer"
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
@@ -508,7 +509,10 @@ def _export(args: argparse.Namespace) -> int:
     if args.format == "all":
         args.out.mkdir(parents=True, exist_ok=True)
     for path in export(evidence, args.format, args.out):
-        print(f"wrote {path}: {path.stat().st_size:,} bytes")
+        if path.is_dir():  # the article texts the JSON-LD's targets point to
+            print(f"wrote {path}/: {sum(1 for _ in path.iterdir())} article texts")
+        else:
+            print(f"wrote {path}: {path.stat().st_size:,} bytes")
     return 1 if evidence.corpus.problems else 0
 
 

@@ -170,6 +170,27 @@ def test_gpkg_is_reproducible(evidence, tmp_path) -> None:
     assert stamps == {"2024-05-01T12:00:00.000Z"}
 
 
+# Debian's gdal-bin (GDAL 3.6, as in Debian 12 and many QGIS installs); scripts/test installs it.
+OGRINFO = "/usr/bin/ogrinfo"
+VALIDATE_GPKG = "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py"
+
+
+def test_gpkg_is_version_1_2_and_passes_debian_gdal(evidence, tmp_path) -> None:
+    import subprocess
+
+    path = exports.write_gpkg(evidence, tmp_path / "kuril.gpkg")
+    with sqlite3.connect(path) as db:
+        assert db.execute("pragma application_id").fetchone()[0] == 0x47504B47  # "GPKG"
+        assert db.execute("pragma user_version").fetchone()[0] == 10200  # 1.2.0
+    info = subprocess.run([OGRINFO, "-so", "-al", str(path)], capture_output=True, text=True, timeout=120)
+    assert info.returncode == 0, info.stderr
+    assert "GDAL 3." in subprocess.run([OGRINFO, "--version"], capture_output=True, text=True).stdout
+    assert "Warning" not in info.stderr and "partially supported" not in info.stderr, info.stderr
+    assert "Layer name: places" in info.stdout and "Layer name: sites" in info.stdout
+    check = subprocess.run(["/usr/bin/python3", VALIDATE_GPKG, str(path)], capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0 and not check.stdout.strip() and not check.stderr.strip(), check
+
+
 # --- CSV ------------------------------------------------------------------------------------------------
 
 
@@ -243,14 +264,20 @@ def _check_annotations(evidence: Evidence, data: bytes) -> list[dict]:
     collection = json.loads(data)
     assert collection["@context"] == "http://www.w3.org/ns/anno.jsonld"
     assert collection["type"] == "AnnotationCollection"
-    items = collection["first"]["items"]
+    page = collection["first"]
+    assert page["type"] == "AnnotationPage" and page["partOf"]["id"] == collection["id"]
+    assert page["partOf"]["total"] == collection["total"]
+    items = page["items"]
     assert collection["total"] == len(items) == len(evidence.links) + len(exports.fact_rows(evidence))
     assert len({item["id"] for item in items}) == len(items)
     for item in items:
         assert item["type"] == "Annotation"
+        assert item["creator"]["type"] in ("Software", "Organization") and item["creator"]["name"]
+        assert item["created"] == collection["created"]
         source = item["target"]["source"]
-        assert source.startswith("urn:kuril-explorer:corpus:")
-        text = evidence.corpus.document(unquote(source.rsplit(":", 1)[1])).text
+        # A relative URL to the text written beside the export (no article here has a URL).
+        assert source.startswith(exports.ARTICLES_DIR + "/") and "/" not in source[len(exports.ARTICLES_DIR) + 1 :]
+        text = evidence.corpus.document(unquote(source.rsplit("/", 1)[1])).text
         quote_sel, position = item["target"]["selector"]
         assert quote_sel["type"] == "TextQuoteSelector" and position["type"] == "TextPositionSelector"
         start, end = position["start"], position["end"]
@@ -260,19 +287,98 @@ def _check_annotations(evidence: Evidence, data: bytes) -> list[dict]:
         assert len(quote_sel["prefix"]) <= 32 and len(quote_sel["suffix"]) <= 32
         purposes = {body.get("purpose") for body in item["body"]}
         if item["motivation"] == "identifying":
-            assert {"identifying", "tagging"} <= purposes
+            assert {"identifying", "tagging"} <= purposes and item["creator"]["type"] == "Software"
             assert item["body"][0]["source"].startswith("urn:kuril-explorer:place:")
         else:
             assert item["motivation"] == "describing" and "describing" in purposes
+            assert item["creator"]["type"] == "Organization"
     return items
 
 
 def test_jsonld_selectors_resolve(evidence) -> None:
-    data = exports.jsonld_bytes(evidence)
+    data = exports.jsonld_bytes(evidence, created="2024-05-01T00:00:00Z")
     items = _check_annotations(evidence, data)
     assert any(item["motivation"] == "describing" for item in items)
-    assert b'"created"' not in data
-    assert b'"created": "2024-05-01"' in exports.jsonld_bytes(evidence, created="2024-05-01")
+    assert data.count(b'"created":"2024-05-01T00:00:00Z"') == len(items)
+
+
+def test_jsonld_created_defaults_to_now_or_source_date_epoch(evidence, monkeypatch) -> None:
+    import datetime as dt
+
+    created = json.loads(exports.jsonld_bytes(evidence))["created"]
+    moment = dt.datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    assert abs((dt.datetime.now(dt.UTC) - moment).total_seconds()) < 600
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert json.loads(exports.jsonld_bytes(evidence))["created"] == "2023-11-14T22:13:20Z"
+
+
+def test_jsonld_targets_open_beside_the_export(evidence, tmp_path) -> None:
+    """Every target resolves, relative to the written file, to a text holding the quoted passage."""
+    from urllib.parse import urljoin
+    from urllib.request import url2pathname
+
+    written = exports.export(evidence, "jsonld", tmp_path / "report.jsonld")
+    assert [p.name for p in written] == ["report.jsonld", "report-articles"]
+    items = json.loads(written[0].read_text(encoding="utf-8"))["first"]["items"]
+    base = written[0].as_uri()
+    for item in items:
+        target = urljoin(base, item["target"]["source"])
+        text = Path(url2pathname(target.removeprefix("file://"))).read_text(encoding="utf-8")
+        position = item["target"]["selector"][1]
+        assert text[position["start"] : position["end"]] == item["target"]["selector"][0]["exact"]
+
+
+def test_jsonld_uses_the_article_url_when_known(tmp_path) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Troops on Iturup.", encoding="utf-8")
+    (folder / "sources.yaml").write_text(
+        "version: 1\narticles:\n- file: a.txt\n  url: https://news.example/iturup\n", encoding="utf-8"
+    )
+    items = json.loads(exports.jsonld_bytes(Evidence.load(folder)))["first"]["items"]
+    assert items and {item["target"]["source"] for item in items} == {"https://news.example/iturup"}
+
+
+STREAM_PROBE = """
+import resource, sys
+from pathlib import Path
+from explorer.evidence import Evidence
+from explorer.render import exports
+evidence = Evidence.load(Path(sys.argv[1]))
+assert len(evidence.links) == 650_000
+loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+exports.write_jsonld(evidence, Path(sys.argv[2]), created="2024-05-01T00:00:00Z")
+print(loaded, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def test_jsonld_streams_in_bounded_memory(tmp_path) -> None:
+    """A 4.5 MB article naming Iturup 650,000 times: its JSON-LD (650,000 annotations, about 460 MB)
+    is written one annotation at a time, so the process's peak memory grows by under 50 MB over what
+    the loaded evidence already holds (building the whole document first took gigabytes)."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "sources.yaml").write_text("version: 1\narticles: []\n", encoding="utf-8")
+    (folder / "big.txt").write_text("Iturup " * 650_000, encoding="utf-8")
+    out = tmp_path / "big.jsonld"
+    result = subprocess.run(
+        [sys.executable, "-c", STREAM_PROBE, str(folder), str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    loaded_kb, peak_kb = map(int, result.stdout.split())
+    assert out.stat().st_size > 400_000_000
+    assert peak_kb - loaded_kb < 50_000, (loaded_kb, peak_kb)
+    with open(out, encoding="utf-8") as handle:
+        assert handle.read(60).startswith('{"@context": "http://www.w3.org/ns/anno.jsonld"')
+        handle.seek(out.stat().st_size - 10)
+        assert handle.read().endswith("]}}\n")
 
 
 def test_hostile_jsonld_round_trips(hostile) -> None:
@@ -288,10 +394,12 @@ def test_hostile_jsonld_round_trips(hostile) -> None:
 
 
 @pytest.mark.parametrize("fmt", list(exports.FORMATS))
-def test_every_format_is_deterministic_and_writes_its_file(evidence, hostile, fmt, tmp_path) -> None:
+def test_every_format_is_deterministic_and_writes_its_file(evidence, hostile, fmt, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # JSON-LD's `created`; fixed for the comparison
     assert exports.export_bytes(evidence, fmt) == exports.export_bytes(evidence, fmt)
-    written = exports.export(evidence, fmt, tmp_path / f"out{exports.FORMATS[fmt][0]}")
-    assert len(written) == 1 and written[0].read_bytes() == exports.export_bytes(evidence, fmt)
+    written = exports.export(evidence, fmt, tmp_path / f"kuril-explorer{exports.FORMATS[fmt][0]}")
+    assert len(written) == (2 if fmt == "jsonld" else 1)
+    assert written[0].read_bytes() == exports.export_bytes(evidence, fmt)
     (tmp_path / "folder").mkdir()
     inside = exports.export(hostile, fmt, tmp_path / "folder")
     assert inside[0].parent == tmp_path / "folder" and inside[0].stat().st_size > 0
@@ -300,7 +408,9 @@ def test_every_format_is_deterministic_and_writes_its_file(evidence, hostile, fm
 
 def test_export_all_and_unknown_format(evidence, tmp_path) -> None:
     written = exports.export(evidence, "all", tmp_path / "all")
-    assert sorted(p.name for p in written) == sorted(f"kuril-explorer{v[0]}" for v in exports.FORMATS.values())
+    assert sorted(p.name for p in written) == sorted(
+        [f"kuril-explorer{v[0]}" for v in exports.FORMATS.values()] + [exports.ARTICLES_DIR]
+    )
     with pytest.raises(ValueError, match="unknown export format"):
         exports.export(evidence, "xlsx", tmp_path / "x.xlsx")
     with pytest.raises(ValueError, match="unknown export format"):

@@ -82,8 +82,8 @@ def parse_query(
         lesson=lesson,
         step=step,
         place=place if place in places else None,
-        view=view if view in VIEWS else "neutral",  # type: ignore[arg-type]
-        lang=lang if lang in LANGS else "en",  # type: ignore[arg-type]
+        view=view if view in VIEWS else "neutral",
+        lang=lang if lang in LANGS else "en",
         articles=articles,
         date_from=date_from if date_from and _DATE.match(date_from) else None,
         date_to=date_to if date_to and _DATE.match(date_to) else None,

@@ -16,6 +16,7 @@ Behaviour worth knowing:
 from __future__ import annotations
 
 import sys
+from functools import partial
 from html import escape as html_escape
 from pathlib import Path
 
@@ -260,7 +261,7 @@ def render_downloads(evidence: Evidence, state: AppState) -> None:
     for fmt, (suffix, mime, description, _writer) in FORMATS.items():
         st.download_button(
             f"Data: {description}",
-            data=lambda fmt=fmt: export_bytes(evidence, fmt),
+            data=partial(export_bytes, evidence, fmt),
             file_name=f"kuril-explorer{suffix}",
             mime=mime,
             on_click="ignore",

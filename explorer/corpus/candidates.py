@@ -244,6 +244,8 @@ def resolve_when(sentence: str, article_date: str | None, future: bool = False) 
     ):
         for match in re.finditer(pattern, sentence):
             groups = match.groups()
+            m: int
+            d: int | None
             if kind == "en":
                 if (
                     groups[0] == "May"
@@ -404,7 +406,7 @@ def candidates(
         plain = sentence.translate(_YO)
         if any(pattern.search(plain) for _, pattern in rules.exclude):
             continue
-        found = []  # (start, end, category, specific, rule order)
+        found: list[tuple] = []  # (start, end, category, specific, rule order)
         for order, (category, specific, pattern) in enumerate(rules.systems):
             found.extend((m.start(), m.end(), category, specific, order) for m in pattern.finditer(plain))
         if not found:

@@ -390,7 +390,7 @@ def _existing_state(corpus: Path, report: IngestReport) -> _State:
         if match and path.name not in curated and key == match.group(2) and normalized == text:
             # Written by an ingest that stopped before its metadata: rebuild the entry from the text.
             first = text.split("\n", 1)[0].strip()
-            fields = {"headline": first} if first and len(first) <= HEADLINE_MAX else {}
+            fields: dict = {"headline": first} if first and len(first) <= HEADLINE_MAX else {}
             language = detect_language(text)
             if language:
                 fields["language"] = language

@@ -229,10 +229,12 @@ class _Writer:
         stem = Path(file).stem
         outlet = article.outlet if article else None
         date = article.date if article else None
-        lang = article.language if article and article.language else None
+        lang: str | None = article.language if article and article.language else None
         if lang is None:
             lang = detect_language(text_for_lang if text_for_lang is not None else " ".join(r[4] for r in rows))
-        passages, fts, links = [], [], []
+        passages: list[tuple] = []
+        fts: list[tuple] = []
+        links: list[tuple[str, int]] = []
         for suffix, kind, start, end, text, places in rows:
             rowid = self.next_rowid
             self.next_rowid += 1
@@ -293,7 +295,7 @@ def build_index(corpus: Path, gazetteer_path: Path = GAZETTEER_PATH, *, jobs: in
             )
             writer = _Writer(conn)
             files = _article_files(corpus)
-            jobs_list = [(str(p), (metadata.get(p.name).headline if metadata.get(p.name) else None)) for p in files]
+            jobs_list = [(str(p), (metadata[p.name].headline if p.name in metadata else None)) for p in files]
             for path, text, rows in _rebuild_results(jobs_list, gazetteer_path, jobs):
                 if rows is not None:
                     name = Path(path).name
@@ -519,7 +521,7 @@ def _snippet(text: str, marks: list[tuple[int, int]]) -> tuple[str, tuple[tuple[
 
 def _in_period(date: str | None, date_from: str | None, date_to: str | None) -> int:
     """SQL function: 1 when the passage's article date overlaps the asked range (explorer.text.dates)."""
-    return int(bool(date) and bool(_DATE.match(date)) and overlaps(date, date_from, date_to))
+    return int(date is not None and bool(_DATE.match(date)) and overlaps(date, date_from, date_to))
 
 
 class SearchIndex:

@@ -207,6 +207,7 @@ class Article(Strict):
     dateline: str | None = None
     language: Lang | None = None
     note: str | None = None
+    url: str | None = Field(default=None, pattern=r"^https?://\S+$")  # where the article was published
 
     @field_validator("file")
     @classmethod

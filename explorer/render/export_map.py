@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from pathlib import Path
+from typing import Any
 
 from explorer import __version__
 from explorer.corpus.atomic_files import write_output
@@ -260,7 +261,7 @@ def export_map_html(
 
         overlays = {"type": "FeatureCollection", "features": list(load_overlays().values())}
     fmap = build_map(evidence, view, lang, MapAssets([], []), height="100%", overlays=overlays)
-    root = fmap.get_root()
+    root: Any = fmap.get_root()  # a branca Figure (typed as Element: no .header/.html)
     root.header.add_child(RawHtml(inline_head()), name="leaflet_inline", index=0)
     root.header.add_child(RawHtml(f"<style>{PAGE_CSS}{EVIDENCE_CSS}</style>"))
     e = html.escape

@@ -17,10 +17,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
+from explorer import __version__
 from explorer.corpus.facts import facts_json, make_quote
 from explorer.data.layers import load_layers
 from explorer.data.schema import Place
@@ -29,9 +30,14 @@ from explorer.text.linking import Link
 
 URN = "urn:kuril-explorer"
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+# Where write_jsonld puts the article texts its targets point to (relative to the export).
+ARTICLES_DIR = "kuril-explorer-articles"
+SOFTWARE = {"id": f"{URN}:software", "type": "Software", "name": f"Kuril explorer {__version__}"}
+CURATORS = {"id": f"{URN}:curators", "type": "Organization", "name": "Kuril explorer curators (facts.yaml)"}
 COORDINATE_DECIMALS = 6
 # GeoPackage requires a last-change time in gpkg_contents; this fixed one keeps the file reproducible.
 GPKG_DEFAULT_TIMESTAMP = "2000-01-01T00:00:00.000Z"
+GPKG_VERSION = "1.2"
 
 LINK_COLUMNS = ["file", "place", "start", "end", "text", "kind", "alias", "rule", "passage", "flags", "alias_lang"]
 FACT_COLUMNS = [
@@ -186,7 +192,10 @@ def write_gpkg(evidence: Evidence, path: Path, timestamp: str | None = None) -> 
         for name, rows in layers.items():
             frame = geopandas.GeoDataFrame.from_features(rows, crs="EPSG:4326", columns=[*PLACE_PROPERTIES, "geometry"])
             frame = frame.astype({"passages": "int64", "mentions": "int64", "facts": "int64", "disputed": "bool"})
-            frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+            # GeoPackage 1.2, not the 1.4 of the GDAL in the pyogrio wheel: GDAL 3.6 (Debian 12, many
+            # QGIS installs) warns on 1.4 and its validate_gpkg.py fails (rtree trigger).
+            options = {"dataset_options": {"VERSION": GPKG_VERSION}} if not path.exists() else {}
+            frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio", **options)
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
     return path
@@ -268,109 +277,186 @@ def place_urn(place_id: str) -> str:
     return f"{URN}:place:{place_id}"
 
 
-def _target(evidence: Evidence, file: str, start: int, end: int, quoted: dict | None = None) -> dict:
-    if quoted is None:
-        document = evidence.corpus.document(file)
-        quoted = make_quote(document.text, start, end) if document else {"exact": "", "prefix": "", "suffix": ""}
-    return {
-        "source": source_urn(file),
-        "selector": [
-            {
-                "type": "TextQuoteSelector",
-                "exact": quoted["exact"],
-                "prefix": quoted["prefix"],
-                "suffix": quoted["suffix"],
-            },
-            {"type": "TextPositionSelector", "start": start, "end": end},
-        ],
-    }
+def article_href(file: str, articles_dir: str = ARTICLES_DIR) -> str:
+    """The relative URL of an article's text written beside the export (``<articles_dir>/<file>``)."""
+    return f"{quote(articles_dir)}/{quote(file, safe='')}"
 
 
-def link_annotation(evidence: Evidence, link: Link) -> dict:
-    why = f"rule: {link.rule}; alias: {link.alias}; kind: {link.kind}"
-    if link.flags:
-        why += f"; flags: {','.join(link.flags)}"
-    body: list[dict] = [
-        {"type": "SpecificResource", "source": place_urn(link.place), "purpose": "identifying"},
-        {"type": "TextualBody", "value": why, "format": "text/plain", "purpose": "tagging"},
-    ]
-    return {
-        "id": f"{URN}:link:{quote(link.file, safe='')}:{link.start}-{link.end}:{link.place}",
-        "type": "Annotation",
-        "motivation": "identifying",
-        "body": body,
-        "target": _target(evidence, link.file, link.start, link.end),
-    }
+def default_created() -> str:
+    """Now (UTC, to the second), or ``$SOURCE_DATE_EPOCH`` when set (reproducible builds' convention)."""
+    import datetime as dt
+    import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime.now(dt.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def fact_annotation(evidence: Evidence, row: dict) -> dict:
-    when = row["when"] or "date unknown"
-    value = f"{row['what']} — status: {row['status']}; when: {when}"
-    if row["who"]:
-        value += f"; who: {row['who']}"
-    if row["count"] is not None:
-        value += f"; count: {row['count']}"
-    body: list[dict] = [
-        {"type": "TextualBody", "value": value, "format": "text/plain", "purpose": "describing"},
-        {"type": "TextualBody", "value": row["category"], "format": "text/plain", "purpose": "tagging"},
-        *({"type": "SpecificResource", "source": place_urn(place), "purpose": "identifying"} for place in row["where"]),
-    ]
-    quoted = {"exact": row["quote"], "prefix": row["prefix"], "suffix": row["suffix"]}
-    return {
-        "id": f"{URN}:fact:{quote(row['id'], safe='')}",
-        "type": "Annotation",
-        "motivation": "describing",
-        "body": body,
-        "target": _target(evidence, row["file"], row["start"], row["end"], quoted),
-    }
+class _Annotator:
+    """Builds one annotation at a time (the export streams them; nothing holds them all)."""
+
+    def __init__(self, evidence: Evidence, created: str, articles_dir: str) -> None:
+        self.created = created
+        self.articles_dir = articles_dir
+        self.documents = {doc.file: doc for doc in evidence.corpus.documents}
+
+    def source(self, file: str) -> str:
+        """Where a client can open the article: its URL when known, else the text beside the export."""
+        document = self.documents.get(file)
+        url = document.article.url if document and document.article else None
+        return url or article_href(file, self.articles_dir)
+
+    def target(self, file: str, start: int, end: int, quoted: dict | None = None) -> dict:
+        if quoted is None:
+            document = self.documents.get(file)
+            quoted = make_quote(document.text, start, end) if document else {"exact": "", "prefix": "", "suffix": ""}
+        return {
+            "source": self.source(file),
+            "selector": [
+                {
+                    "type": "TextQuoteSelector",
+                    "exact": quoted["exact"],
+                    "prefix": quoted["prefix"],
+                    "suffix": quoted["suffix"],
+                },
+                {"type": "TextPositionSelector", "start": start, "end": end},
+            ],
+        }
+
+    def link(self, link: Link) -> dict:
+        why = f"rule: {link.rule}; alias: {link.alias}; kind: {link.kind}"
+        if link.flags:
+            why += f"; flags: {','.join(link.flags)}"
+        body: list[dict] = [
+            {"type": "SpecificResource", "source": place_urn(link.place), "purpose": "identifying"},
+            {"type": "TextualBody", "value": why, "format": "text/plain", "purpose": "tagging"},
+        ]
+        return {
+            "id": f"{URN}:link:{quote(link.file, safe='')}:{link.start}-{link.end}:{link.place}",
+            "type": "Annotation",
+            "motivation": "identifying",
+            "creator": SOFTWARE,
+            "created": self.created,
+            "body": body,
+            "target": self.target(link.file, link.start, link.end),
+        }
+
+    def fact(self, row: dict) -> dict:
+        when = row["when"] or "date unknown"
+        value = f"{row['what']} — status: {row['status']}; when: {when}"
+        if row["who"]:
+            value += f"; who: {row['who']}"
+        if row["count"] is not None:
+            value += f"; count: {row['count']}"
+        body: list[dict] = [
+            {"type": "TextualBody", "value": value, "format": "text/plain", "purpose": "describing"},
+            {"type": "TextualBody", "value": row["category"], "format": "text/plain", "purpose": "tagging"},
+            *(
+                {"type": "SpecificResource", "source": place_urn(place), "purpose": "identifying"}
+                for place in row["where"]
+            ),
+        ]
+        quoted = {"exact": row["quote"], "prefix": row["prefix"], "suffix": row["suffix"]}
+        return {
+            "id": f"{URN}:fact:{quote(row['id'], safe='')}",
+            "type": "Annotation",
+            "motivation": "describing",
+            "creator": CURATORS,
+            "created": self.created,
+            "body": body,
+            "target": self.target(row["file"], row["start"], row["end"], quoted),
+        }
 
 
-def annotations(evidence: Evidence) -> list[dict]:
-    """One annotation per link (identifying), then one per fact account (describing)."""
-    return [link_annotation(evidence, link) for link in evidence.links] + [
-        fact_annotation(evidence, row) for row in fact_rows(evidence)
-    ]
+def annotation_items(
+    evidence: Evidence, created: str | None = None, articles_dir: str = ARTICLES_DIR
+) -> Iterator[dict]:
+    """One annotation per link (identifying), then one per fact account (describing), lazily."""
+    annotator = _Annotator(evidence, created or default_created(), articles_dir)
+    for link in evidence.links:
+        yield annotator.link(link)
+    for row in fact_rows(evidence):
+        yield annotator.fact(row)
 
 
-def jsonld_bytes(evidence: Evidence, created: str | None = None) -> bytes:
-    """A W3C Web Annotation ``AnnotationCollection`` with all annotations on one ``AnnotationPage``.
-
-    Its id names the corpus by hash, so the same data gives the same id. ``created`` (ISO 8601) is
-    written only when given.
-    """
-    items = annotations(evidence)
+def jsonld_chunks(evidence: Evidence, created: str | None = None, articles_dir: str = ARTICLES_DIR) -> Iterator[str]:
+    """The ``AnnotationCollection`` as text pieces, one annotation per piece (memory stays bounded)."""
+    created = created or default_created()
     collection_id = f"{URN}:annotations:{evidence.corpus.sha256}"
-    collection: dict = {
+    total = len(evidence.links) + len(fact_rows(evidence))
+    label = "Kuril explorer: place mentions and fact accounts"
+    head = {
         "@context": ANNO_CONTEXT,
         "id": collection_id,
         "type": "AnnotationCollection",
-        "label": "Kuril explorer: place mentions and fact accounts",
-        "total": len(items),
+        "label": label,
+        "total": total,
+        "creator": SOFTWARE,
+        "created": created,
     }
-    if created:
-        collection["created"] = created
-    collection["first"] = {"id": f"{collection_id}:page:0", "type": "AnnotationPage", "startIndex": 0, "items": items}
-    return (json.dumps(collection, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    page = {
+        "id": f"{collection_id}:page:0",
+        "type": "AnnotationPage",
+        "partOf": {"id": collection_id, "type": "AnnotationCollection", "label": label, "total": total},
+        "startIndex": 0,
+    }
+    dump = json.dumps
+    yield dump(head, ensure_ascii=False)[:-1] + ',\n "first": ' + dump(page, ensure_ascii=False)[:-1] + ', "items": ['
+    separator = "\n  "
+    for item in annotation_items(evidence, created, articles_dir):
+        yield separator + dump(item, ensure_ascii=False, separators=(",", ":"))
+        separator = ",\n  "
+    yield "\n ]}}\n"
+
+
+def jsonld_bytes(evidence: Evidence, created: str | None = None, articles_dir: str = ARTICLES_DIR) -> bytes:
+    """A W3C Web Annotation ``AnnotationCollection`` with all annotations on one ``AnnotationPage``.
+
+    Its id names the corpus by hash, so the same data gives the same id. ``created`` (ISO 8601) is
+    the collection's and every annotation's; by default :func:`default_created`.
+    """
+    return "".join(jsonld_chunks(evidence, created, articles_dir)).encode("utf-8")
+
+
+def write_jsonld(evidence: Evidence, path: Path, created: str | None = None) -> list[Path]:
+    """Stream the JSON-LD to ``path`` and write the texts it points to into ``<stem>-articles/``
+    beside it (those without a URL), so every target opens. Returns both paths."""
+    path = Path(path)
+    articles_dir = f"{path.stem}-articles"
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        for chunk in jsonld_chunks(evidence, created, articles_dir):
+            out.write(chunk)
+    folder = path.parent / articles_dir
+    folder.mkdir(exist_ok=True)
+    for document in evidence.corpus.documents:
+        if not (document.article and document.article.url):
+            (folder / document.file).write_text(document.text, encoding="utf-8", newline="")
+    return [path, folder]
 
 
 # --- One entry point ------------------------------------------------------------------------------
 
 
-def _writer(render: Callable[[Evidence], bytes]) -> Callable[[Evidence, Path], Path]:
-    def write(evidence: Evidence, path: Path) -> Path:
+def _writer(render: Callable[[Evidence], bytes]) -> Callable[[Evidence, Path], list[Path]]:
+    def write(evidence: Evidence, path: Path) -> list[Path]:
         path.write_bytes(render(evidence))
-        return path
+        return [path]
 
     return write
 
 
 # format -> (file suffix, MIME type, description, writer)
-FORMATS: dict[str, tuple[str, str, str, Callable[[Evidence, Path], Path]]] = {
+FORMATS: dict[str, tuple[str, str, str, Callable[[Evidence, Path], list[Path]]]] = {
     "geojson": (".geojson", "application/geo+json", "places with names and counts (RFC 7946)", _writer(geojson_bytes)),
-    "gpkg": (".gpkg", "application/geopackage+sqlite3", "places and sites as a GeoPackage (QGIS)", write_gpkg),
+    "gpkg": (
+        ".gpkg",
+        "application/geopackage+sqlite3",
+        "places and sites as a GeoPackage (QGIS)",
+        lambda e, p: [write_gpkg(e, p)],
+    ),
     "csv-links": (".links.csv", "text/csv", "every place mention in the articles", _writer(csv_links_bytes)),
     "csv-facts": (".facts.csv", "text/csv", "every fact account with its quote", _writer(csv_facts_bytes)),
-    "jsonld": (".jsonld", "application/ld+json", "W3C Web Annotations of mentions and facts", _writer(jsonld_bytes)),
+    "jsonld": (".jsonld", "application/ld+json", "W3C Web Annotations of mentions and facts", write_jsonld),
 }
 
 
@@ -403,4 +489,4 @@ def export(evidence: Evidence, fmt: str, out: Path) -> list[Path]:
     suffix, _, _, write = FORMATS[fmt]
     path = out / f"kuril-explorer{suffix}" if out.is_dir() else out
     path.parent.mkdir(parents=True, exist_ok=True)
-    return [write(evidence, path)]
+    return write(evidence, path)

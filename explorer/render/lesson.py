@@ -211,9 +211,9 @@ def validate_lesson(
             if document is None:
                 found.append((detail, f"quotes {item.file!r}, which is not in the corpus ({corpus.folder})"))
                 continue
-            message = quote_problem(document, item.quote or "")
-            if message:
-                found.append((detail, message))
+            problem = quote_problem(document, item.quote or "")
+            if problem:
+                found.append((detail, problem))
         problems.extend(DataError(lesson_path, message, _step_where(number, step, detail)) for detail, message in found)
     return problems
 
@@ -429,7 +429,8 @@ def _feature_boxes() -> dict[str, tuple[float, float, float, float]]:
             except DataError:
                 continue
             for feature in data["features"]:
-                xs, ys = [], []
+                xs: list[float] = []
+                ys: list[float] = []
                 _collect(feature.get("geometry", {}).get("coordinates", []), xs, ys)
                 if xs:
                     boxes[feature["properties"]["id"]] = (min(xs), min(ys), max(xs), max(ys))
@@ -452,13 +453,17 @@ def _focus_box(place_ids: list[str], gazetteer: PlaceIndex) -> tuple[tuple[float
     wests, souths, easts, norths = [], [], [], []
     for place_id in place_ids:
         for member in sorted(gazetteer.covered_by(place_id)):
+            anchor = gazetteer.by_id[member].anchor
             if member in boxes:
                 west, south, east, north = boxes[member]
-            elif gazetteer.by_id[member].anchor is not None:
-                west, south = east, north = gazetteer.by_id[member].anchor
+            elif anchor is not None:
+                west, south = east, north = anchor
             else:
                 continue
-            wests.append(west), souths.append(south), easts.append(east), norths.append(north)
+            wests.append(west)
+            souths.append(south)
+            easts.append(east)
+            norths.append(north)
     if not wests:
         return None
     west, south, east, north = min(wests), min(souths), max(easts), max(norths)

@@ -201,7 +201,7 @@ def build_map(
         ).add_to(fmap)
     _add_labels(fmap, layers, gazetteer, counts, view, lang)
     _add_legend(fmap, gazetteer, view, lang)
-    fmap.get_root().header.add_child(RawHtml(f"<style>{MAP_CSS}</style>"))
+    fmap.get_root().header.add_child(RawHtml(f"<style>{MAP_CSS}</style>"))  # type: ignore[attr-defined]  # a Figure
     fmap.fit_bounds([list(corner) for corner in bounds] if bounds else KURIL_BOUNDS)
     if online_tiles:
         folium.LayerControl(collapsed=True).add_to(fmap)

@@ -332,6 +332,7 @@ def build_scene(
         ("Administered by Russia", "RU"),
         ("Deployment or meeting site named in the sources", "site"),
     ]
+    kind: str | None
     for text, kind in swatches:
         wrapped = _wrap(text, 13 * k, text_w - 24 * k, measure)
         for index, line in enumerate(wrapped):
