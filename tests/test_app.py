@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from html import escape as html_escape
+from html import unescape as html_unescape
 from pathlib import Path
 
 import pytest
@@ -26,21 +27,53 @@ def start(query: dict[str, str] | None = None, corpus: Path | None = None, monke
     return at
 
 
-def click(at: AppTest, place: str) -> None:
-    """Simulate st_folium reporting a click on the GeoJSON feature with properties.id == place."""
-    component = at.get("component_instance")[0]
-    key = json.loads(component.proto.json_args)["key"]
-    at.session_state[key] = {"last_active_drawing": {"type": "Feature", "properties": {"id": place}, "geometry": None}}
+_TOKENS = iter(range(1, 1_000_000))
+
+
+def args(at: AppTest) -> dict:
+    """The arguments the map-and-evidence component was drawn with."""
+    components = at.get("component_instance")
+    assert len(components) == 1, "exactly one map component"
+    return json.loads(components[0].proto.json_args)
+
+
+def report(at: AppTest, **value) -> None:
+    """Simulate the component reporting a click (``place=``), a lesson step (``step=``) or a view."""
+    at.session_state["evidence_map"] = {**value, "token": f"test:{next(_TOKENS)}"}
     at.run()
     assert not at.exception, [e.value for e in at.exception]
 
 
-def panel_html(at: AppTest) -> str:
-    return "\n".join(element.proto.body for element in at.get("html"))
+def click(at: AppTest, place: str) -> None:
+    report(at, place=place)
 
 
-def headers(at: AppTest) -> list[str]:
-    return [h.value for h in at.header]
+def shown(at: AppTest) -> str:
+    """The panel the page shows for the selected place: its HTML with its passages filled in."""
+    a = args(at)
+    panel = a["panels"].get(a["selected"] or "", "")
+    return re.sub(r'<div data-passages="([a-z0-9_]+)"></div>', lambda m: a["passages"].get(m.group(1), ""), panel)
+
+
+def header(at: AppTest) -> str | None:
+    match = re.search(r'<h2 class="kx-place-title">(.*?)</h2>', shown(at))
+    return html_unescape(match.group(1)) if match else None
+
+
+def page_html(at: AppTest) -> str:
+    """Everything drawn with st.html (notices, the top line, search results) and the shown panel."""
+    return "\n".join(element.proto.body for element in at.get("html")) + shown(at)
+
+
+def notices(at: AppTest) -> str:
+    return " ".join(
+        html_unescape(re.sub(r"<[^>]+>", "", e.proto.body)) for e in at.get("html") if "kx-notice" in e.proto.body
+    )
+
+
+def statement(at: AppTest) -> str:
+    top = next(e.proto.body for e in at.get("html") if 'class="kx-top"' in e.proto.body)
+    return html_unescape(re.search(r"<summary>(.*?)</summary>", top).group(1))
 
 
 def widget(at: AppTest, kind: str, label: str):
@@ -49,55 +82,69 @@ def widget(at: AppTest, kind: str, label: str):
 
 def test_app_starts_without_a_selection() -> None:
     at = start()
-    assert at.title[0].value.startswith("Kuril Islands")
-    assert any("Point of view" in info.value for info in at.info)
+    assert "Kuril Islands" in page_html(at)
+    assert statement(at).startswith("Point of view: Neutral")
     assert widget(at, "selectbox", "Place").value is None
-    assert at.get("component_instance"), "the map component is missing"
+    assert args(at)["selected"] is None
+    assert "Click an island" in args(at)["intro"]
 
 
 def test_map_uses_local_leaflet_only() -> None:
     at = start()
-    args = json.loads(at.get("component_instance")[0].proto.json_args)
-    links = args["js_links"] + args["css_links"]
+    assets = args(at)["assets"]
+    links = assets["js"] + assets["css"]
     assert links and all(link.startswith("../../app/static/") for link in links), links
     assert (ROOT / "static" / "leaflet-1.9.4" / "leaflet.js").is_file()
-    assert args["returned_objects"] == ["last_active_drawing"]
+    script = args(at)["map"]["script"]
+    assert "L.map(" in script and "http" not in args(at)["map"]["styles"]
 
 
 def test_click_on_iturup_shows_its_passages() -> None:
     at = start()
     click(at, "iturup")
-    assert "Iturup / Etorofu" in headers(at)
-    html = panel_html(at)
+    assert header(at) == "Iturup / Etorofu"
+    assert args(at)["selected"] == "iturup"
+    html = shown(at)
     assert "<mark" in html and "Etorofu</mark>" in html
     assert "land-to-air missile systems" in html  # the 000 passage and the fact's account
     assert "surface-to-ship missiles" in html  # the disagreeing account, side by side
-    assert at.query_params["place"] == ["iturup"] or at.query_params["place"] == "iturup"
+    assert dict(at.query_params)["place"] in ("iturup", ["iturup"])
 
 
-def test_map_stays_the_same_across_a_click() -> None:
-    """st_folium keys its component by the map's content: the click must not change the map."""
+def test_a_click_changes_neither_the_map_nor_the_panels() -> None:
+    """The page keeps its map across a click: only the selection and its acknowledgement change."""
     at = start()
-    before = json.loads(at.get("component_instance")[0].proto.json_args)["key"]
+    before = args(at)
     click(at, "kunashir")
-    after = json.loads(at.get("component_instance")[0].proto.json_args)["key"]
-    assert before == after
+    after = args(at)
+    assert before["map"] == after["map"] and before["panels"] == after["panels"]
+    assert after["selected"] == "kunashir" and after["ack"] == at.session_state["map_ack"]
+
+
+def test_an_old_report_is_applied_once() -> None:
+    """The component's value stays in the session: a later pick in the list must win over it."""
+    at = start()
+    click(at, "kunashir")
+    at.session_state["place"] = "shikotan"
+    at.run()
+    assert args(at)["selected"] == "shikotan"
 
 
 def test_implicit_and_explicit_mentions_are_told_apart() -> None:
     at = start({"place": "disputed_islands"})
-    html = panel_html(at)
+    html = shown(at)
     assert 'class="kx-implicit"' in html and "implicit reference" in html
 
 
-def test_a_click_on_something_unknown_is_ignored() -> None:
+@pytest.mark.parametrize("value", ["atlantis", "<script>", None, 7])
+def test_a_click_on_something_unknown_is_ignored(value) -> None:
     at = start()
-    click(at, "atlantis")
+    click(at, value)
     assert widget(at, "selectbox", "Place").value is None
 
 
 @pytest.mark.parametrize(
-    ("query", "header", "view_label_fragment"),
+    ("query", "label", "view_label_fragment"),
     [
         ({"place": "iturup", "view": "japan", "lang": "en"}, "Etorofu", "Japan"),
         ({"place": "iturup", "view": "russia", "lang": "en"}, "Iturup", "Russia"),
@@ -106,49 +153,68 @@ def test_a_click_on_something_unknown_is_ignored() -> None:
         ({"place": "taraku_polonskogo", "lang": "both"}, "多楽島 / остров Полонского", "eutral"),
     ],
 )
-def test_deep_links_open_exactly_that_view(query, header, view_label_fragment) -> None:
+def test_deep_links_open_exactly_that_view(query, label, view_label_fragment) -> None:
     at = start(query)
-    assert header in headers(at)
-    statement = next(info.value for info in at.info if "Point of view" in info.value)
-    assert view_label_fragment in statement
-    assert widget(at, "radio", "Point of view").value == query.get("view", "neutral")
+    assert header(at) == label
+    assert view_label_fragment in statement(at)
+    assert widget(at, "selectbox", "Point of view").value == query.get("view", "neutral")
     assert widget(at, "selectbox", "Place names").value == query.get("lang", "en")
 
 
 def test_group_name_follows_the_view() -> None:
     japan = start({"place": "disputed_islands", "view": "japan"})
     russia = start({"place": "disputed_islands", "view": "russia"})
-    assert any("Northern Territories" in h for h in headers(japan))
-    assert any("Southern Kurils" in h for h in headers(russia))
+    assert "Northern Territories" in header(japan)
+    assert "Southern Kurils" in header(russia)
 
 
 def test_bad_query_values_fall_back_to_defaults() -> None:
     at = start({"place": "<script>", "view": "mars", "lang": "xx", "from": "yesterday", "articles": "nope"})
     assert widget(at, "selectbox", "Place").value is None
-    assert widget(at, "radio", "Point of view").value == "neutral"
+    assert widget(at, "selectbox", "Point of view").value == "neutral"
     assert len(widget(at, "multiselect", "Articles").value) == 5
 
 
 def test_switching_view_changes_labels_and_url() -> None:
     at = start({"place": "kunashir"})
-    assert "Kunashir / Kunashiri" in headers(at)
-    widget(at, "radio", "Point of view").set_value("japan").run()
-    assert "Kunashiri" in headers(at)
+    assert header(at) == "Kunashir / Kunashiri"
+    widget(at, "selectbox", "Point of view").set_value("japan").run()
+    assert header(at) == "Kunashiri"
     assert dict(at.query_params).get("view") in ("japan", ["japan"])
+    assert "Japan" in statement(at)
+
+
+def test_back_or_forward_in_the_browser_restores_the_place() -> None:
+    """A changed URL that the app did not write (Back/Forward) sets the place again."""
+    at = start({"place": "iturup"})
+    click(at, "kunashir")
+    assert dict(at.query_params)["place"] in ("kunashir", ["kunashir"])
+    at.query_params["place"] = "iturup"  # what the browser's Back puts in the URL
+    at.run()
+    assert widget(at, "selectbox", "Place").value == "iturup"
+    assert args(at)["selected"] == "iturup"
 
 
 def test_article_filter_narrows_the_passages() -> None:
     at = start({"place": "iturup"})
-    assert "Iturup / Etorofu" in headers(at)
+    assert header(at) == "Iturup / Etorofu"
     widget(at, "multiselect", "Articles").set_value(["001_47c0697c2c071386.txt"]).run()
-    html = panel_html(at)
+    html = shown(at)
     assert "the islands of Iturup" in html
     assert "land-to-air" not in html  # 000 is filtered out: its passage and its fact account
 
 
+def test_article_labels_are_distinguishable() -> None:
+    at = start()
+    articles = widget(at, "multiselect", "Articles")
+    labels = list(articles.options)  # as shown: formatted by the app
+    assert len(set(labels)) == len(labels)
+    assert all(re.search(r"#\d{3}$", label) for label in labels), labels
+
+
 def test_date_filter_narrows_the_passages() -> None:
     at = start({"place": "iturup", "from": "2019-01"})
-    html = panel_html(at)
+    html = shown(at)
     assert "the islands of Iturup" in html  # 001, 2019-05
     assert "land-to-air" not in html  # 000, 2017-03-20
 
@@ -157,9 +223,8 @@ def test_empty_filter_shows_a_clear_empty_state() -> None:
     at = start({"place": "iturup"})
     widget(at, "multiselect", "Articles").set_value([]).run()
     assert not at.exception
-    messages = [w.value for w in at.warning] + [i.value for i in at.info]
-    assert any("No article matches these filters" in m for m in messages)
-    assert any("No passage in the selected articles mentions" in m for m in messages)
+    assert "No article matches these filters" in notices(at)
+    assert "No passage in the selected articles mentions" in shown(at)
 
 
 @pytest.mark.parametrize("query", ["択捉", "Итуруп", "Etorofu", "etorofu-to", "ＩＴＵＲＵＰ", "Итурупе"])
@@ -167,6 +232,19 @@ def test_search_finds_a_place_by_any_name(query: str) -> None:
     at = start()
     widget(at, "text_input", "Find a place by any of its names").input(query).run()
     assert widget(at, "selectbox", "Place").value == "iturup"
+    assert args(at)["selected"] == "iturup"
+
+
+def test_a_name_not_found_clears_the_place_and_suggests() -> None:
+    at = start({"place": "kunashir"})
+    widget(at, "text_input", "Find a place by any of its names").input("Shikotn").run()
+    assert widget(at, "selectbox", "Place").value is None  # not Kunashir under the typo
+    assert "No place is called “Shikotn”" in notices(at)
+    suggestion = next(b for b in at.button if b.label == "Shikotan")
+    suggestion.click().run()
+    assert widget(at, "selectbox", "Place").value == "shikotan"
+    widget(at, "text_input", "Find a place by any of its names").input("qqqqzz").run()
+    assert "no name comes close" in notices(at)
 
 
 def test_every_place_can_be_picked_from_the_list_without_error() -> None:
@@ -179,20 +257,45 @@ def test_every_place_can_be_picked_from_the_list_without_error() -> None:
         at.run()
         assert not at.exception, (place.id, [e.value for e in at.exception])
         assert widget(at, "selectbox", "Place").value == place.id
-        assert headers(at)[0]  # the place's label heads the panel
+        assert header(at)  # the place's label heads the panel
+
+
+def test_facts_tab_counts_disagreements_and_passages_are_marked() -> None:
+    at = start({"place": "iturup"})
+    html = shown(at)
+    tab = re.search(r'data-tab="facts"[^>]*>(Facts \([^<]*)</button>', html).group(1)
+    assert re.search(r"\d+ disagreements?\)", tab), tab
+    assert "⚖ sources disagree on what this reports" in html
+    assert 'data-tab="counts"' in html and 'class="kx-num"' in html
+
+
+def _explanations(html: str) -> str:
+    """The app's own words about names: match explanations, mark titles, the Names tab's kinds."""
+    whys = re.findall(r'<div class="kx-why">(.*?)</div>', html)
+    titles = re.findall(r'<mark[^>]* title="([^"]*)"', html)
+    names = re.search(r'<section class="kx-tab" data-tab="names".*?</section>', html).group(0)
+    return " ".join(whys + titles + [names])
+
+
+def test_match_explanation_names_language_and_kind_without_official_in_the_neutral_view() -> None:
+    neutral = _explanations(shown(start({"place": "iturup"})))
+    assert "official" not in neutral
+    assert "Japanese variant, Latin script, Hepburn" in neutral
+    assert "English standard name, Latin script, BGN/PCGN" in neutral
+    japan = _explanations(shown(start({"place": "iturup", "view": "japan"})))
+    assert "Japanese variant, Latin script, Hepburn" in japan  # Etorofu is still a variant spelling
 
 
 def test_hostile_corpus_is_shown_as_text(monkeypatch) -> None:
     at = start({"place": "iturup"}, corpus=HOSTILE, monkeypatch=monkeypatch)
-    html = panel_html(at)
-    assert "&lt;script&gt;window.__pwned" in html
-    assert "<script>window" not in html and "<img src=x" not in html and "<svg" not in html
-    markdown = " ".join(m.value for m in at.markdown)
-    # Markdown shows "\<img" as the text "<img"; an unescaped "<img" would be markup.
-    assert "\\<img" in markdown
-    assert not re.search(r"(?<!\\)<(img|script)", markdown)
-    script = json.loads(at.get("component_instance")[0].proto.json_args)["script"]
+    a = args(at)
+    everything = json.dumps(a["panels"], ensure_ascii=False) + json.dumps(a["passages"], ensure_ascii=False)
+    assert "&lt;script&gt;window.__pwned" in shown(at)
+    assert "<script>window" not in everything and "<img src=x" not in everything and "<svg" not in everything
+    script = a["map"]["script"]
     assert "<script>window" not in script and "${alert" not in script
+    for element in at.get("markdown"):  # nothing from the corpus reaches Markdown unescaped
+        assert not re.search(r"(?<!\\)<(img|script)", element.value)
 
 
 def test_bad_articles_are_skipped_with_a_message(tmp_path: Path, monkeypatch) -> None:
@@ -202,10 +305,10 @@ def test_bad_articles_are_skipped_with_a_message(tmp_path: Path, monkeypatch) ->
     (corpus / "latin1.txt").write_bytes("Kunashiri café".encode("latin-1"))
     (corpus / "empty.txt").write_bytes(b"")
     at = start({"place": "iturup"}, corpus=corpus, monkeypatch=monkeypatch)
-    warnings = " ".join(w.value for w in at.warning)
+    warnings = notices(at)
     assert "latin1.txt" in warnings and "not UTF-8" in warnings
     assert "empty.txt" in warnings
-    assert "Missiles on" in panel_html(at)
+    assert "Missiles on" in shown(at)
 
 
 def test_an_unusable_corpus_stops_with_a_message(tmp_path: Path, monkeypatch) -> None:
@@ -224,30 +327,32 @@ def test_lesson_mode_steps_through_every_step() -> None:
     at = start({"lesson": lesson.id})
     assert widget(at, "radio", "Mode").value == "Lesson"
     for number, step in enumerate(lesson.steps, start=1):
-        assert at.subheader[0].value == f"Step {number} of {len(lesson.steps)}: {step.title}"
-        statement = next(info.value for info in at.info if "Point of view" in info.value)
-        assert at.session_state["start"] is not None and statement  # the view is always stated
-        html = panel_html(at)
-        assert html_escape(step.questions[0]) in html
+        lesson_args = args(at)["lesson"]
+        assert lesson_args["current"] == number and len(lesson_args["steps"]) == len(lesson.steps)
+        assert html_escape(step.questions[0]) in lesson_args["steps"][number - 1]["html"]
+        assert statement(at).startswith("Point of view:")  # the view is always stated, once, on top
         assert dict(at.query_params).get("step") in (str(number), [str(number)])
         if number < len(lesson.steps):
-            next(b for b in at.button if b.label == "Next ▶").click().run()
-            assert not at.exception, [e.value for e in at.exception]
-    assert next(b for b in at.button if b.label == "Next ▶").disabled
+            report(at, step=number + 1)  # Next (button or arrow key) in the component
+    report(at, step=len(lesson.steps) + 5)  # out of range: ignored
+    assert args(at)["lesson"]["current"] == len(lesson.steps)
 
 
-def test_lesson_step_sets_the_view_and_draws_treaty_lines() -> None:
+def test_lesson_step_sets_the_view_and_the_switch_overrides_it() -> None:
     from explorer.render.lesson import DEFAULT_LESSON, load_lesson
 
     lesson = load_lesson(DEFAULT_LESSON)
-    number, step = next((n, s) for n, s in enumerate(lesson.steps, start=1) if s.map.view == "japan")
+    number = next(n for n, s in enumerate(lesson.steps, start=1) if s.map.view == "japan")
     at = start({"lesson": lesson.id, "step": str(number)})
-    statement = next(info.value for info in at.info if "Point of view" in info.value)
-    assert "Japan" in statement
+    assert "Japan" in statement(at)
+    report(at, view="russia")
+    assert "Russia" in statement(at)
+    assert "Russia" in args(at)["map"]["script"]  # the legend is worded by the view
+    report(at, step=number + 1)  # a new step applies its own view again
+    assert lesson.steps[number].map.view in ("japan", "russia", "neutral")
     with_lines = next(n for n, s in enumerate(lesson.steps, start=1) if s.map.layers)
     at = start({"lesson": lesson.id, "step": str(with_lines)})
-    script = json.loads(at.get("component_instance")[0].proto.json_args)["script"]
-    assert "treaty_18" in script
+    assert "treaty_18" in args(at)["map"]["script"]
 
 
 def test_background_is_marked_as_not_from_the_corpus() -> None:
@@ -256,7 +361,7 @@ def test_background_is_marked_as_not_from_the_corpus() -> None:
     lesson = load_lesson(DEFAULT_LESSON)
     number = next(n for n, s in enumerate(lesson.steps, start=1) if s.background)
     at = start({"lesson": lesson.id, "step": str(number)})
-    assert BACKGROUND_HEADING in panel_html(at)
+    assert BACKGROUND_HEADING in args(at)["lesson"]["steps"][number - 1]["html"]
 
 
 @pytest.fixture()
@@ -272,7 +377,8 @@ def corpus_copy(tmp_path: Path) -> Path:
 
 def test_upload_box_ingests_good_files_and_refuses_bad_ones(corpus_copy: Path, monkeypatch) -> None:
     curated = {p.name: p.read_bytes() for p in corpus_copy.iterdir() if p.is_file()}
-    at = start(corpus=corpus_copy, monkeypatch=monkeypatch)
+    at = start({"place": "iturup"}, corpus=corpus_copy, monkeypatch=monkeypatch)
+    assert "Итурупе</mark>" not in shown(at)
     uploader = at.file_uploader(key="uploads")
     uploader.set_value(
         [
@@ -288,38 +394,57 @@ def test_upload_box_ingests_good_files_and_refuses_bad_ones(corpus_copy: Path, m
         ]
     ).run()
     assert not at.exception, [e.value for e in at.exception]
-    successes = " ".join(s.value for s in at.success)
-    assert "new.txt" in successes and "page.html" in successes
-    assert any("latin1.txt" in e.value and "UTF-8" in e.value for e in at.error)
-    assert any("dup.txt" in i.value and "already" in i.value for i in at.info)
+    messages = notices(at)
+    assert "Added new.txt" in messages and "Added page.html" in messages
+    assert "latin1.txt" in messages and "UTF-8" in messages
+    assert "dup.txt" in messages and "already" in messages
     for name, data in curated.items():
         assert (corpus_copy / name).read_bytes() == data, f"{name} was changed"
-    # The new articles are now part of the evidence: Iturup's panel shows the Russian sentence.
-    at.session_state["place"] = "iturup"
-    at.run()
-    assert "Итурупе</mark>" in panel_html(at)
+    # At once, in the same interaction: Iturup's panel shows the new Russian sentence.
+    assert "Итурупе</mark>" in shown(at)
 
 
 def test_fulltext_search_box(corpus_copy: Path, monkeypatch) -> None:
     at = start(corpus=corpus_copy, monkeypatch=monkeypatch)
     widget(at, "text_input", "Search the passages (any language)").input("surface-to-ship").run()
     assert not at.exception, [e.value for e in at.exception]
-    html = panel_html(at)
+    html = page_html(at)
     assert "<mark>" in html and "Etorofu" in html
     widget(at, "text_input", "Search the passages (any language)").input('") NOT *').run()
     assert not at.exception
 
 
-def test_picking_an_event_on_the_timeline_keeps_only_its_sources() -> None:
+@pytest.mark.parametrize("query", ["Итуруп", "択捉", "Etorofu"])
+def test_fulltext_search_by_a_place_name_in_any_script_finds_its_passages(
+    corpus_copy: Path, monkeypatch, query: str
+) -> None:
+    at = start(corpus=corpus_copy, monkeypatch=monkeypatch)
+    widget(at, "text_input", "Search the passages (any language)").input(query).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Understood as the place Iturup / Etorofu" in notices(at)
+    assert "land-to-air missile systems" in page_html(at)  # an English passage about Iturup
+    next(b for b in at.button if b.label == "Show it on the map").click().run()
+    assert args(at)["selected"] == "iturup"
+
+
+def test_picking_an_event_on_the_timeline_keeps_only_its_sources_and_lives_in_the_url() -> None:
     at = start({"place": "iturup"})
     assert any("Timeline" in s.value for s in at.subheader)
     at.session_state["timeline"] = {"selection": {"pick": [{"event": "foreign-ministers-2019-moscow"}]}}
     at.run()
     assert not at.exception
-    html = panel_html(at)
+    html = shown(at)
     assert "the islands of Iturup" in html  # 001 reports the 2019 meeting
     assert "land-to-air" not in html  # 000 does not
-    assert any(m.value == "**1 passage in 1 article**" for m in at.markdown)
+    assert "1 passage in 1 article" in html
+    assert dict(at.query_params).get("event") in ("foreign-ministers-2019-moscow", ["foreign-ministers-2019-moscow"])
+    assert "Only the articles that report" in notices(at)
+    # The link reopens the same pick.
+    again = start({"place": "iturup", "event": "foreign-ministers-2019-moscow"})
+    assert "land-to-air" not in shown(again) and "the islands of Iturup" in shown(again)
+    next(b for b in again.button if b.label == "Show all articles").click().run()
+    assert "land-to-air" in shown(again)
+    assert "event" not in dict(again.query_params)
 
 
 def test_candidate_facts_are_shown_for_review_only(corpus_copy: Path, monkeypatch) -> None:
@@ -332,17 +457,18 @@ def test_candidate_facts_are_shown_for_review_only(corpus_copy: Path, monkeypatc
     assert not at.exception, [e.value for e in at.exception]
     expander = next(e for e in at.expander if e.label.startswith("Candidate facts for review"))
     assert not expander.label.endswith(": 0 (not curated)")
-    assert "radar stations on Iturup" in panel_html(at)
+    assert "radar stations on Iturup" in page_html(at)
     assert (corpus_copy / "facts.yaml").read_bytes() == before
 
 
 def test_fulltext_search_filters_by_place_and_outlet(corpus_copy: Path, monkeypatch) -> None:
     at = start({"place": "kunashir"}, corpus=corpus_copy, monkeypatch=monkeypatch)
     widget(at, "text_input", "Search the passages (any language)").input("missile").run()
-    everywhere = panel_html(at).count("<mark>")  # search hits; the place panel's marks carry attributes
+    search_html = "\n".join(e.proto.body for e in at.get("html"))
+    everywhere = search_html.count("<mark>")
     next(c for c in at.checkbox if c.label.startswith("Only passages about")).check().run()
-    about_kunashir = panel_html(at).count("<mark>")
+    about_kunashir = "\n".join(e.proto.body for e in at.get("html")).count("<mark>")
     assert 0 < about_kunashir < everywhere
     widget(at, "selectbox", "Outlet").set_value("KUNA").run()
     assert not at.exception
-    assert "KUNA" in panel_html(at) or "No passage contains" in " ".join(i.value for i in at.info)
+    assert "KUNA" in page_html(at) or "No passage contains" in notices(at)

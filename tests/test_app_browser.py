@@ -225,3 +225,142 @@ def test_one_click_selects_every_disputed_island_without_scrolling(app_server, p
         raise
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("viewport", [PROJECTOR, LAPTOP], ids=["1280x720", "1440x900"])
+def test_a_click_on_a_label_selects_its_place(app_server, playwright_browser, request, viewport):
+    context, page, guard = _page(playwright_browser, request, viewport)
+    try:
+        page.goto(app_server.url + "/")
+        component_frame(page, TIMEOUT_MS)
+        for text, place in (("Shikotan", "shikotan"), ("Habomai Islands", "habomai")):
+            before = scroll_state(page)
+            page.mouse.click(*label_point(page, text, TIMEOUT_MS))
+            expect(_header(page)).to_have_text(LABELS[place], timeout=TIMEOUT_MS)
+            assert scroll_state(page) == before
+            _assert_selected(page, place, viewport)
+        guard.assert_clean()
+    except Exception:
+        save_artifacts(page, f"label-click-{viewport['width']}x{viewport['height']}")
+        raise
+    finally:
+        context.close()
+
+
+def test_a_place_from_the_list_is_shown_without_redrawing_the_map(app_server, projector_page):
+    """Chosen in the list: the map zooms to it and outlines it; the map is the same one (not remounted)."""
+    page, guard = projector_page
+    page.goto(app_server.url + "/")
+    frame = component_frame(page, TIMEOUT_MS)
+    frame.evaluate("window.__sameDocument = 'yes'")
+    zoom_before = place_state(page, "shikotan")["zoom"]
+    page.get_by_role("combobox", name="Place", exact=True).click(timeout=TIMEOUT_MS)
+    page.get_by_role("option", name=LABELS["shikotan"], exact=True).click(timeout=TIMEOUT_MS)
+    expect(_header(page)).to_have_text(LABELS["shikotan"], timeout=TIMEOUT_MS)
+    page.wait_for_function(
+        "() => { const f = document.querySelector('" + COMPONENT_IFRAME.replace("'", "\\'") + "');"
+        " const w = f && f.contentWindow; const m = w && Object.keys(w).filter(k => k.startsWith('map_'))"
+        ".map(k => w[k]).find(x => x instanceof w.L.Map); return m && m.getZoom() > " + str(zoom_before) + "; }",
+        timeout=TIMEOUT_MS,
+    )
+    state = place_state(page, "shikotan", COVERED["shikotan"])
+    assert state["inView"] and min(state["mine"]) > max(state["others"])
+    assert component_frame(page, TIMEOUT_MS).evaluate("window.__sameDocument") == "yes", "the map was remounted"
+    page.wait_for_url(re.compile(r"[?&]place=shikotan(&|$)"), timeout=TIMEOUT_MS)
+    guard.assert_clean()
+
+
+def test_back_and_forward_restore_the_place(app_server, projector_page):
+    page, guard = projector_page
+    page.goto(app_server.url + "/")
+    component_frame(page, TIMEOUT_MS)
+    for place in ("iturup", "kunashir"):
+        page.mouse.click(*place_point(page, place, TIMEOUT_MS))
+        expect(_header(page)).to_have_text(LABELS[place], timeout=TIMEOUT_MS)
+        page.wait_for_url(re.compile(rf"[?&]place={place}(&|$)"), timeout=TIMEOUT_MS)
+    page.go_back(timeout=TIMEOUT_MS)
+    page.wait_for_url(re.compile(r"[?&]place=iturup(&|$)"), timeout=TIMEOUT_MS)
+    expect(_header(page)).to_have_text(LABELS["iturup"], timeout=TIMEOUT_MS)
+    expect(page.get_by_role("combobox", name="Place", exact=True)).to_have_value(LABELS["iturup"], timeout=TIMEOUT_MS)
+    page.go_forward(timeout=TIMEOUT_MS)
+    expect(_header(page)).to_have_text(LABELS["kunashir"], timeout=TIMEOUT_MS)
+    guard.assert_clean()
+
+
+def test_search_by_russian_name(app_server, projector_page):
+    page, guard = projector_page
+    page.goto(app_server.url + "/")
+    search = page.get_by_label("Find a place by any of its names")
+    search.fill("Итуруп", timeout=TIMEOUT_MS)
+    search.press("Enter", timeout=TIMEOUT_MS)
+    expect(_header(page)).to_have_text(LABELS["iturup"], timeout=TIMEOUT_MS)
+    expect(component(page).locator(".kx-passage", has_text="Etorofu").first).to_be_visible(timeout=TIMEOUT_MS)
+    page.wait_for_url(re.compile(r"[?&]place=iturup(&|$)"), timeout=TIMEOUT_MS)
+    guard.assert_clean()
+
+
+def test_lesson_on_a_projector(app_server, projector_page):
+    """Step title and point of view once each; Previous/Next beside the step; arrow keys step; a view switch."""
+    page, guard = projector_page
+    page.goto(app_server.url + "/?lesson=kurils-101&step=1")
+    frame = component_frame(page, TIMEOUT_MS)
+    lesson = yaml.safe_load((ROOT / "lessons" / "kurils-101.yaml").read_text(encoding="utf-8"))
+    titles = [step["title"] for step in lesson["steps"]]
+    label = component(page).locator("#kx-step-label")
+    expect(label).to_have_text(f"Step 1 of {len(titles)}", timeout=TIMEOUT_MS)
+    expect(component(page).locator(".kx-lesson-step h2")).to_have_text(titles[0], timeout=TIMEOUT_MS)
+    next_button = component(page).locator("#kx-next")
+    assert _in_first_screen(page, next_button, PROJECTOR)
+    next_button.click(timeout=TIMEOUT_MS)
+    expect(label).to_have_text(f"Step 2 of {len(titles)}", timeout=TIMEOUT_MS)
+    page.wait_for_url(re.compile(r"[?&]step=2(&|$)"), timeout=TIMEOUT_MS)
+    page.mouse.click(640, 5)  # the page, not the map, has the keyboard
+    page.keyboard.press("ArrowRight")
+    expect(label).to_have_text(f"Step 3 of {len(titles)}", timeout=TIMEOUT_MS)
+    page.wait_for_url(re.compile(r"[?&]step=3(&|$)"), timeout=TIMEOUT_MS)
+    page.keyboard.press("ArrowLeft")
+    expect(label).to_have_text(f"Step 2 of {len(titles)}", timeout=TIMEOUT_MS)
+    # Once each, on the whole screen (the page and the component).
+    text = page.locator("body").inner_text(timeout=TIMEOUT_MS) + frame.locator("body").inner_text(timeout=TIMEOUT_MS)
+    assert text.count(titles[1]) == 1, "the step title is shown more than once"
+    statement = page.locator(".kx-top summary").inner_text(timeout=TIMEOUT_MS)
+    assert text.count(statement) == 1, "the point of view is shown more than once"
+    # The view switch: Japan's view relabels the map.
+    component(page).locator("#kx-lesson-bar button[data-view=japan]").click(timeout=TIMEOUT_MS)
+    expect(page.locator(".kx-top summary")).to_contain_text(_view_label("japan"), timeout=TIMEOUT_MS)
+    expect(component(page).locator(".kx-legend .kx-legend-title")).to_have_text(
+        _view_label("japan"), timeout=TIMEOUT_MS
+    )
+    guard.assert_clean()
+
+
+def test_hostile_corpus_is_shown_as_text(hostile_server, projector_page):
+    page, guard = projector_page
+    page.add_init_script("window.__pwned = undefined;")  # nothing set by the page itself
+    page.goto(hostile_server.url + "/")
+    page.mouse.click(*place_point(page, "iturup", TIMEOUT_MS))
+    expect(_header(page)).to_have_text(LABELS["iturup"], timeout=TIMEOUT_MS)
+    passages = component(page).locator(".kx-passage")
+    expect(passages.filter(has_text="<script>").first).to_be_visible(timeout=TIMEOUT_MS)
+    expect(passages.filter(has_text="onerror=").first).to_be_visible(timeout=TIMEOUT_MS)
+    expect(passages.filter(has_text="${window.__pwned=1}").first).to_be_visible(timeout=TIMEOUT_MS)
+    page.wait_for_url(re.compile(r"[?&]place=iturup(&|$)"), timeout=TIMEOUT_MS)
+    frame = component_frame(page, TIMEOUT_MS)
+    for where in (page, frame):
+        assert where.evaluate("typeof window.__pwned") == "undefined", f"script ran in {where.url}"
+    assert component(page).locator("mark", has_text="Iturup").count() > 0
+    assert not guard.dialogs, f"dialogs fired: {guard.dialogs}"
+    guard.assert_clean()
+
+
+def test_screenshot_for_the_readme(app_server, projector_page):
+    """docs/explorer.png: the app at 1280x720 with Kunashir clicked (what a class sees first)."""
+    page, guard = projector_page
+    page.goto(app_server.url + "/")
+    page.mouse.click(*place_point(page, "kunashir", TIMEOUT_MS))
+    expect(_header(page)).to_have_text(LABELS["kunashir"], timeout=TIMEOUT_MS)
+    page.wait_for_url(re.compile(r"[?&]place=kunashir(&|$)"), timeout=TIMEOUT_MS)
+    page.mouse.move(1, 700)  # off the map: no hover tooltip in the picture
+    page.wait_for_timeout(300)  # the hover style's fade; the picture is not an assertion
+    page.screenshot(path=str(ROOT / "docs" / "explorer.png"))
+    guard.assert_clean()

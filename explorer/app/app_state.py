@@ -116,18 +116,6 @@ def to_query(state: AppState, files: list[str]) -> dict[str, str]:
     return query
 
 
-def clicked_place(value: object, places: set[str]) -> str | None:
-    """The gazetteer id of the feature ``st_folium`` reports as clicked, if it is one of ours."""
-    if not isinstance(value, dict):
-        return None
-    drawing = value.get("last_active_drawing")
-    if not isinstance(drawing, dict):
-        return None
-    properties = drawing.get("properties")
-    place = properties.get("id") if isinstance(properties, dict) else None
-    return place if isinstance(place, str) and place in places else None
-
-
 def slider_bounds(date_from: str | None, date_to: str | None, months: list[str]) -> tuple[str, str]:
     """The date slider's stops for bounds from the URL: the first month at or after ``date_from``
     and the last at or before ``date_to``; the whole range when a bound is missing."""
