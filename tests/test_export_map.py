@@ -209,7 +209,7 @@ def test_hostile_corpus_shows_text_and_runs_nothing(watched, hostile_map: Path) 
     w.page.goto(hostile_map.as_uri())
     w.page.wait_for_selector("#kx-panel-body h2")
     shown = w.page.locator("#kx-panel-body").inner_text()
-    for place in ("kunashir", "shikotan", "habomai"):
+    for place in ("shikotan", "habomai", "kunashir"):  # the last one revealed stays in view for the click
         w.page.evaluate(f"location.hash = '#{place}'")
         w.page.wait_for_function(f"location.hash === '#{place}'")
         shown += w.page.locator("#kx-panel-body").inner_text()
@@ -224,7 +224,7 @@ def test_hostile_corpus_shows_text_and_runs_nothing(watched, hostile_map: Path) 
 
 def test_page_is_one_file_under_budget(seeds_map: Path) -> None:
     page = seeds_map.read_text(encoding="utf-8")
-    assert seeds_map.stat().st_size < 500_000
+    assert seeds_map.stat().st_size < 560_000  # Leaflet 150 KB, geometry, the page script, 5 articles
     # Links to leafletjs.com in the attribution are links, not loads; nothing is loaded from a host.
     assert not re.search(r"""src=["']https?://|<link|@import|url\(["']?https?:""", page)
 
@@ -296,15 +296,16 @@ def test_lesson_steps_in_the_exported_page(watched, lesson_map: Path) -> None:
     w.page.wait_for_selector(".kx-lesson-step")
     assert w.page.locator("#kx-step-label").inner_text() == f"Step 1 of {len(lesson.steps)}"
     assert w.page.locator("#kx-prev").is_disabled()
-    lines_before = w.page.locator('path.leaflet-interactive[stroke-dasharray="10 6"]').count()
+    from explorer.render.mapview import LINE_DASH
+
+    lines = f'path.leaflet-interactive[stroke-dasharray="{LINE_DASH}"]'
+    lines_before = w.page.locator(lines).count()
     w.page.evaluate(f"location.hash = '#step-{with_lines}'")
     w.page.wait_for_function(
         f"document.getElementById('kx-step-label').textContent === 'Step {with_lines} of {len(lesson.steps)}'"
     )
     assert lesson.steps[with_lines - 1].title in w.page.locator("#kx-panel-body h2").inner_text()
-    assert (
-        w.page.locator('path.leaflet-interactive[stroke-dasharray="10 6"]').count() > lines_before
-    )  # treaty line shown
+    assert w.page.locator(lines).count() > lines_before  # treaty line shown
     w.page.locator("#kx-next").click()
     assert w.page.url.endswith(f"#step-{with_lines + 1}")
     click_place(w.page, "iturup")  # a click still opens a place from within the lesson

@@ -29,6 +29,7 @@ CSS = """
 .kx-kind{font-size:.75rem;border:1px solid #555;border-radius:3px;padding:0 .3em;margin-left:.3em}
 .kx-quote{border-left:4px solid #0072B2;padding:.2rem .6rem;margin:.3rem 0;font-size:1rem;line-height:1.45}
 .kx-meta{font-size:.85rem;color:#333}
+@media print{.kx-passage,.kx-why{break-inside:avoid}}
 """
 
 

@@ -1,17 +1,29 @@
 """Build the folium map from the project's own geometry: no tiles, no CDN, no Streamlit.
 
 The same builder serves the app (through ``st_folium``) and the standalone HTML export. Every string
-that comes from a data file is HTML-escaped before it enters the map, and strings put into JavaScript
-are JSON-encoded with ``<`` written as ``\\u003c``, so neither markup nor ``</script>`` nor
-``${...}`` in data can run. No folium part that needs jQuery (``folium.Popup``) is used.
+that comes from a data file is HTML-escaped before it enters markup, or reaches the page as JSON
+(:func:`script_json`) that the page's script puts in with ``textContent``; nothing from data goes
+through folium.Element or Jinja. No folium part that needs jQuery (``folium.Popup``) is used.
 
-Colours are the Okabe–Ito palette, told apart by colour-blind readers; disputed areas also carry a
-dashed outline, so nothing depends on colour alone.
+What the map encodes, the same in every view (a view changes names, wording and emphasis only):
+
+* fill colour: who administers the land (Okabe–Ito colours, told apart by colour-blind readers);
+* stripes in a state's colour over the fill: that state claims land another administers;
+* dashed outline: a disputed place; thick solid outline: the selected place;
+* stronger fill: the articles mention the place; "(3)" after a name: passages that mention it.
+
+The page script (:data:`CONTROLLER_JS`, data-free) gives the map ``map.kx``: it keeps a click from
+scrolling the page (Leaflet focuses the map on mouse-down, and that focus scrolls the page so the first
+click lands on the sea), outlines the selected place and brings it into view, gives small islands a
+wider hit area, places labels so that none overlap (labels select their place), moves the legend
+off the land, and switches label sets, highlights and treaty lines without redrawing the map.
 """
 
 from __future__ import annotations
 
+import html
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import folium
@@ -23,17 +35,26 @@ from explorer.data.layers import load_layers
 from explorer.data.schema import Place
 from explorer.evidence import Evidence
 from explorer.render.inert import InertGeoJson, ScriptElement, escape_html
-from explorer.render.naming import LabelLang, View, place_label
+from explorer.render.naming import LANGS, VIEWS, LabelLang, View, place_label
 
-# Okabe–Ito colours by administering state; the disputed colour is the neutral view's.
-STATE_COLOURS = {"JP": "#56B4E9", "RU": "#E69F00", "KR": "#BBBBBB"}
+# Okabe–Ito colours by administering state (and, as stripes, by claiming state).
+STATE_COLOURS = {"JP": "#56B4E9", "RU": "#E69F00", "KR": "#009E73"}
+STATE_NAMES = {"JP": "Japan", "RU": "Russia", "KR": "South Korea"}
 OTHER_COLOUR = "#CCCCCC"
-DISPUTED_COLOUR = "#CC79A7"
 SITE_COLOUR = "#0072B2"
 SEA_COLOUR = "#F4F8FB"
+LINE_COLOUR = "#D55E00"
+LINE_DASH = "14 5 3 5"  # dash-dot: not the disputed outline's even dashes
+DISPUTED_DASH = "6 4"
+SELECTED_STYLE = {"color": "#000", "weight": 5, "dashArray": None, "fillOpacity": 0.95}
+HIGHLIGHT_STYLE = {"color": "#000", "weight": 3, "dashArray": None}
 KURIL_BOUNDS = [[42.9, 139.5], [51.6, 157.8]]
 LABELLED_KINDS = {"island", "group", "land"}
 MIN_LABEL_AREA_KM2 = 150.0
+# Kept for callers that still import it: the neutral view no longer has a colour of its own.
+DISPUTED_COLOUR = STATE_COLOURS["RU"]
+COUNT_NOTE = "(3) after a name: passages that mention it"
+SHADE_NOTE = "Stronger fill: mentioned in the selected articles"
 
 
 @dataclass(frozen=True)
@@ -58,37 +79,102 @@ def script_json(value: object) -> str:
     )
 
 
-def fill_colour(place: Place, view: View) -> str:
-    if place.disputed:
-        if view == "neutral":
-            return DISPUTED_COLOUR
-        state = place.claimant if view == "japan" else place.administrator
-        return STATE_COLOURS.get(state or "", OTHER_COLOUR)
+def fill_colour(place: Place, view: View = "neutral") -> str:
+    """The administering state's colour. The view is accepted and ignored on purpose: no view changes
+    who administers a place."""
+    del view
     return STATE_COLOURS.get(place.administrator or "", OTHER_COLOUR)
 
 
-def legend_html(gazetteer: PlaceIndex, view: View, lang: LabelLang) -> str:
-    """A compact legend worded by the view (escaped: the wording comes from the gazetteer).
+def claim_code(place: Place) -> str | None:
+    """The state whose claim is drawn as stripes: a claimant other than the administrator."""
+    if place.claimant and place.claimant != place.administrator and place.claimant in STATE_COLOURS:
+        return place.claimant
+    return None
 
-    The full statement of the view is shown above the map; the legend names the view and the shading.
-    """
+
+def claim_pattern_id(code: str) -> str:
+    return f"kx-claim-{code}"
+
+
+def claim_fill(code: str) -> str:
+    """The SVG fill that draws a claim (stripes defined by :func:`pattern_defs`)."""
+    return f"url(#{claim_pattern_id(code)})"
+
+
+def pattern_defs() -> str:
+    """SVG ``<pattern>`` elements for the claim stripes, one per state colour (no data inside)."""
+    return "".join(
+        f'<pattern id="{claim_pattern_id(code)}" patternUnits="userSpaceOnUse" width="7" height="7" '
+        f'patternTransform="rotate(45)"><rect width="3" height="7" fill="{colour}"/></pattern>'
+        for code, colour in STATE_COLOURS.items()
+    )
+
+
+def _swatch(fill: str, claim: str | None = None, dashed: bool = False) -> str:
+    """A legend swatch drawn with the same fills as the map (so a test can compare them)."""
+    parts = [f'<rect class="kx-sw-fill" x="1" y="1" width="20" height="14" fill="{fill}"/>']
+    if claim:
+        parts.append(f'<rect class="kx-sw-claim" x="1" y="1" width="20" height="14" fill="{claim_fill(claim)}"/>')
+    border = f' stroke-dasharray="{DISPUTED_DASH}"' if dashed else ""
+    parts.append(f'<rect x="1" y="1" width="20" height="14" fill="none" stroke="#222" stroke-width="1.5"{border}/>')
+    return f'<svg class="kx-sw" width="22" height="16" aria-hidden="true">{"".join(parts)}</svg>'
+
+
+def drawn_places(gazetteer: PlaceIndex) -> list[Place]:
+    layers = load_layers()
+    ids = [f["properties"]["id"] for name in ("region", "islands") for f in layers[name]["features"]]
+    return [gazetteer.by_id[i] for i in ids if i in gazetteer.by_id]
+
+
+def legend_html(gazetteer: PlaceIndex, view: View, lang: LabelLang) -> str:
+    """The legend, worded by the view; one row for every fill the map draws (escaped)."""
+    e = html.escape
     wording = gazetteer.data.views[view]
+    places = drawn_places(gazetteer)
     group = place_label(gazetteer, gazetteer["disputed_islands"], lang, view) if "disputed_islands" in gazetteer else ""
-    disputed_colour = {"neutral": DISPUTED_COLOUR, "japan": STATE_COLOURS["JP"], "russia": STATE_COLOURS["RU"]}[view]
-    rows = [
-        (f"background:{disputed_colour};border:2px dashed #222", f"{group} (dashed outline)"),
-        (f"background:{STATE_COLOURS['JP']}", "Administered by Japan"),
-        (f"background:{STATE_COLOURS['RU']}", "Administered by Russia"),
-        (f"background:{SITE_COLOUR};border-radius:50%", "Site named in the sources"),
-    ]
-    items = "".join(
-        f'<div class="kx-row"><span class="kx-swatch" style="{style}"></span>{escape_html(text)}</div>'
-        for style, text in rows
+    rows: list[str] = []
+    disputed = sorted({(p.administrator, claim_code(p)) for p in places if p.disputed and claim_code(p)}, key=str)
+    for admin, claim in disputed:
+        admin_name, claim_name = STATE_NAMES.get(admin or "", "not recorded"), STATE_NAMES[claim or ""]
+        if view == "japan":
+            text = f"{group}: claimed by {claim_name} (stripes), administered by {admin_name} (fill)"
+        elif view == "russia":
+            text = f"{group}: administered by {admin_name} (fill), claimed by {claim_name} (stripes)"
+        else:
+            text = f"{group}: administered by {admin_name} (fill), claimed by {claim_name} (stripes); dashed outline"
+        rows.append(
+            f'<div class="kx-row" data-kx-admin="{e(admin or "")}" data-kx-claim="{e(claim or "")}">'
+            f"{_swatch(STATE_COLOURS.get(admin or '', OTHER_COLOUR), claim, dashed=True)}<span>{e(text)}</span></div>"
+        )
+    for code in sorted({p.administrator for p in places if p.administrator in STATE_COLOURS}):
+        rows.append(
+            f'<div class="kx-row" data-kx-admin="{e(code)}">{_swatch(STATE_COLOURS[code])}'
+            f"<span>Administered by {e(STATE_NAMES[code])}</span></div>"
+        )
+    if any(p.administrator not in STATE_COLOURS for p in places):
+        rows.append(
+            f'<div class="kx-row" data-kx-admin="">{_swatch(OTHER_COLOUR)}<span>Other land (not shaded by state)</span></div>'
+        )
+    rows.append(
+        '<div class="kx-row"><svg class="kx-sw" width="22" height="16" aria-hidden="true">'
+        f'<circle cx="11" cy="8" r="6" fill="{SITE_COLOUR}" stroke="#fff" stroke-width="2"/></svg>'
+        "<span>Site named in the sources</span></div>"
     )
     return (
-        f'<div class="kx-legend-title">{escape_html(wording.label)}</div>{items}'
-        '<div class="kx-note">Stronger fill: mentioned in the selected articles. '
-        "Coastlines: GSHHG 2.3.6 (LGPL-3.0+).</div>"
+        f'<div class="kx-legend-title">{e(wording.label)}</div>{"".join(rows)}<div class="kx-legend-lines"></div>'
+        f'<div class="kx-note">{e(SHADE_NOTE)}. {e(COUNT_NOTE)}.</div>'
+    )
+
+
+def line_legend_row(feature: dict) -> str:
+    props = feature["properties"]
+    year = props.get("year")
+    text = f"Boundary agreed in {year} (schematic)" if year else str(props.get("title") or props["id"])
+    return (
+        f'<div class="kx-row" data-kx-line="{html.escape(str(props["id"]))}"><svg class="kx-sw" width="22" height="16" '
+        f'aria-hidden="true"><line x1="0" y1="8" x2="22" y2="8" stroke="{LINE_COLOUR}" stroke-width="3" '
+        f'stroke-dasharray="{LINE_DASH}"/></svg><span>{html.escape(text)}</span></div>'
     )
 
 
@@ -104,18 +190,357 @@ class RawHtml(Element):
 
 
 MAP_CSS = """
-.kx-legend{background:rgba(255,255,255,.94);padding:8px 10px;border:1px solid #555;border-radius:4px;
-  font:13px/1.3 system-ui,sans-serif;max-width:240px;color:#111}
-.kx-legend-title{font-weight:600;margin-bottom:4px}
+.kx-legend{background:rgba(255,255,255,.95);padding:6px 8px;border:1px solid #555;border-radius:4px;
+  font:12px/1.25 system-ui,sans-serif;max-width:250px;color:#111}
+.kx-legend-title{font-weight:600;margin-bottom:3px}
+.kx-legend-toggle{display:none;font:600 12px system-ui,sans-serif;cursor:pointer;border:none;background:none;padding:0}
+.kx-legend.kx-collapsed .kx-legend-body{display:none}
+.kx-legend.kx-collapsed .kx-legend-toggle{display:block}
 .kx-row{display:flex;align-items:center;gap:6px;margin:2px 0}
-.kx-swatch{display:inline-block;width:16px;height:12px;flex:none}
-.kx-note{margin-top:4px;font-size:11px;color:#333}
-.kx-label-icon{background:none;border:none}
-.kx-label{font:600 13px/1.1 system-ui,sans-serif;color:#111;white-space:nowrap;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff}
-.kx-label.kx-disputed{font-size:15px}
+.kx-sw{flex:none}
+.kx-note{margin-top:3px;font-size:11px;color:#333}
+.kx-label-icon{background:none;border:none;width:auto!important;height:auto!important}
+.kx-label{font:600 13px/1.15 system-ui,sans-serif;color:#111;white-space:nowrap;cursor:pointer;
+  text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff;padding:1px 2px}
+.kx-label.kx-disputed{font-size:14px}
 .kx-label .kx-count{font-weight:400;color:#333}
+.kx-label.kx-selected{text-decoration:underline;text-decoration-thickness:2px}
+.kx-label:focus{outline:2px solid #0072B2}
+.kx-line-year{font:700 12px system-ui,sans-serif;color:#D55E00;white-space:nowrap;
+  text-shadow:0 0 3px #fff,0 0 3px #fff;pointer-events:none}
 path.leaflet-interactive:focus{outline:none}
+@media print{.kx-legend.kx-collapsed .kx-legend-body{display:block}.kx-legend-toggle{display:none!important}}
 .leaflet-container{background:#F4F8FB}
+"""
+
+# The page script. Static text with no data: everything data-driven comes in ``cfg`` (script_json).
+CONTROLLER_JS = r"""
+(function(map, cfg){
+  var container = map.getContainer();
+  // Not animated: a zoom animation still running would undo the view a selection sets next.
+  map.fitBounds(cfg.bounds, {animate: false});
+  // Leaflet focuses the container on mouse-down so the arrow keys pan; a plain focus() scrolls the
+  // page (and a parent page) until the map is in view, and the click then lands on the sea.
+  container.focus = function(options){
+    HTMLElement.prototype.focus.call(container, Object.assign({}, options || {}, {preventScroll: true}));
+  };
+  if (map.attributionControl) { map.attributionControl.setPrefix('Leaflet'); }
+  if (!document.getElementById('kx-patterns')) {
+    var holder = document.createElement('div');
+    holder.innerHTML = '<svg id="kx-patterns" width="0" height="0" style="position:absolute" aria-hidden="true"><defs>' + cfg.patterns + '</defs></svg>';
+    document.body.appendChild(holder.firstChild);
+  }
+  var shapes = {}, claims = {}, lines = {}, hits = {}, labels = {};
+  map.eachLayer(function(layer){
+    var p = layer.feature && layer.feature.properties;
+    if (!p || !layer._path) { return; }
+    if (!p.id) { return; }
+    if (p.id.indexOf('treaty_') === 0) { lines[p.id] = layer; return; }
+    layer.kxBase = {color: layer.options.color, weight: layer.options.weight, dashArray: layer.options.dashArray,
+                    fillOpacity: layer.options.fillOpacity};
+    (shapes[p.id] = shapes[p.id] || []).push(layer);
+  });
+  // Claims: the claimed land again, as stripes in the claimant's colour, over the administrator's fill
+  // (same geometry, drawn here so the file holds it once; not interactive, so clicks reach the land).
+  Object.keys(cfg.claims).forEach(function(id){
+    (shapes[id] || []).forEach(function(l){
+      if (!l.getLatLngs) { return; }
+      var c = L.polygon(l.getLatLngs(), {fillColor: 'url(#kx-claim-' + cfg.claims[id] + ')', fillOpacity: 1, stroke: false, interactive: false});
+      c.feature = {type: 'Feature', properties: {claimOf: id}, geometry: null};
+      claims[id] = c.addTo(map);
+    });
+  });
+  var kx = {selected: null, highlight: [], set: cfg.set, shownLines: Object.keys(lines)};
+  map.kx = kx;
+  kx.currentNames = function(){ return cfg.sets[kx.set].labels; };
+  function select(id){ map.fire('kxselect', {id: id}); }
+  kx.bounds = function(id){
+    var b = null;
+    (shapes[id] || []).forEach(function(l){
+      var lb = l.getBounds ? l.getBounds() : L.latLngBounds([l.getLatLng(), l.getLatLng()]);
+      b = b ? b.extend(lb) : L.latLngBounds(lb.getSouthWest(), lb.getNorthEast());
+    });
+    var anchor = cfg.anchors[id];
+    if (!b && anchor) { b = L.latLngBounds([anchor, anchor]); }
+    (cfg.members[id] || []).forEach(function(m){ var mb = kx.bounds(m); if (mb) { b = b ? b.extend(mb) : mb; } });
+    return b;
+  };
+  // Hover outline, drawn here (folium's highlight_function would reset the selection's style on mouse-out).
+  Object.keys(shapes).forEach(function(id){
+    shapes[id].forEach(function(l){
+      l.on('mouseover', function(){ if (id !== kx.selected) { l.setStyle({weight: 3, color: '#000'}); } });
+      l.on('mouseout', function(){ restyleOne(id); });
+      l.on('click', function(){ select(id); });
+    });
+  });
+  function restyleOne(id){
+    shapes[id].forEach(function(l){
+      var style = Object.assign({}, l.kxBase);
+      if (kx.highlight.indexOf(id) >= 0) { Object.assign(style, cfg.highlightStyle); }
+      if (kx.selected && (id === kx.selected || (cfg.members[kx.selected] || []).indexOf(id) >= 0)) {
+        Object.assign(style, cfg.selectedStyle);
+      }
+      l.setStyle(style);
+    });
+  }
+  function restyle(){
+    Object.keys(shapes).forEach(restyleOne);
+    Object.keys(labels).forEach(function(id){
+      labels[id].el.classList.toggle('kx-selected', id === kx.selected);
+    });
+  }
+  // Shows the place whole, with room around it, without zooming out of what the reader chose.
+  kx.reveal = function(id){
+    var b = kx.bounds(id);
+    if (!b) { return; }
+    var size = map.getSize();
+    if (!size.x || !size.y) { return; }
+    var zoom = Math.min(Math.max(map.getZoom(), Math.min(map.getBoundsZoom(b.pad(1.2)), 8)), 9);
+    var zoomOut = map.getBoundsZoom(b.pad(0.3));
+    if (zoom > zoomOut) { zoom = zoomOut; }
+    var inner = map.getBounds().pad(-0.08);
+    if (zoom === map.getZoom() && inner.contains(b)) { return; }
+    map.setView(b.getCenter(), zoom, {animate: false});
+  };
+  kx.select = function(id, options){
+    kx.selected = (id && (shapes[id] || cfg.members[id] || cfg.anchors[id])) ? id : null;
+    restyle();
+    if (kx.selected && options && options.reveal) { kx.reveal(kx.selected); }
+  };
+  kx.setHighlight = function(ids){ kx.highlight = ids || []; restyle(); };
+  kx.setLines = function(ids){
+    kx.shownLines = ids || [];
+    Object.keys(lines).forEach(function(id){
+      var on = kx.shownLines.indexOf(id) >= 0;
+      if (on) { map.addLayer(lines[id]); if (years[id]) { map.addLayer(years[id]); } }
+      else { map.removeLayer(lines[id]); if (years[id]) { map.removeLayer(years[id]); } }
+    });
+    fillLegend();
+  };
+  // Year labels on the treaty lines.
+  var years = {};
+  Object.keys(lines).forEach(function(id){
+    var info = cfg.lines[id];
+    if (!info || !info.year) { return; }
+    var el = document.createElement('div');
+    el.className = 'kx-line-year';
+    el.textContent = String(info.year);
+    var mid = lines[id].getBounds().getCenter();
+    years[id] = L.marker(mid, {icon: L.divIcon({html: el, className: 'kx-label-icon', iconSize: null, iconAnchor: [-6, 8]}), interactive: false, keyboard: false}).addTo(map);
+  });
+  // Legend: a control whose body the current label set fills; it moves off the land, or folds.
+  var legend = L.control({position: 'bottomright'});
+  var legendLines;
+  // Built once: setPosition() removes and re-adds the control, calling onAdd again.
+  var legendBox = L.DomUtil.create('div', 'kx-legend');
+  var toggle = L.DomUtil.create('button', 'kx-legend-toggle', legendBox);
+  toggle.type = 'button';
+  toggle.textContent = 'Legend';
+  toggle.addEventListener('click', function(){ legendBox.classList.remove('kx-collapsed'); legendBox.kxOpened = true; });
+  var legendBody = L.DomUtil.create('div', 'kx-legend-body', legendBox);
+  L.DomEvent.disableClickPropagation(legendBox);
+  L.DomEvent.disableScrollPropagation(legendBox);
+  legend.onAdd = function(){ return legendBox; };
+  legend.addTo(map);
+  kx.legend = legend;
+  function fillLegend(){
+    legendBody.innerHTML = cfg.sets[kx.set].legend;  // built in Python with every data string escaped
+    legendLines = legendBody.querySelector('.kx-legend-lines');
+    kx.shownLines.forEach(function(id){ if (cfg.lines[id]) { legendLines.insertAdjacentHTML('beforeend', cfg.lines[id].row); } });
+    if (kx.shownLines.length && cfg.historyNote) {
+      var note = document.createElement('div');
+      note.className = 'kx-note';
+      note.textContent = cfg.historyNote;
+      legendLines.appendChild(note);
+    }
+  }
+  // Hit areas: a transparent circle over each small island, as wide as its neighbours allow.
+  cfg.hits.forEach(function(id){
+    var anchor = cfg.anchors[id];
+    if (!anchor) { return; }
+    var c = L.circleMarker(anchor, {radius: 10, stroke: false, fill: true, fillOpacity: 0, className: 'kx-hit', bubblingMouseEvents: false});
+    c.feature = {type: 'Feature', properties: {id: id}, geometry: null};
+    c.on('click', function(){ select(id); });
+    c.bindTooltip(function(){ return (shapes[id] && shapes[id][0].getTooltip()) ? shapes[id][0].getTooltip().getContent() : ''; }, {sticky: true});
+    hits[id] = c.addTo(map);
+  });
+  function sizeHits(){
+    var points = {};
+    Object.keys(cfg.anchors).forEach(function(id){ if (shapes[id]) { points[id] = map.latLngToContainerPoint(cfg.anchors[id]); } });
+    Object.keys(hits).forEach(function(id){
+      var p = points[id], nearest = Infinity;
+      Object.keys(points).forEach(function(other){
+        if (other !== id && (cfg.members[other] || []).indexOf(id) < 0) { nearest = Math.min(nearest, p.distanceTo(points[other])); }
+      });
+      var b = kx.bounds(id), ne = map.latLngToContainerPoint(b.getNorthEast()), sw = map.latLngToContainerPoint(b.getSouthWest());
+      var own = Math.max(Math.abs(ne.x - sw.x), Math.abs(ne.y - sw.y));
+      var radius = Math.max(3, Math.min(14, nearest / 2 - 1));
+      hits[id].setRadius(own > 28 ? 0 : radius);  // a big island is its own target
+    });
+  }
+  // Labels: DOM built with textContent; placed by priority beside their island, never over another
+  // label, another island's anchor, a control or the map's edge; what cannot be placed is hidden.
+  cfg.places.forEach(function(place){
+    var el = document.createElement('div');
+    el.className = 'kx-label' + (place.disputed ? ' kx-disputed' : '');
+    el.setAttribute('data-kx-id', place.id);
+    var name = document.createElement('span');
+    name.className = 'kx-name';
+    var count = document.createElement('span');
+    count.className = 'kx-count';
+    el.appendChild(name);
+    el.appendChild(count);
+    var marker = L.marker(place.anchor, {icon: L.divIcon({html: el, className: 'kx-label-icon', iconSize: null}), keyboard: true, riseOnHover: true});
+    marker.feature = {type: 'Feature', properties: {id: place.id}, geometry: null};
+    marker.on('click', function(){ select(place.id); });
+    marker.addTo(map);
+    labels[place.id] = {marker: marker, el: el, name: name, count: count, place: place};
+  });
+  function fillLabels(){
+    var texts = cfg.sets[kx.set].labels;
+    Object.keys(labels).forEach(function(id){
+      var n = cfg.counts[id] || 0;
+      labels[id].name.textContent = texts[id] || '';
+      labels[id].count.textContent = n ? ' (' + n + ')' : '';
+      labels[id].el.title = n ? n + ' passage' + (n === 1 ? '' : 's') + ' mention it; click to read them' : 'Click to select';
+      if (labels[id].marker._icon) { labels[id].marker._icon.setAttribute('aria-label', labels[id].el.textContent); }
+    });
+  }
+  function overlaps(a, b){ return a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2; }
+  function controlBoxes(){
+    var origin = container.getBoundingClientRect(), out = [];
+    container.querySelectorAll('.leaflet-control').forEach(function(c){
+      var r = c.getBoundingClientRect();
+      if (r.width && r.height) { out.push({x1: r.left - origin.left - 2, y1: r.top - origin.top - 2, x2: r.right - origin.left + 2, y2: r.bottom - origin.top + 2}); }
+    });
+    return out;
+  }
+  // Which place's land is at a point of the container (labels hidden while asking), or null.
+  var pathIds = new Map();
+  Object.keys(shapes).forEach(function(id){ shapes[id].forEach(function(l){ pathIds.set(l._path, id); }); });
+  function placeAt(rect, x, y){
+    var el = document.elementFromPoint(rect.left + x, rect.top + y);
+    return el ? (pathIds.get(el) || null) : null;
+  }
+  // How much of other places' land a label box would hide (disputed land counts most).
+  function coverScore(rect, c, own){
+    var score = 0;
+    var steps = Math.max(2, Math.ceil((c.x2 - c.x1) / 10));
+    for (var i = 0; i <= steps; i++) {
+      for (var j = 0; j <= 2; j++) {
+        var id = placeAt(rect, c.x1 + 1 + (c.x2 - c.x1 - 2) * i / steps, c.y1 + 1 + (c.y2 - c.y1 - 2) * j / 2);
+        if (id && own.indexOf(id) < 0) { score += cfg.disputed.indexOf(id) >= 0 ? 10 : 1; }
+      }
+    }
+    return score;
+  }
+  kx.coverScore = coverScore;
+  kx.layoutLabels = function(){
+    var size = map.getSize();
+    if (!size.x || !size.y) { return; }
+    var rect = container.getBoundingClientRect();
+    var canSample = rect.top >= 0 && rect.left >= 0 && rect.bottom <= window.innerHeight && rect.right <= window.innerWidth;
+    var taken = controlBoxes();
+    var anchors = [];
+    Object.keys(cfg.anchors).forEach(function(id){
+      if (!shapes[id]) { return; }
+      var p = map.latLngToContainerPoint(cfg.anchors[id]);
+      var r = hits[id] ? Math.max(hits[id].getRadius(), 4) : 4;
+      anchors.push({id: id, x1: p.x - r, y1: p.y - r, x2: p.x + r, y2: p.y + r});
+    });
+    var order = Object.keys(labels).sort(function(a, b){ return labels[a].place.priority - labels[b].place.priority; });
+    var sized = [];
+    order.forEach(function(id){
+      var icon = labels[id].marker._icon;
+      if (!icon) { return; }
+      icon.style.display = '';
+      sized.push({id: id, icon: icon, w: icon.offsetWidth, h: icon.offsetHeight});
+    });
+    var pane = map.getPane('markerPane');
+    pane.style.visibility = 'hidden';
+    sized.forEach(function(item){
+      var id = item.id, entry = labels[id], icon = item.icon, w = item.w, h = item.h;
+      var a = map.latLngToContainerPoint(entry.place.anchor);
+      if (a.x < 0 || a.y < 0 || a.x > size.x || a.y > size.y) { icon.style.display = 'none'; entry.shown = false; return; }
+      var b = kx.bounds(id);
+      var ne = map.latLngToContainerPoint(b.getNorthEast()), sw = map.latLngToContainerPoint(b.getSouthWest());
+      var box = {x1: Math.max(Math.min(sw.x, ne.x), 0), y1: Math.max(Math.min(ne.y, sw.y), 0),
+                 x2: Math.min(Math.max(sw.x, ne.x), size.x), y2: Math.min(Math.max(ne.y, sw.y), size.y)};
+      var bw = box.x2 - box.x1, bh = box.y2 - box.y1, gap = 3;
+      var candidates = [];
+      if (w < bw && h < bh * 0.8) { candidates.push([a.x - w / 2, a.y - h / 2]); }
+      if (!entry.place.island) {  // land: on it, near its anchor, or not at all
+        candidates.push([a.x - w / 2, a.y - h / 2], [a.x - w / 2, a.y - 1.5 * h], [a.x - w / 2, a.y + 0.5 * h]);
+      } else candidates.push([box.x2 + gap, a.y - h / 2], [box.x1 - gap - w, a.y - h / 2],
+                      [a.x - w / 2, box.y2 + gap], [a.x - w / 2, box.y1 - gap - h],
+                      [box.x2 + gap, box.y1 - h], [box.x2 + gap, box.y2], [box.x1 - gap - w, box.y1 - h], [box.x1 - gap - w, box.y2],
+                      [a.x + 6, a.y - h / 2], [a.x - 6 - w, a.y - h / 2], [a.x - w / 2, a.y - h / 2]);
+      var own = (cfg.members[id] || []).concat([id], cfg.parents[id] || []);
+      var fits = candidates.map(function(p){ return {x1: p[0], y1: p[1], x2: p[0] + w, y2: p[1] + h}; }).filter(function(c){
+        if (c.x1 < 2 || c.y1 < 2 || c.x2 > size.x - 2 || c.y2 > size.y - 2) { return false; }
+        if (taken.some(function(t){ return overlaps(c, t); })) { return false; }
+        return !anchors.some(function(t){ return overlaps(c, t); });  // every island's own point stays clickable
+      });
+      var chosen = null, best = Infinity;
+      for (var i = 0; i < fits.length && best > 0; i++) {
+        var score = canSample ? coverScore(rect, fits[i], own) : 0;
+        if (score < best) { best = score; chosen = fits[i]; }
+      }
+      if (!chosen) { icon.style.display = 'none'; entry.shown = false; return; }
+      icon.style.marginLeft = (chosen.x1 - a.x) + 'px';
+      icon.style.marginTop = (chosen.y1 - a.y) + 'px';
+      entry.shown = true;
+      taken.push(chosen);
+    });
+    pane.style.visibility = '';
+  };
+  // The legend goes to the first corner with no land under it; with none, it folds to a button.
+  function landUnder(rect){
+    var hidden = legend.getContainer().style.visibility;
+    legend.getContainer().style.visibility = 'hidden';
+    var found = false;
+    for (var i = 0; i <= 6 && !found; i++) {
+      for (var j = 0; j <= 6 && !found; j++) {
+        var x = rect.left + rect.width * i / 6, y = rect.top + rect.height * j / 6;
+        var el = document.elementFromPoint(Math.min(x, rect.right - 1), Math.min(y, rect.bottom - 1));
+        if (el && el.tagName === 'path' && el.classList.contains('leaflet-interactive') && !el.classList.contains('kx-hit')) { found = true; }
+      }
+    }
+    legend.getContainer().style.visibility = hidden;
+    return found;
+  }
+  kx.placeLegend = function(){
+    var d = legend.getContainer(), view = container.getBoundingClientRect();
+    if (view.bottom <= 0 || view.top >= window.innerHeight || !view.width) { return; }
+    if (!d.kxOpened) { d.classList.remove('kx-collapsed'); }
+    var corners = ['bottomright', 'topright', 'bottomleft', 'topleft'];
+    for (var i = 0; i < corners.length; i++) {
+      legend.setPosition(corners[i]);
+      var r = d.getBoundingClientRect();
+      if (r.height < view.height * 0.8 && r.width < view.width * 0.6 && r.top >= 0 && r.bottom <= window.innerHeight && !landUnder(r)) { return; }
+    }
+    legend.setPosition('bottomright');
+    if (!d.kxOpened) { d.classList.add('kx-collapsed'); }
+  };
+  kx.setNames = function(set){
+    if (!cfg.sets[set]) { return; }
+    kx.set = set;
+    fillLabels();
+    fillLegend();
+    kx.relayout();
+  };
+  kx.relayout = function(){ sizeHits(); kx.placeLegend(); kx.layoutLabels(); };
+  fillLabels();
+  fillLegend();
+  kx.setLines(cfg.shownLines);
+  kx.setHighlight(cfg.highlight);
+  map.on('zoomend moveend resize', kx.relayout);
+  map.whenReady(function(){ kx.relayout(); });
+  if (window.ResizeObserver) { new ResizeObserver(function(){ map.invalidateSize({pan: false}); kx.relayout(); }).observe(container); }
+  window.addEventListener('load', kx.relayout);
+  setTimeout(kx.relayout, 0);
+  map.on('kxselect', function(e){ kx.select(e.id); });
+})
 """
 
 
@@ -129,13 +554,18 @@ def build_map(
     bounds: tuple[tuple[float, float], tuple[float, float]] | None = None,
     highlight: frozenset[str] = frozenset(),
     overlays: dict | None = None,
+    label_sets: Iterable[tuple[View, LabelLang]] | None = None,
+    shown_lines: Iterable[str] | None = None,
 ) -> folium.Map:
     """The evidence map. Features carry ``properties.id`` (the gazetteer id): clicking one reports it.
 
     The map depends only on its arguments and the evidence's counts, never on the selection, so a
-    click does not change it (``st_folium`` keeps its state while the map stays the same).
+    click does not change it (``st_folium`` keeps its state while the map stays the same); the page
+    script outlines the clicked place itself.
     A lesson step passes ``bounds`` ([south, west], [north, east]), places to ``highlight`` (groups are
-    expanded to their members) and ``overlays``, a FeatureCollection of treaty lines.
+    expanded to their members) and ``overlays``, a FeatureCollection of treaty lines (all shown unless
+    ``shown_lines`` names some). ``label_sets`` adds other (view, lang) names the page can switch to
+    with ``map.kx.setNames('japan|ja')``.
     """
     gazetteer = evidence.gazetteer
     outlined = set().union(*(gazetteer.covered_by(place) for place in highlight)) if highlight else set()
@@ -161,24 +591,19 @@ def build_map(
     for layer in ("region", "islands"):
         collection = _decorate(layers[layer], gazetteer, counts, view, lang)
         for feature in collection["features"]:
-            place = gazetteer.by_id.get(feature["properties"]["id"])
-            if place is None:
-                continue
+            place = gazetteer.by_id[feature["properties"]["id"]]
             mentioned = counts.get(place.id, 0) > 0
             styles[place.id] = {
-                "fillColor": fill_colour(place, view),
+                "fillColor": fill_colour(place),
                 "color": "#222" if place.disputed else "#666",
                 "weight": 2 if place.disputed else 0.8,
-                "dashArray": "6 4" if place.disputed else None,
+                "dashArray": DISPUTED_DASH if place.disputed else None,
                 "fillOpacity": 0.85 if mentioned else (0.45 if layer == "islands" else 0.35),
             }
-            if place.id in outlined:
-                styles[place.id].update(color="#000", weight=3.5, dashArray=None)
         InertGeoJson(
             collection,
             name="Kuril Islands" if layer == "islands" else "Neighbouring land",
             style_function=lambda feature, styles=styles: styles.get(feature["properties"]["id"], {}),
-            highlight_function=lambda feature: {"weight": 3, "color": "#000"},
             tooltip=folium.GeoJsonTooltip(fields=["label", "summary"], labels=False, sticky=True),
             zoom_on_click=False,
         ).add_to(fmap)
@@ -192,20 +617,120 @@ def build_map(
             ),
             tooltip=folium.GeoJsonTooltip(fields=["label", "summary"], labels=False, sticky=True),
         ).add_to(fmap)
+    line_info: dict[str, dict] = {}
     if overlays and overlays.get("features"):
         InertGeoJson(
             _escaped_overlays(overlays),
             name="Historical lines",
-            style_function=lambda feature: {"color": "#000", "weight": 3, "dashArray": "10 6"},
+            style_function=lambda feature: {"color": LINE_COLOUR, "weight": 3, "dashArray": LINE_DASH},
             tooltip=folium.GeoJsonTooltip(fields=["title", "note"], labels=False, sticky=True),
         ).add_to(fmap)
-    _add_labels(fmap, layers, gazetteer, counts, view, lang)
-    _add_legend(fmap, gazetteer, view, lang)
-    fmap.get_root().header.add_child(RawHtml(f"<style>{MAP_CSS}</style>"))  # type: ignore[attr-defined]  # a Figure
-    fmap.fit_bounds([list(corner) for corner in bounds] if bounds else KURIL_BOUNDS)
+        for feature in overlays["features"]:
+            year = feature["properties"].get("year")
+            line_info[str(feature["properties"]["id"])] = {
+                "year": year if isinstance(year, int) else None,
+                "row": line_legend_row(feature),
+            }
+    sets = {(view, lang), *(label_sets or ())}
+    fmap.add_child(
+        ScriptElement(
+            CONTROLLER_JS.strip()
+            + "("
+            + fmap.get_name()
+            + ","
+            + script_json(
+                _controller_config(evidence, counts, sets, (view, lang), outlined, line_info, shown_lines, bounds)
+            )
+            + ");"
+        )
+    )
+    fmap.get_root().header.add_child(RawHtml(f"<style>{MAP_CSS}</style>"))
     if online_tiles:
         folium.LayerControl(collapsed=True).add_to(fmap)
     return fmap
+
+
+def set_key(view: View, lang: LabelLang) -> str:
+    return f"{view}|{lang}"
+
+
+def all_label_sets() -> list[tuple[View, LabelLang]]:
+    return [(view, lang) for view in VIEWS for lang in LANGS]
+
+
+def _controller_config(
+    evidence: Evidence,
+    counts: dict[str, int],
+    sets: set[tuple[View, LabelLang]],
+    current: tuple[View, LabelLang],
+    outlined: set[str],
+    line_info: dict[str, dict],
+    shown_lines: Iterable[str] | None,
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None,
+) -> dict:
+    gazetteer = evidence.gazetteer
+    layers = load_layers()
+    places, anchors, hits = [], {}, []
+    members: dict[str, list[str]] = {}
+    for place in gazetteer.places:
+        covered = sorted(gazetteer.covered_by(place.id) - {place.id})
+        if covered:
+            members[place.id] = covered
+    labelled: list[str] = []
+    for layer in ("region", "islands"):
+        for feature in layers[layer]["features"]:
+            props = feature["properties"]
+            place = gazetteer.by_id.get(props["id"])
+            if place is None:
+                continue
+            point = place.anchor or props.get("centroid")
+            if point is not None:
+                anchors[place.id] = [point[1], point[0]]
+            area = props.get("area_km2") or 0
+            if layer == "islands" and place.kind != "group" and area < 600:
+                hits.append(place.id)
+            if place.kind not in LABELLED_KINDS or point is None:
+                continue
+            if layer == "islands" and not place.disputed and area < MIN_LABEL_AREA_KM2:
+                continue
+            # Disputed places first, then the rest by size.
+            priority = (0 if place.disputed else 1) * 1e9 - area if layer == "islands" else 5e8 - area / 1e3
+            places.append(
+                {
+                    "id": place.id,
+                    "anchor": [point[1], point[0]],
+                    "disputed": place.disputed,
+                    "island": layer == "islands",
+                    "priority": priority,
+                }
+            )
+            labelled.append(place.id)
+    label_sets = {}
+    for view, lang in sorted(sets):
+        label_sets[set_key(view, lang)] = {
+            "labels": {p.id: place_label(gazetteer, p, lang, view) for p in gazetteer.places},
+            "legend": legend_html(gazetteer, view, lang),
+        }
+    return {
+        "patterns": pattern_defs(),
+        "sets": label_sets,
+        "set": set_key(*current),
+        "counts": {pid: counts.get(pid, 0) for pid in labelled},
+        "places": places,
+        "anchors": anchors,
+        "members": members,
+        "disputed": sorted(p.id for p in gazetteer.places if p.disputed),
+        "parents": {p.id: sorted(set(evidence.containing_groups(p.id))) for p in gazetteer.places if p.parent},
+        "hits": hits,
+        "claims": {p.id: claim_code(p) for p in gazetteer.places if p.kind != "group" and claim_code(p)},
+        "lines": line_info,
+        "shownLines": list(shown_lines) if shown_lines is not None else list(line_info),
+        "historyNote": "Fills show who administers the islands today, not in the line's year.",
+        "highlight": sorted(outlined),
+        "bounds": [list(corner) for corner in bounds] if bounds else KURIL_BOUNDS,
+        "selectedStyle": SELECTED_STYLE,
+        "highlightStyle": HIGHLIGHT_STYLE,
+    }
 
 
 def _decorate(collection: dict, gazetteer: PlaceIndex, counts: dict[str, int], view: View, lang: LabelLang) -> dict:
@@ -237,50 +762,3 @@ def _escaped_overlays(collection: dict) -> dict:
             {"type": "Feature", "properties": {"id": props["id"], **shown}, "geometry": feature["geometry"]}
         )
     return {"type": "FeatureCollection", "features": features}
-
-
-def _label_point(feature: dict) -> tuple[float, float] | None:
-    centroid = feature["properties"].get("centroid")
-    if centroid:
-        return centroid[1], centroid[0]
-    geometry = feature.get("geometry") or {}
-    if geometry.get("type") == "Point":
-        lon, lat = geometry["coordinates"][:2]
-        return lat, lon
-    return None
-
-
-def _add_labels(fmap, layers, gazetteer: PlaceIndex, counts, view: View, lang: LabelLang) -> None:
-    """Permanent labels for the larger islands, the disputed groups and the land, drawn by one script."""
-    labels = []
-    for layer in ("region", "islands"):
-        for feature in layers[layer]["features"]:
-            props = feature["properties"]
-            place = gazetteer.by_id.get(props["id"])
-            point = _label_point(feature)
-            if place is None or point is None or place.kind not in LABELLED_KINDS:
-                continue
-            if not place.disputed and (props.get("area_km2") or 0) < MIN_LABEL_AREA_KM2 and layer == "islands":
-                continue
-            count = counts.get(place.id, 0)
-            text = escape_html(place_label(gazetteer, place, lang, view))
-            badge = f' <span class="kx-count">({count})</span>' if count else ""
-            css = "kx-label kx-disputed" if place.disputed else "kx-label"
-            labels.append([point[0], point[1], f'<div class="{css}">{text}{badge}</div>'])
-    code = (
-        f"(function(){{var labels={script_json(labels)};labels.forEach(function(l){{"
-        "L.marker([l[0],l[1]],{icon:L.divIcon({html:l[2],className:'kx-label-icon',iconSize:null}),"
-        f"interactive:false,keyboard:false}}).addTo({fmap.get_name()});}});}})();"
-    )
-    fmap.add_child(ScriptElement(code))
-
-
-def _add_legend(fmap: folium.Map, gazetteer: PlaceIndex, view: View, lang: LabelLang) -> None:
-    content = script_json(legend_html(gazetteer, view, lang))
-    code = (
-        "(function(){var legend=L.control({position:'topleft'});"
-        "legend.onAdd=function(){var d=L.DomUtil.create('div','kx-legend');d.innerHTML=" + content + ";"
-        "L.DomEvent.disableClickPropagation(d);return d;};"
-        f"legend.addTo({fmap.get_name()});}})();"
-    )
-    fmap.add_child(ScriptElement(code))
