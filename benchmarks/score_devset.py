@@ -84,6 +84,12 @@ def score(devset: Path = DEVSET, verbose: bool = False) -> dict:
         stem = Path(name).stem
         passages = split_passages(text, stem, fields.get("headline"))
         links = linker.link(text, name, passages)
+        # The closing label line ("[Test article written for the Kuril explorer development set ...]") names
+        # the project, not a place: links in it are not scored.
+        label = text.find("devset/README.md")
+        if label >= 0:
+            label_start = text.rfind("\n", 0, label) + 1
+            links = [link for link in links if link.start < label_start]
 
         # --- metadata
         if entry.get("date"):

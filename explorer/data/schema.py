@@ -24,7 +24,29 @@ Lang = Literal["en", "ja", "ru"]
 # How a name is written; lets the linker pick its matching rule.
 Script = Literal["Latn", "Jpan", "Cyrl"]
 NameKind = Literal["official", "variant", "historic", "group", "case_form", "reading"]
-PlaceKind = Literal["island", "islet", "group", "archipelago", "land", "site", "city", "country", "sea"]
+PlaceKind = Literal[
+    "island",
+    "islet",
+    "group",
+    "archipelago",
+    "land",
+    "site",
+    "city",
+    "country",
+    "sea",
+    # Features of an island (``parent`` is the island): a mention of one is an implicit mention of it.
+    "town",
+    "village",
+    "port",
+    "airfield",
+    "base",
+    "cape",
+    "bay",
+    "strait",
+    "district",
+]
+# Kinds that are features of the island named in ``parent`` (see explorer.text.linking).
+FEATURE_KINDS = frozenset({"town", "village", "port", "airfield", "base", "cape", "bay", "strait", "district"})
 Layer = Literal["islands", "region", "sites", "none"]
 Precision = Literal["day", "month", "year", "unknown"]
 Status = Literal["deployed", "planned", "agreed", "existing", "arriving", "opposed", "held", "proposed"]
@@ -38,6 +60,9 @@ Category = Literal[
     "exercise",
     "military_modernization",
     "meeting",
+    "fighter_aircraft",
+    "border_post",
+    "barracks",
 ]
 
 
@@ -63,6 +88,8 @@ class Name(Strict):
     uncertain: bool = False
     note: str | None = None
     link: bool = True  # False: shown as a name but never matched in text (too ambiguous)
+    # True: matched only when written with its capital letter (Кетой the island, кетой the fish).
+    case_sensitive: bool = False
 
     @field_validator("text")
     @classmethod
@@ -77,6 +104,59 @@ class NotName(Strict):
 
     text: str = Field(min_length=1)
     reason: str = Field(min_length=1)
+
+
+class BlockerPattern(Strict):
+    """A family of look-alikes: any of ``names`` right after one of ``preceded_by`` or right before one
+    of ``followed_by`` is not the place ("Habomai" + "fishing cooperative", "択捉" + "型").
+
+    Latin and Cyrillic words are joined to the name with one space; Japanese ones touch it. ``names``
+    are surfaces as written in text (any case), not place ids.
+    """
+
+    names: list[str] = Field(min_length=1)
+    preceded_by: list[str] = Field(default_factory=list)
+    followed_by: list[str] = Field(default_factory=list)
+    reason: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _has_words(self) -> BlockerPattern:
+        if not (self.preceded_by or self.followed_by):
+            raise ValueError("a blocker pattern needs preceded_by or followed_by words")
+        return self
+
+
+class Anaphor(Strict):
+    """A phrase that refers back to an island or group named earlier ("the island", "同島").
+
+    ``number``: ``singular`` needs one island, ``dual`` two, ``plural`` one group (or two or more
+    islands); the antecedent must be unambiguous.
+    """
+
+    text: str = Field(min_length=1)
+    lang: Lang
+    number: Literal["singular", "dual", "plural"]
+    note: str | None = None
+
+
+class AnaphoraRules(Strict):
+    """Where an anaphor looks for its antecedent: its own paragraph, then up to ``paragraphs_back``
+    earlier paragraphs of the same article (the nearest one that names an island decides)."""
+
+    paragraphs_back: int = Field(default=0, ge=0, le=20)
+    phrases: list[Anaphor] = Field(default_factory=list)
+    # Words right after an anaphor that make it something else ("the island nation", "на острове Итуруп"
+    # is handled by the capital letter that follows).
+    not_before: list[str] = Field(default_factory=list)
+
+
+class FuzzyRules(Strict):
+    """Typos of names: one edit (a letter dropped, added, changed, or two swapped) in a name of at least
+    ``min_length`` letters, matched only when written with a capital letter and not a word of ``never``."""
+
+    enabled: bool = True
+    min_length: int = Field(default=6, ge=4)
+    never: list[str] = Field(default_factory=list)  # real words one edit from a name (from the build)
 
 
 class ImplicitReference(Strict):
@@ -105,6 +185,8 @@ class Place(Strict):
     # point sites are drawn there. Sources for site coordinates go in ``location_source``.
     anchor: tuple[float, float] | None = None
     location_source: str | None = None
+    # How far the anchor may be from the place, in km, when the source is approximate.
+    location_uncertainty_km: float | None = Field(default=None, gt=0)
     members: list[str] = Field(default_factory=list)  # for groups drawn as the union of members
     names: list[Name] = Field(min_length=1)
     not_names: list[NotName] = Field(default_factory=list)
@@ -117,6 +199,8 @@ class Place(Strict):
             raise ValueError("a disputed place needs both administered_by and claimed_by")
         if self.layer in ("islands", "region", "sites") and self.anchor is None and not self.members:
             raise ValueError(f"a place on layer {self.layer!r} needs an anchor or members")
+        if self.kind in FEATURE_KINDS and not self.parent:
+            raise ValueError(f"a {self.kind} is a feature of an island: it needs a parent")
         if self.anchor is not None:
             lon, lat = self.anchor
             if not (-180 <= lon <= 180 and -90 <= lat <= 90):
@@ -150,6 +234,9 @@ class LinkingRules(Strict):
     vessel_prefixes: list[str] = Field(default_factory=list)
     # A name directly before one of these words names a person or an object, not the place.
     non_place_suffixes: list[str] = Field(default_factory=list)
+    blocker_patterns: list[BlockerPattern] = Field(default_factory=list)
+    anaphora: AnaphoraRules = AnaphoraRules()
+    fuzzy: FuzzyRules = FuzzyRules()
 
 
 class Gazetteer(Strict):
