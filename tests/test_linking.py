@@ -311,7 +311,7 @@ def test_features_do_not_link_their_look_alikes_to_an_island(linker, text) -> No
     ("text", "expected"),
     [
         ("Russia deployed missiles on Iturup. The island is the largest.", [("iturup", "The island", "anaphora")]),
-        ("Ракеты на Итурупе. На острове построены казармы.", [("iturup", "На острове", "anaphora")]),
+        ("Ракеты на Итурупе. На острове построены казармы.", [("iturup", "острове", "anaphora")]),
         ("択捉島に配備した。同島では建設が続く。", [("iturup", "同島", "anaphora")]),
         ("択捉島と国後島。両島には兵士がいる。", [("iturup", "両島", "anaphora"), ("kunashir", "両島", "anaphora")]),
         ("The Habomai Islands lie close. The islands are flat.", [("habomai", "The islands", "anaphora")]),

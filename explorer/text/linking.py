@@ -210,6 +210,33 @@ def _antecedent_class(place, by_id: dict) -> tuple[int, str | None]:
     return _OTHER, None
 
 
+def fuzzy_eligible(name, key: str, min_length: int) -> bool:
+    """Whether a name gets the typo rule: a Latin or Cyrillic single word of ``min_length`` letters or more,
+    not an inflection (typos of inflections would multiply the keys for little gain). ``key`` is the
+    normalized name; the caller also requires an island, islet, group or feature."""
+    return (
+        name.kind != "case_form"
+        and name.script != "Jpan"
+        and " " not in key
+        and sum(ch.isalpha() for ch in key) >= min_length
+    )
+
+
+def fuzzy_sources(gazetteer: Gazetteer) -> list[tuple[str, str]]:
+    """(normalized name, place id) of every name the typo rule covers (the build checks their variants
+    against dictionaries to fill ``linking.fuzzy.never``)."""
+    by_id = {place.id: place for place in gazetteer.places}
+    out = []
+    for place in gazetteer.places:
+        if not _antecedent_class(place, by_id)[0]:
+            continue
+        for name in place.names:
+            key = normalize(name.text)[0].strip()
+            if name.link and fuzzy_eligible(name, key, gazetteer.linking.fuzzy.min_length):
+                out.append((key, place.id))
+    return out
+
+
 def one_edit_variants(word: str) -> set[str]:
     """Every string one edit from ``word``: a letter dropped, added, changed, or two neighbours swapped.
 
@@ -265,14 +292,7 @@ class Linker:
                     # "Iturup and Urup islands": a name "X Island" also stands in the plural.
                     if key.endswith(" island"):
                         add(key + "s", _NAME, payload)
-                    if (
-                        rules.fuzzy.enabled
-                        and cls
-                        and name.kind != "case_form"  # typos of inflections: too many keys for their worth
-                        and name.script != "Jpan"
-                        and " " not in key
-                        and sum(ch.isalpha() for ch in key) >= rules.fuzzy.min_length
-                    ):
+                    if rules.fuzzy.enabled and cls and fuzzy_eligible(name, key, rules.fuzzy.min_length):
                         fuzzy_sources.append((key, payload))
             for phrase in place.implicit:
                 add(
@@ -299,9 +319,14 @@ class Linker:
         for key, payload in fuzzy_sources:
             place, alias, _rule, kind, lang, _cache, parent, cls, antecedent = payload
             fuzzy_payload = (place, alias, "fuzzy", kind, lang, {}, parent, cls, antecedent)
-            for variant in one_edit_variants(key):
-                if variant not in never and variant not in entries and variant.strip() == variant:
-                    add(variant, _NAME, fuzzy_payload, replace=False)
+            size = len(key)
+            # The variants are already in normalized form (lower case, no typography): added directly.
+            entry = (size, True, True, _NAME, fuzzy_payload)
+            shorter, longer = (size - 1, True, True, _NAME, fuzzy_payload), (size + 1, True, True, _NAME, fuzzy_payload)
+            for variant in one_edit_variants(key) - never:
+                if variant not in entries:
+                    length = len(variant)
+                    entries[variant] = entry if length == size else shorter if length < size else longer
         self._not_before = frozenset(normalize(word)[0] for word in rules.anaphora.not_before)
         self._paragraphs_back = rules.anaphora.paragraphs_back
         self._automaton = ahocorasick.Automaton()
