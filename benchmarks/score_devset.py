@@ -55,7 +55,7 @@ def _span_of(quote: str, text: str, passages: list) -> tuple[int, int] | None:
 def score(devset: Path = DEVSET, verbose: bool = False) -> dict:
     from explorer.corpus import candidates as cand
     from explorer.corpus.documents import Document
-    from explorer.corpus.ingest import prepare
+    from explorer.corpus.ingest import Options, prepare
     from explorer.data.errors import DataError
     from explorer.data.gazetteer import load_gazetteer
     from explorer.data.schema import Article
@@ -76,7 +76,7 @@ def score(devset: Path = DEVSET, verbose: bool = False) -> dict:
     for name, entry in gold["articles"].items():
         path = devset / "articles" / name
         try:
-            prepared = prepare(path)
+            prepared = prepare(path, Options(reference_date=str(gold.get("reference_date") or "") or None))
             text, fields = prepared.text, prepared.fields
         except DataError as err:  # a refused article: every gold item of it is missed
             notes.append(f"{name}: refused by ingest: {err}")
