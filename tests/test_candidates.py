@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from explorer.corpus.candidates import candidates, candidates_json, count_before, load_rules, resolve_when
 from explorer.corpus.documents import load_document
@@ -51,7 +53,7 @@ def test_rules_are_data() -> None:
         ),
         ("A radar station was built on Shikotan earlier this month.", "radar", ["shikotan"], "2017-03", "deployed"),
         ("Russia plans to deploy a division on Iturup next year.", "troops", ["iturup"], "2018", "planned"),
-        ("Troops held drills on Matua in November 2013.", "exercise", ["matua"], "2013-11", "held"),
+        ("Troops held drills on Matua in November 2013.", "exercise", ["matua"], "2013-11", "exercise"),
         ("The destroyer arrived at Kunashir on May 10, 2019.", "warship", ["kunashir"], "2019-05-10", "arriving"),
         (
             "В ноябре на Итурупе были развернуты ракетные комплексы «Бал».",
@@ -60,7 +62,7 @@ def test_rules_are_data() -> None:
             "2016-11",
             "deployed",
         ),
-        ("В прошлом году на Итурупе прошли учения.", "exercise", ["iturup"], "2016", "held"),
+        ("В прошлом году на Итурупе прошли учения.", "exercise", ["iturup"], "2016", "exercise"),
         (
             "ロシア軍は11月、択捉島に地対艦ミサイルを配備した。",
             "coastal_missile_system",
@@ -68,7 +70,7 @@ def test_rules_are_data() -> None:
             "2016-11",
             "deployed",
         ),
-        ("昨年、国後島で演習を実施した。", "exercise", ["kunashir"], "2016", "held"),
+        ("昨年、国後島で演習を実施した。", "exercise", ["kunashir"], "2016", "exercise"),
     ],
 )
 def test_candidate_sentences(tmp_path, gazetteer, linker, sentence, category, where, when, reported) -> None:
@@ -204,3 +206,105 @@ def test_seed_candidates_json_shape() -> None:
         assert keys <= set(row)
         text = (DEFAULT_CORPUS / row["file"]).read_text(encoding="utf-8")
         assert text[row["start"] : row["end"]] == row["quote"]
+
+
+# --- Dates, systems, predicates and exclusions for new articles -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("phrase", "article", "future", "when", "precision"),
+    [
+        ("in early March", "2026-03-12", False, "2026-03", "month"),
+        ("in mid-December", "2026-01-05", False, "2025-12", "month"),
+        ("in November last year", "2026-01-09", False, "2025-11", "month"),
+        ("в ноябре прошлого года", "2026-01-15", False, "2025-11", "month"),
+        ("в конце октября прошлого года", "2026-01-22", False, "2025-10", "month"),
+        ("в начале марта", "2026-03-14", False, "2026-03", "month"),
+        ("во второй половине февраля", "2026-02-03", True, "2026-02", "month"),
+        ("昨年12月に配備", "2026-01-10", False, "2025-12", "month"),
+        ("今月上旬", "2026-03-15", False, "2026-03", "month"),
+        ("1月下旬に搬入", "2026-02-19", False, "2026-01", "month"),
+        ("令和7年12月", None, False, "2025-12", "month"),
+        ("平成28年", None, False, "2016", "year"),
+        ("on Monday", "2026-04-02", False, "2026-03-30", "day"),
+        ("в понедельник", "2026-04-02", False, "2026-03-30", "day"),
+        ("will arrive on Monday", "2026-04-02", True, "2026-04-06", "day"),
+        ("three days ago", "2026-01-10", False, "2026-01-07", "day"),
+        ("5 дней назад", "2026-01-10", False, "2026-01-05", "day"),
+        ("3日前", "2026-01-10", False, "2026-01-07", "day"),
+        ("18日、発表した", "2026-02-19", False, "2026-02-18", "day"),
+        ("25日、発表した", "2026-02-19", False, "2026-01-25", "day"),
+    ],
+)
+def test_more_relative_dates(phrase, article, future, when, precision) -> None:
+    found = resolve_when(phrase, article, future=future)
+    assert (found.when, found.precision) == (when, precision), found
+    assert found.basis
+
+
+def test_relative_dates_without_an_article_date_stay_unknown() -> None:
+    for phrase in ("in early March", "в ноябре прошлого года", "今月上旬", "on Monday", "three days ago"):
+        assert resolve_when(phrase, None).when is None, phrase
+
+
+@given(st.text(max_size=120), st.sampled_from([None, "2026-01-10", "2026-03", "2026"]), st.booleans())
+def test_resolve_when_never_raises(text, article, future) -> None:
+    found = resolve_when(text, article, future=future)
+    assert found.precision in {"day", "month", "year", "unknown"}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "category", "count"),
+    [
+        ("Russia has placed two battalions of S-300V4 air defence systems on combat duty on Iturup.", "air_defence", 2),
+        ("ロシア国防省は、地対空ミサイル「Ｓ３００Ｖ４」の３個大隊が択捉島に展開したと報じた。", "air_defence", 3),
+        ("Звено истребителей Су-35 перебазировано на остров Итуруп.", "fighter_aircraft", None),
+        ("A border post was built on Kunashir.", "border_post", None),
+        ("Russia's Pacific Fleet began an exercise near Matua with warships.", "exercise", None),
+    ],
+)
+def test_systems_gazetteer_categories_and_counts(tmp_path, gazetteer, linker, sentence, category, count) -> None:
+    rows = found(tmp_path, gazetteer, linker, sentence, "2026-03-12")
+    assert [(row["category"], row["count"]) for row in rows] == [(category, count)]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Troops on Iturup held a ski relay race on Sunday.",  # daily life
+        "The garrison on Shikotan opened a new school and a bakery.",
+        "Военнослужащие гарнизона на Итурупе провели турнир по мини-футболу.",
+        "色丹島の部隊で、住民向けの病院が開業した。",
+        "Japan protested against the missiles on Kunashir.",  # a protest alone: no deployment predicate
+        "The S-400 is a Russian air defence system; Iturup is an island.",  # no predicate
+    ],
+)
+def test_daily_life_and_predicate_less_sentences_are_not_candidates(tmp_path, gazetteer, linker, sentence) -> None:
+    assert found(tmp_path, gazetteer, linker, sentence, "2026-03-12") == []
+
+
+def test_a_feature_or_an_anaphor_gives_the_place(tmp_path, gazetteer, linker) -> None:
+    rows = found(
+        tmp_path,
+        gazetteer,
+        linker,
+        "Russia placed missiles on Iturup.\nThe launchers were deployed near Burevestnik airfield.\n"
+        "More launchers were deployed on the island in March.",
+        "2026-03-12",
+    )
+    assert [sorted(set(row["where"]) & {"iturup"}) for row in rows] == [["iturup"]] * 3
+
+
+def test_exercises_are_not_compared_and_agreeing_accounts_are_not_flagged() -> None:
+    from explorer.corpus.candidates import contradictions
+
+    def row(file, category, when, count=None, start=0):
+        return {"id": f"{file}.{start}", "file": file, "start": start, "end": start + 10, "what": category,
+                "category": category, "where": ["matua"], "when": when, "count": count, "quote": "q", "specific": True}  # fmt: skip
+
+    exercises = [row("a", "exercise", "2026-02"), row("b", "exercise", "2026-03-30")]
+    assert contradictions(exercises) == []
+    agreeing = [row("a", "air_defence", "2026-03", 2), row("b", "air_defence", "2026-03-12", 2)]
+    assert contradictions(agreeing) == []
+    counts = [row("a", "air_defence", "2026-03", 2), row("b", "air_defence", "2026-03", 3)]
+    assert [c["why"] for c in contradictions(counts)] == ["a counts 2; b counts 3"]

@@ -105,3 +105,86 @@ def test_find_by_any_name(gazetteer, query: str, place_id: str) -> None:
 
 def test_find_nothing(gazetteer) -> None:
     assert gazetteer.find("") == [] and gazetteer.find("Atlantis") == []
+
+
+# --- Features of the islands, patterns, anaphora, typos ---------------------------------------------
+
+FEATURES = [
+    "kurilsk",
+    "yuzhno_kurilsk",
+    "malokurilskoye",
+    "krabozavodskoye",
+    "goryachiye_klyuchi",
+    "burevestnik_airfield",
+    "iturup_airport",
+    "reidovo",
+    "kitovy",
+    "golovnino",
+    "mendeleyevo_airport",
+    "kasatka_bay",
+]
+
+
+@pytest.mark.parametrize("place_id", FEATURES)
+def test_feature_has_island_sourced_point_and_three_languages(gazetteer, place_id: str) -> None:
+    from explorer.data.schema import FEATURE_KINDS
+
+    place = gazetteer[place_id]
+    assert place.kind in FEATURE_KINDS
+    assert gazetteer[place.parent].kind == "island", "a feature's parent is its island"
+    assert place.layer == "sites" and place.anchor, "drawn as a point"
+    assert place.location_source and place.location_uncertainty_km, "a public source and an uncertainty"
+    # Within about 30 km of its island's anchor: a wrong sign or a swapped lon/lat shows here.
+    lon, lat = place.anchor
+    island_lon, island_lat = gazetteer[place.parent].anchor
+    assert abs(lon - island_lon) < 1.0 and abs(lat - island_lat) < 0.7
+    assert {n.lang for n in place.names} == {"en", "ja", "ru"}
+
+
+@pytest.mark.parametrize(
+    ("place_id", "historic"),
+    [
+        ("kurilsk", "紗那"),
+        ("yuzhno_kurilsk", "古釜布"),
+        ("malokurilskoye", "斜古丹"),
+        ("burevestnik_airfield", "天寧飛行場"),
+    ],
+)
+def test_feature_keeps_its_pre_1945_japanese_name(gazetteer, place_id: str, historic: str) -> None:
+    assert historic in [n.text for n in gazetteer[place_id].names if n.kind == "historic"]
+
+
+def test_a_feature_kind_without_a_parent_is_refused() -> None:
+    from pydantic import ValidationError
+
+    from explorer.data.schema import Place
+
+    with pytest.raises(ValidationError, match="needs a parent"):
+        Place(
+            id="x", kind="town", layer="none", names=[{"text": "X", "lang": "en", "script": "Latn", "kind": "official"}]
+        )
+
+
+def test_blocker_pattern_needs_words_and_rejects_unknown_keys() -> None:
+    from pydantic import ValidationError
+
+    from explorer.data.schema import BlockerPattern
+
+    with pytest.raises(ValidationError, match="preceded_by or followed_by"):
+        BlockerPattern(names=["Habomai"], reason="r")
+    with pytest.raises(ValidationError):
+        BlockerPattern(names=["Habomai"], followed_by=["port"], reason="r", typo_key=1)
+
+
+def test_linking_rules_in_the_data(gazetteer) -> None:
+    rules = gazetteer.data.linking
+    assert rules.blocker_patterns and all(p.reason for p in rules.blocker_patterns)
+    assert {a.lang for a in rules.anaphora.phrases} == {"en", "ja", "ru"}
+    assert rules.fuzzy.enabled and rules.fuzzy.min_length >= 6
+    names = {n.text.lower() for p in gazetteer.places for n in p.names}
+    assert not names & {w.lower() for w in rules.fuzzy.never}, "a real name listed as a word to never match"
+
+
+@pytest.mark.parametrize("place_id", ["sea_of_okhotsk", "south_korea", "korean_peninsula"])
+def test_places_named_in_deployment_reports(gazetteer, place_id: str) -> None:
+    assert {n.lang for n in gazetteer[place_id].names} == {"en", "ja", "ru"}

@@ -92,8 +92,14 @@ def test_longest_implicit_phrase_wins(linker) -> None:
         "Порт Северо-Курильска.",
         "Rafting on the Shakotan peninsula.",
         "積丹半島の海",
-        "The town of Kurilsk.",
-        "Yuzhno-Kurilsk harbour.",
+        "Порт Северо-Курильске стоит.",
+        "the head of the Habomai fishing cooperative",  # a blocker pattern: name + following words
+        "Nemuro's Habomai district fishermen",
+        "根室市の歯舞漁協",
+        "択捉型巡視船が警戒",  # a ship class
+        "Он торгует кетой и горбушей.",  # кетой: the instrumental of кета (chum salmon)
+        "улов кеты вырос",
+        "ユジノサハリンスクで",
         "the ship Kunashir sailed",
         'the ferry "Iturup" arrived',
         "судно Шикотан",
@@ -120,8 +126,17 @@ def test_severo_kurilsk_hyphenated_across_a_line_is_still_blocked(linker) -> Non
 def test_every_match_explains_itself(linker, corpus) -> None:
     for doc in corpus.documents:
         for link in linker.link(doc.text, doc.file, doc.passages):
-            assert link.alias and link.rule in {"exact", "variant", "case_form", "script", "implicit"}
-            assert (link.kind == "implicit") == (link.rule == "implicit")
+            assert link.alias and link.rule in {
+                "exact",
+                "variant",
+                "case_form",
+                "script",
+                "implicit",
+                "feature",
+                "anaphora",
+                "fuzzy",
+            }
+            assert (link.kind == "implicit") == (link.rule in {"implicit", "feature", "anaphora"})
             assert link.passage and link.passage.startswith(doc.stem + ":")
 
 
@@ -181,6 +196,14 @@ _words = st.sampled_from(
         "Habomai",
         "Shikotan",
         "Shakotan",
+        "Kurilsk",
+        "Итуру́п",
+        "Shikotna",
+        "the island",
+        " islands",
+        "同島",
+        "両島",
+        "на острове",
         "x",
         "-",
         "\n",
@@ -201,12 +224,13 @@ generated = st.lists(_words, max_size=40).map("".join)
 @given(generated)
 def test_offsets_always_hold(linker, text: str) -> None:
     links = linker.link(text, "gen.txt", split_passages(text, "gen"))
-    previous_end = -1
+    previous_end, previous_span = -1, (-1, -1)
     for link in links:
         assert text[link.start : link.end] == link.text
         assert 0 <= link.start < link.end <= len(text)
-        assert link.start >= previous_end  # sorted and non-overlapping
-        previous_end = link.end
+        # Sorted and non-overlapping, except the island a feature or an anaphor stands for (same span).
+        assert link.start >= previous_end or (link.start, link.end) == previous_span
+        previous_end, previous_span = link.end, (link.start, link.end)
 
 
 @settings(max_examples=300, deadline=None)
@@ -237,3 +261,140 @@ def test_normalize_keeps_a_consistent_offset_map(text: str) -> None:
 def test_japanese_names_next_to_japanese_text_still_link(linker) -> None:
     assert places(linker, "ロシアは択捉島に配備した") == ["iturup"]
     assert places(linker, "国後の住民") == ["kunashir"]
+
+
+# --- Features, anaphora, typos, forms ----------------------------------------------------------------
+
+
+def implicit_of(linker: Linker, text: str) -> list[tuple[str, str, str]]:
+    return [(place, surface, rule) for place, surface, rule, kind in mentions(linker, text) if kind == "implicit"]
+
+
+@pytest.mark.parametrize(
+    ("text", "feature", "island"),
+    [
+        ("The town of Kurilsk.", "kurilsk", "iturup"),
+        ("Yuzhno-Kurilsk harbour.", "yuzhno_kurilsk", "kunashir"),
+        ("в Южно-Курильске", "yuzhno_kurilsk", "kunashir"),
+        ("紗那の港", "kurilsk", "iturup"),
+        ("古釜布の港", "yuzhno_kurilsk", "kunashir"),
+        ("斜古丹の病院", "malokurilskoye", "shikotan"),
+        ("天寧飛行場", "burevestnik_airfield", "iturup"),
+        ("near Burevestnik airfield", "burevestnik_airfield", "iturup"),
+        ("Жители Крабозаводского", "krabozavodskoye", "shikotan"),
+        ("в поселке Горячие Ключи", "goryachiye_klyuchi", "iturup"),
+        ("Гражданский аэропорт Итуруп", "iturup_airport", "iturup"),
+        ("near Mendeleyevo Airport", "mendeleyevo_airport", "kunashir"),
+        ("the fleet left Hitokappu Bay", "kasatka_bay", "iturup"),
+    ],
+)
+def test_a_feature_is_an_implicit_mention_of_its_island(linker, text, feature, island) -> None:
+    links = linker.link(text, "t.txt")
+    assert [(link.place, link.kind) for link in links] == [(feature, "explicit"), (island, "implicit")]
+    assert links[1].rule == "feature" and (links[0].start, links[0].end) == (links[1].start, links[1].end)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Burevestnik cruise missile tests",  # the missile, not the airfield
+        "泊村の原発",  # Tomari on Hokkaido
+        "天寧寺の住職",  # a temple
+        "Habomai district of Nemuro",  # the look-alike is its own place, never the islands
+    ],
+)
+def test_features_do_not_link_their_look_alikes_to_an_island(linker, text) -> None:
+    assert not [p for p in places(linker, text) if p in {"iturup", "kunashir", "shikotan", "habomai"}], text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Russia deployed missiles on Iturup. The island is the largest.", [("iturup", "The island", "anaphora")]),
+        ("Ракеты на Итурупе. На острове построены казармы.", [("iturup", "острове", "anaphora")]),
+        ("択捉島に配備した。同島では建設が続く。", [("iturup", "同島", "anaphora")]),
+        ("択捉島と国後島。両島には兵士がいる。", [("iturup", "両島", "anaphora"), ("kunashir", "両島", "anaphora")]),
+        ("The Habomai Islands lie close. The islands are flat.", [("habomai", "The islands", "anaphora")]),
+    ],
+)
+def test_anaphora_links_the_unambiguous_antecedent(linker, text, expected) -> None:
+    assert implicit_of(linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Iturup and Kunashir were mentioned. The island is big.",  # two islands: ambiguous
+        "The island is big.",  # nothing named before
+        "Hokkaido is large. The island nation protested.",  # not an anaphor
+        "Iturup was named. We sailed to the island of Hokkaido.",  # 'of' + a name follows
+        "Итуруп был назван. На острове Хоккайдо прошли учения.",  # a name follows
+        "択捉島だけ。両島には兵士がいる。",  # dual needs two islands
+    ],
+)
+def test_anaphora_stays_silent_when_ambiguous(linker, text) -> None:
+    assert [p for p, _, rule in implicit_of(linker, text) if rule == "anaphora"] == [], text
+
+
+def test_anaphora_never_crosses_articles(linker) -> None:
+    linker.link("Iturup is big.", "a.txt")
+    assert implicit_of(linker, "The island is big.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "alias"),
+    [
+        ("Officials on Shikotna said", "shikotan", "Shikotan"),
+        ("troops on Kunashri", "kunashir", "Kunashir"),
+        ("остров Шикотна", "shikotan", "Шикотан"),
+        ("Paramushyr", "paramushir", "Paramushir"),
+    ],
+)
+def test_one_letter_typos_link_as_possible_misspellings(linker, text, place, alias) -> None:
+    links = [link for link in linker.link(text, "t.txt") if link.rule == "fuzzy"]
+    assert [(link.place, link.alias) for link in links] == [(place, alias)]
+    assert "misspelling" in links[0].flags
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the shikotna was lower case",  # a typo is still written with a capital
+        "Itur",  # too short to guess
+        "Urupa",  # names under six letters get no typo rule
+    ],
+)
+def test_fuzzy_rule_stays_away_from_short_or_lower_case_words(linker, text) -> None:
+    assert [link for link in linker.link(text, "t.txt") if link.rule == "fuzzy"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Iturup and Urup islands", ["iturup", "urup"]),
+        ("на острове Итуру́п", ["iturup"]),  # a printed stress mark
+        ("Кунасири и Эторофу", ["kunashir", "iturup"]),  # the Japanese names in Cyrillic
+        ("国後(くなしり)島", ["kunashir", "kunashir"]),  # an inline reading
+        ("patrols in the Sea of Okhotsk", ["sea_of_okhotsk"]),
+        ("над Охотским морем", ["sea_of_okhotsk"]),
+        ("a THAAD battery in South Korea", ["south_korea"]),
+        ("на Корейском полуострове", ["korean_peninsula"]),
+        ("учения у Курил", ["kurils"]),
+        ("Кетой и Симушир", ["ketoy", "simushir"]),
+    ],
+)
+def test_forms_and_places_added_for_new_articles(linker, text, expected) -> None:
+    assert places(linker, text) == expected
+
+
+def test_stress_marks_keep_offsets(linker) -> None:
+    text = "Ракеты на Итуру́пе."
+    (link,) = linker.link(text, "t.txt")
+    assert text[link.start : link.end] == "Итуру́пе" and link.place == "iturup"
+
+
+def test_linker_pickles_and_links_the_same(linker) -> None:
+    import pickle
+
+    text = "Officials on Shikotna. Residents of Kurilsk said the island was calm."
+    assert pickle.loads(pickle.dumps(linker)).link(text, "t") == linker.link(text, "t")

@@ -7,7 +7,9 @@ What an ingest does, for each input file (a directory is searched recursively fo
    declared encoding (UTF-8 unless ``encoding`` says otherwise; an HTML file's own
    ``<meta charset>`` counts as a declaration) or, for HTML, mostly script (less than
    ``min_visible_ratio`` of its text content is visible text). A refused file never stops the batch.
-2. HTML: keep the visible text (stdlib :mod:`html.parser`; ``script``/``style``/``noscript``/
+2. HTML: the article as trafilatura extracts it (precision first: menus, cookie banners, comments and
+   "Topics:" lines left out); when trafilatura finds no article, the fallback keeps the visible text
+   (stdlib :mod:`html.parser`; ``script``/``style``/``noscript``/
    ``template`` dropped, entities decoded, block elements separated by blank lines, ``<br>`` a line
    break, ``<pre>`` keeps its line breaks). The headline is the first ``<h1>``, else ``og:title``, else
    ``<title>``; when it is not already a paragraph of the visible text it is put first, so the
@@ -27,9 +29,12 @@ default). The curated data shipped with the package is refused as a target, and 
 text is already curated is skipped like any duplicate.
 
 Metadata: headline as above (for text, the first line when it is at most 200 characters); outlet
-from ``og:site_name``; date from ``article:published_time`` (``date_status: printed``, the basis says
-it is the HTML meta tag); language by script (Cyrillic -> ru, kana/kanji -> ja, Latin -> en,
-otherwise unknown). Everything else stays unknown. ``metadata`` overrides these for the whole batch.
+from ``og:site_name`` (else the site name trafilatura finds, else the dateline's agency); date from
+``article:published_time`` (``date_status: printed``, the basis says it is the HTML meta tag), else the
+date trafilatura finds in the page's metadata, else the dateline or a date line at the top of the text
+(:mod:`explorer.text.datelines`: printed, or inferred with the basis saying how); the dateline itself in
+``dateline``; language by :func:`explorer.text.language.detect_language` (unknown rather than wrong).
+Everything else stays unknown. ``metadata`` overrides these for the whole batch.
 
 Safety: every write goes to a hidden temporary file in the same folder, then :func:`os.replace`. The
 article is written before its metadata, so an interrupted ingest leaves whole articles only; an
@@ -43,6 +48,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import datetime as dt
 import os
 import re
 import stat
@@ -62,12 +68,14 @@ from explorer.data.readers import MAX_TEXT_BYTES, file_kind_problem, is_text_enc
 from explorer.data.schema import Article, Sources
 from explorer.terminal import unescaped
 from explorer.text.article_text import content_id, normalize_text
-from explorer.text.html_text import html_to_text
+from explorer.text.datelines import find_dateline
+from explorer.text.html_text import extract_article, html_to_text
 from explorer.text.language import detect_language
 
 INPUT_SUFFIXES = (".txt", ".html", ".htm")
 HTML_SUFFIXES = (".html", ".htm")
 MIN_VISIBLE_RATIO = 0.2
+MIN_ARTICLE_CHARS = 200  # below this, trafilatura's extract is trusted only if it holds half the page's text
 FLUSH_SECONDS = 30.0
 HEADLINE_MAX = 200
 ARTICLE_NAME = re.compile(r"^(\d+)_([0-9a-f]{16})\.txt$")
@@ -94,6 +102,7 @@ class Options:
     encoding: str | None = None
     min_visible_ratio: float = MIN_VISIBLE_RATIO
     overrides: tuple[tuple[str, object], ...] = ()
+    reference_date: str | None = None  # ISO date a dateline's missing year is inferred against (default: today)
 
 
 _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
@@ -148,16 +157,27 @@ def prepare(path: Path, options: Options = Options()) -> Prepared:
     fields: dict = {}
     if kind == "html":
         page = html_to_text(raw)
-        if page.visible_chars == 0:
-            raise DataError(path, "has no visible text (the HTML holds only markup, script or style)")
-        if page.visible_ratio < options.min_visible_ratio:
-            raise DataError(
-                path,
-                f"is mostly script or style: only {page.visible_ratio:.0%} of its text is visible "
-                f"(the minimum is {options.min_visible_ratio:.0%})",
-            )
-        text = page.text
-        headline = page.h1 or page.meta.get("og:title") or page.title
+        article = extract_article(raw)
+        # trafilatura's article when it is a real article (a page that is mostly script is fine then), or
+        # holds half of an ordinary page's text; else the stdlib stripper's visible text, with its checks.
+        letters = _letters(article.text) if article is not None else 0
+        if article is not None and (
+            letters >= MIN_ARTICLE_CHARS
+            or (page.visible_ratio >= options.min_visible_ratio and letters >= 0.5 * page.visible_chars)
+        ):
+            text = article.text
+        else:
+            article = None
+            if page.visible_chars == 0:
+                raise DataError(path, "has no visible text (the HTML holds only markup, script or style)")
+            if page.visible_ratio < options.min_visible_ratio:
+                raise DataError(
+                    path,
+                    f"is mostly script or style: only {page.visible_ratio:.0%} of its text is visible "
+                    f"(the minimum is {options.min_visible_ratio:.0%}), and no article could be extracted",
+                )
+            text = page.text
+        headline = page.h1 or page.meta.get("og:title") or (article.title if article else None) or page.title
         if headline:
             headline = " ".join(headline.split())
             if headline not in (para.strip() for para in text.split("\n\n")):
@@ -167,22 +187,52 @@ def prepare(path: Path, options: Options = Options()) -> Prepared:
         if outlet:
             fields["outlet"] = outlet
             fields["outlet_basis"] = f'HTML meta og:site_name "{outlet}"'
+        elif article and article.sitename:
+            fields["outlet"] = article.sitename
+            fields["outlet_basis"] = f'HTML metadata (site name found by trafilatura) "{article.sitename}"'
         published = page.meta.get("article:published_time", "")
         date = re.match(r"\d{4}(?:-\d{2}(?:-\d{2})?)?", published)
         if date and valid_date(date.group()):
             fields["date"] = date.group()
             fields["date_status"] = "printed"
             fields["date_basis"] = f'HTML meta article:published_time "{published}"'
+        elif article and article.date:
+            found = re.match(r"\d{4}-\d{2}-\d{2}", article.date)
+            if found and valid_date(found.group()):
+                fields["date"] = found.group()
+                fields["date_status"] = "printed"
+                fields["date_basis"] = f'HTML metadata (publication date found by trafilatura) "{article.date}"'
     else:
         text = normalize_text(raw)
         first = text.split("\n", 1)[0].strip()
         if first and len(first) <= HEADLINE_MAX:
             fields["headline"] = first
+    dateline_fields(text, fields, options.reference_date)
     language = detect_language(text)
     if language:
         fields["language"] = language
     fields.update(dict(options.overrides))
     return Prepared(str(path), kind, text, content_id(text), fields)
+
+
+def dateline_fields(text: str, fields: dict, reference_date: str | None = None) -> None:
+    """Fill ``dateline``, and ``date``/``outlet`` when still unknown, from the article's dateline."""
+    reference = dt.date.fromisoformat(reference_date) if reference_date else None
+    found = find_dateline(text, reference)
+    if found is None:
+        return
+    fields.setdefault("dateline", found.text.strip())
+    if "date" not in fields and found.date:
+        fields["date"] = found.date
+        fields["date_status"] = found.date_status
+        fields["date_basis"] = found.date_basis
+    if "outlet" not in fields and found.outlet:
+        fields["outlet"] = found.outlet
+        fields["outlet_basis"] = f'dateline "{found.text.strip()}"'
+
+
+def _letters(text: str) -> int:
+    return sum(1 for ch in text if not ch.isspace())
 
 
 # --- Inputs ------------------------------------------------------------------------------------
@@ -391,6 +441,7 @@ def _existing_state(corpus: Path, report: IngestReport) -> _State:
             # Written by an ingest that stopped before its metadata: rebuild the entry from the text.
             first = text.split("\n", 1)[0].strip()
             fields: dict = {"headline": first} if first and len(first) <= HEADLINE_MAX else {}
+            dateline_fields(text, fields)
             language = detect_language(text)
             if language:
                 fields["language"] = language

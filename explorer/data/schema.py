@@ -55,10 +55,32 @@ Lang = Literal["en", "ja", "ru"]
 # How a name is written; lets the linker pick its matching rule.
 Script = Literal["Latn", "Jpan", "Cyrl"]
 NameKind = Literal["official", "variant", "historic", "group", "case_form", "reading"]
-PlaceKind = Literal["island", "islet", "group", "archipelago", "land", "site", "city", "country", "sea"]
+PlaceKind = Literal[
+    "island",
+    "islet",
+    "group",
+    "archipelago",
+    "land",
+    "site",
+    "city",
+    "country",
+    "sea",
+    # Features of an island (``parent`` is the island): a mention of one is an implicit mention of it.
+    "town",
+    "village",
+    "port",
+    "airfield",
+    "base",
+    "cape",
+    "bay",
+    "strait",
+    "district",
+]
+# Kinds that are features of the island named in ``parent`` (see explorer.text.linking).
+FEATURE_KINDS = frozenset({"town", "village", "port", "airfield", "base", "cape", "bay", "strait", "district"})
 Layer = Literal["islands", "region", "sites", "none"]
 Precision = Literal["day", "month", "year", "unknown"]
-Status = Literal["deployed", "planned", "agreed", "existing", "arriving", "opposed", "held", "proposed"]
+Status = Literal["deployed", "planned", "agreed", "existing", "arriving", "opposed", "held", "proposed", "exercise"]
 Category = Literal[
     "coastal_missile_system",
     "air_defence",
@@ -69,6 +91,9 @@ Category = Literal[
     "exercise",
     "military_modernization",
     "meeting",
+    "fighter_aircraft",
+    "border_post",
+    "barracks",
 ]
 
 
@@ -94,6 +119,8 @@ class Name(Strict):
     uncertain: bool = False
     note: str | None = None
     link: bool = True  # False: shown as a name but never matched in text (too ambiguous)
+    # True: matched only when written with its capital letter (Кетой the island, кетой the fish).
+    case_sensitive: bool = False
 
     @field_validator("text")
     @classmethod
@@ -108,6 +135,59 @@ class NotName(Strict):
 
     text: str = Field(min_length=1, max_length=MAX_NAME)
     reason: str = Field(min_length=1)
+
+
+class BlockerPattern(Strict):
+    """A family of look-alikes: any of ``names`` right after one of ``preceded_by`` or right before one
+    of ``followed_by`` is not the place ("Habomai" + "fishing cooperative", "択捉" + "型").
+
+    Latin and Cyrillic words are joined to the name with one space; Japanese ones touch it. ``names``
+    are surfaces as written in text (any case), not place ids.
+    """
+
+    names: list[str] = Field(min_length=1)
+    preceded_by: list[str] = Field(default_factory=list)
+    followed_by: list[str] = Field(default_factory=list)
+    reason: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _has_words(self) -> BlockerPattern:
+        if not (self.preceded_by or self.followed_by):
+            raise ValueError("a blocker pattern needs preceded_by or followed_by words")
+        return self
+
+
+class Anaphor(Strict):
+    """A phrase that refers back to an island or group named earlier ("the island", "同島").
+
+    ``number``: ``singular`` needs one island, ``dual`` two, ``plural`` one group (or two or more
+    islands); the antecedent must be unambiguous.
+    """
+
+    text: str = Field(min_length=1)
+    lang: Lang
+    number: Literal["singular", "dual", "plural"]
+    note: str | None = None
+
+
+class AnaphoraRules(Strict):
+    """Where an anaphor looks for its antecedent: its own paragraph, then up to ``paragraphs_back``
+    earlier paragraphs of the same article (the nearest one that names an island decides)."""
+
+    paragraphs_back: int = Field(default=0, ge=0, le=20)
+    phrases: list[Anaphor] = Field(default_factory=list)
+    # Words right after an anaphor that make it something else ("the island nation", "на острове Итуруп"
+    # is handled by the capital letter that follows).
+    not_before: list[str] = Field(default_factory=list)
+
+
+class FuzzyRules(Strict):
+    """Typos of names: one edit (a letter dropped, added, changed, or two swapped) in a name of at least
+    ``min_length`` letters, matched only when written with a capital letter and not a word of ``never``."""
+
+    enabled: bool = True
+    min_length: int = Field(default=6, ge=4)
+    never: list[str] = Field(default_factory=list)  # real words one edit from a name (from the build)
 
 
 class ImplicitReference(Strict):
@@ -136,6 +216,8 @@ class Place(Strict):
     # point sites are drawn there. Sources for site coordinates go in ``location_source``.
     anchor: tuple[float, float] | None = None
     location_source: str | None = None
+    # How far the anchor may be from the place, in km, when the source is approximate.
+    location_uncertainty_km: float | None = Field(default=None, gt=0)
     members: list[str] = Field(default_factory=list, max_length=MAX_LIST)  # groups drawn as the union of members
     names: list[Name] = Field(min_length=1, max_length=MAX_NAMES_PER_PLACE)
     not_names: list[NotName] = Field(default_factory=list, max_length=MAX_NAMES_PER_PLACE)
@@ -148,6 +230,8 @@ class Place(Strict):
             raise ValueError("a disputed place needs both administered_by and claimed_by")
         if self.layer in ("islands", "region", "sites") and self.anchor is None and not self.members:
             raise ValueError(f"a place on layer {self.layer!r} needs an anchor or members")
+        if self.kind in FEATURE_KINDS and not self.parent:
+            raise ValueError(f"a {self.kind} is a feature of an island: it needs a parent")
         if self.anchor is not None:
             lon, lat = self.anchor
             if not (-180 <= lon <= 180 and -90 <= lat <= 90):
@@ -185,6 +269,9 @@ class LinkingRules(Strict):
     non_place_suffixes: list[Annotated[str, Field(min_length=1, max_length=MAX_NAME)]] = Field(
         default_factory=list, max_length=MAX_LIST
     )
+    blocker_patterns: list[BlockerPattern] = Field(default_factory=list, max_length=MAX_LIST)
+    anaphora: AnaphoraRules = AnaphoraRules()
+    fuzzy: FuzzyRules = FuzzyRules()
 
 
 class Gazetteer(Strict):
@@ -318,12 +405,29 @@ class CandidateRules(Strict):
     """``geodata/candidate_rules.yaml``: keyword rules that propose fact candidates for review."""
 
     version: int = Field(ge=1)
-    systems: list[SystemRule] = Field(min_length=1, max_length=MAX_LIST)
+    # Absent: the systems gazetteer (geodata/systems.yaml) gives them.
+    systems: list[SystemRule] | None = Field(default=None, min_length=1, max_length=MAX_LIST)
     status: dict[Status, KeywordGroup]
     default_status: Status = "existing"
     default_status_by_category: dict[Category, Status] = Field(default_factory=dict)
     exclude: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)], KeywordGroup]
     ignore_places: list[Annotated[str, Field(pattern=PLACE_ID)]] = Field(default_factory=list, max_length=MAX_LIST)
+
+
+class SystemEntry(Strict):
+    """One entry of the systems gazetteer: a weapon system, unit or facility, its category and names."""
+
+    id: str = Field(pattern=PLACE_ID)
+    category: Category
+    specific: bool = True
+    names: KeywordGroup
+
+
+class Systems(Strict):
+    """``geodata/systems.yaml``: the systems gazetteer that fact candidates recognise."""
+
+    version: int = Field(ge=1)
+    systems: list[SystemEntry] = Field(min_length=1, max_length=MAX_LIST)
 
 
 class FeatureProperties(Strict):

@@ -19,6 +19,9 @@ RULE_WORDS = {
     "case_form": "Russian case form",
     "script": "Japanese script",
     "implicit": "implicit reference",
+    "feature": "a place on the island",
+    "anaphora": "refers back to the island named before",
+    "fuzzy": "possible misspelling",
 }
 
 CSS = """

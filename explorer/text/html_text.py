@@ -177,3 +177,54 @@ def html_to_text(markup: str) -> HtmlText:
     visible = sum(1 for ch in text if not ch.isspace())
     title = parser.titles[0] if parser.titles and parser.titles[0] else None
     return HtmlText(text, title, parser.h1_done or None, parser.meta, visible, parser.hidden)
+
+
+# Lines of page furniture that survive extraction ("Topics: ...", "Related: ..."): never article text.
+_FURNITURE = re.compile(
+    r"^(?:Topics|Tags|Related|Related articles|Read more|Read also|See also|Share|Share this|Advertisement|"
+    r"Темы|Теги|Читайте также|Смотрите также|Реклама|関連記事|関連キーワード|関連ニュース|広告)\s*[:：|]?(?:\s|$)",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class ArticleText:
+    """The article part of a page, as trafilatura extracts it, with what its metadata says."""
+
+    text: str
+    title: str | None
+    date: str | None  # ISO date as found in the page's metadata
+    sitename: str | None
+
+
+def extract_article(markup: str) -> ArticleText | None:
+    """The article in ``markup`` by trafilatura (precision first: menus, banners and comments left out),
+    or ``None`` when trafilatura is missing, fails, or finds no article. Paragraphs are separated by blank
+    lines; furniture lines ("Topics: ...") are dropped. Nothing is fetched."""
+    try:
+        import trafilatura
+    except ImportError:  # pragma: no cover - declared in requirements.txt; the stdlib parser is the fallback
+        return None
+    try:
+        extracted = trafilatura.extract(
+            markup,
+            output_format="txt",
+            favor_precision=True,
+            include_comments=False,
+            include_tables=False,
+            include_images=False,
+            deduplicate=False,
+        )
+        metadata = trafilatura.extract_metadata(markup)
+    except Exception:  # noqa: BLE001 - trafilatura's parsers raise many kinds; the fallback handles the page
+        return None
+    if not extracted or not extracted.strip():
+        return None
+    lines = [line.strip() for line in extracted.split("\n")]
+    kept = [line for line in lines if line and not _FURNITURE.match(line)]
+    if not kept:
+        return None
+    title = getattr(metadata, "title", None) if metadata else None
+    date = getattr(metadata, "date", None) if metadata else None
+    sitename = getattr(metadata, "sitename", None) if metadata else None
+    return ArticleText(normalize_text("\n\n".join(kept)), title or None, date or None, sitename or None)

@@ -1,4 +1,15 @@
-"""The language of a text, told by its script (``None`` rather than a wrong guess)."""
+"""The language of a text: ``en``, ``ja``, ``ru`` or ``None`` ("unknown" rather than a wrong guess).
+
+The script decides first; each language then has to show itself:
+
+* Japanese: kanji and kana, with hiragana or katakana making at least 5 % of them (Chinese has none);
+* Russian: Cyrillic with ы or э and none of Ukrainian і ї є ґ, Belarusian ў, Serbian ђ ј љ њ ћ џ;
+* English: Latin script where the commonest English words make at least 8 % of the words.
+
+Text that passes the script test but not the language test goes to langdetect (restricted to the answer
+the script allows, and only with probability >= 0.9), so German, French, Spanish come out unknown, not
+"en". langdetect is imported lazily and runs only on those doubtful texts (most texts never need it).
+"""
 
 from __future__ import annotations
 
@@ -43,4 +54,79 @@ def detect_language(text: str) -> str | None:
     if not total:
         return None
     best = max(weights, key=lambda key: weights[key])
-    return best if weights[best] >= 0.6 * total else None
+    if best is None or weights[best] < 0.6 * total:
+        return None
+    if best == "ja":
+        kana = len(_KANA.findall(sample))
+        return "ja" if kana >= 0.05 * japanese else None
+    if best == "ru":
+        if _OTHER_CYRILLIC.search(sample):
+            return _langdetect(sample, "ru")
+        return "ru" if _RUSSIAN_ONLY.search(sample) else _langdetect(sample, "ru")
+    head = sample[:5000].lower()
+    words = _WORDS.findall(head)
+    common = sum(1 for word in words if word in _ENGLISH_COMMON)
+    accented = len(_ACCENTED.findall(head))  # é, ü, ñ, ß ...: rare in English, common in its neighbours
+    if words and common >= 0.08 * len(words) and accented <= 0.005 * latin:
+        return "en"
+    return _langdetect(sample, "en")
+
+
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_RUSSIAN_ONLY = re.compile(r"[ыэЫЭ]")
+_OTHER_CYRILLIC = re.compile(r"[іїєґўђјљњћџІЇЄҐЎЂЈЉЊЋЏ]")
+_WORDS = re.compile(r"[a-z\u00df-\u00f6\u00f8-\u00ff]+")
+_ACCENTED = re.compile(r"[\u00df-\u00f6\u00f8-\u00ff\u0100-\u024f]")
+_ENGLISH_COMMON = frozenset(
+    [
+        "the",
+        "of",
+        "and",
+        "to",
+        "in",
+        "is",
+        "that",
+        "for",
+        "on",
+        "with",
+        "as",
+        "was",
+        "by",
+        "said",
+        "at",
+        "from",
+        "it",
+        "be",
+        "has",
+        "have",
+        "are",
+        "were",
+        "its",
+        "an",
+        "which",
+        "will",
+        "not",
+        "this",
+        "but",
+        "or",
+        "their",
+        "they",
+        "had",
+    ]
+)
+
+
+def _langdetect(sample: str, allowed: str) -> str | None:
+    """``allowed`` when langdetect is sure of it (p >= 0.9), else ``None``."""
+    try:
+        from langdetect import DetectorFactory, detect_langs
+        from langdetect.lang_detect_exception import LangDetectException
+    except ImportError:  # pragma: no cover - declared in requirements.txt
+        return None
+    DetectorFactory.seed = 0  # deterministic answers
+    try:
+        ranked = detect_langs(sample[:2000])
+    except LangDetectException:
+        return None
+    best = ranked[0] if ranked else None
+    return allowed if best is not None and best.lang == allowed and best.prob >= 0.9 else None

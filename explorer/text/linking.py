@@ -31,10 +31,10 @@ from typing import Literal, NamedTuple
 
 import ahocorasick
 
-from explorer.data.schema import Gazetteer
+from explorer.data.schema import FEATURE_KINDS, Gazetteer
 from explorer.text.passages import Passage, PassageLocator
 
-Rule = Literal["exact", "variant", "case_form", "script", "implicit"]
+Rule = Literal["exact", "variant", "case_form", "script", "implicit", "feature", "anaphora", "fuzzy"]
 
 # One code point to one code point, so offsets survive. Applied with str.replace on the characters
 # present (a dict str.translate is several times slower on non-ASCII text).
@@ -73,6 +73,7 @@ _SPECIAL = re.compile("[" + "".join(re.escape(ch) for ch in _REPLACEMENT if ch !
 _TRANSLATION = str.maketrans(_REPLACEMENT)  # for short strings (flags)
 # Deletions: a soft hyphen anywhere; a hyphen + line break (+ indent) between two letters. The
 # regex starts with a literal, so re's fast prefix search applies (an alternation would defeat it).
+_NEWLINE = re.compile("\n")
 _HYPHEN_BREAK = re.compile(r"-[ \t]*\r?\n[ \t]*")
 # Between a vessel word and the name, and between the name and a suffix, only these may stand.
 OPENING = frozenset(" \"'「『（(")
@@ -145,14 +146,17 @@ def _deletions(text: str) -> list[tuple[int, int, bool]]:
     """(start, end, keep a hyphen) of what normalize drops, in text order.
 
     "Kuna-\\nshir" loses hyphen and line break (a wrapped word); "Severo-\\nKurilsk" keeps its hyphen
-    (a compound: the next letter is a capital); a soft hyphen always goes.
+    (a compound: the next letter is a capital); a soft hyphen and a combining stress mark always go.
     """
     found = []
-    if "\u00ad" in text:
-        at = text.find("\u00ad")
-        while at != -1:
-            found.append((at, at + 1, False))
-            at = text.find("\u00ad", at + 1)
+    # A soft hyphen, and the stress marks dictionaries print over Russian vowels (Итуру́п): combining
+    # acute and grave accents. Each check is one C-level scan; most texts have none of them.
+    for mark in ("\u00ad", "\u0301", "\u0300"):
+        if mark in text:
+            at = text.find(mark)
+            while at != -1:
+                found.append((at, at + 1, False))
+                at = text.find(mark, at + 1)
     for match in _HYPHEN_BREAK.finditer(text):
         begin, stop = match.span()
         if begin and stop < len(text) and text[begin - 1].isalpha() and text[stop].isalpha():
@@ -179,9 +183,79 @@ def _rule_for(name_kind: str, script: str) -> Rule:
 
 
 # What one automaton key stands for. A key is one normalized surface: a name or phrase of some
-# place (first in gazetteer order wins when two places share a surface), a blocker, a vessel word
-# or a suffix word.
-_NAME, _BLOCKER, _VESSEL, _SUFFIX = range(4)
+# place (first in gazetteer order wins when two places share a surface), a blocker, a vessel word,
+# a suffix word or an anaphor.
+_NAME, _BLOCKER, _VESSEL, _SUFFIX, _ANAPHOR = range(5)
+# What a linked place can be the antecedent of: an island (islands, islets and, through their parent,
+# the features of an island), a group, or neither.
+_OTHER, _ISLAND, _GROUP = range(3)
+_ISLAND_KINDS = frozenset({"island", "islet"})
+_GROUP_KINDS = frozenset({"group", "archipelago"})
+_LATIN = "abcdefghijklmnopqrstuvwxyz"
+_CYRILLIC = "абвгдежзийклмнопрстуфхцчшщъыьэюя"
+
+
+def _antecedent_class(place, by_id: dict) -> tuple[int, str | None]:
+    """(class, island id) of a place as an antecedent; features stand for their parent island."""
+    if place.kind in _ISLAND_KINDS:
+        return _ISLAND, place.id
+    if place.kind in _GROUP_KINDS:
+        return _GROUP, place.id
+    if place.kind in FEATURE_KINDS and place.parent in by_id:
+        parent = by_id[place.parent]
+        if parent.kind in _ISLAND_KINDS:
+            return _ISLAND, parent.id
+        if parent.kind in _GROUP_KINDS:
+            return _GROUP, parent.id
+    return _OTHER, None
+
+
+def fuzzy_eligible(name, key: str, min_length: int) -> bool:
+    """Whether a name gets the typo rule: a Latin or Cyrillic single word of ``min_length`` letters or more,
+    not an inflection (typos of inflections would multiply the keys for little gain). ``key`` is the
+    normalized name; the caller also requires an island, islet, group or feature."""
+    return (
+        name.kind != "case_form"
+        and name.script != "Jpan"
+        and " " not in key
+        and sum(ch.isalpha() for ch in key) >= min_length
+    )
+
+
+def fuzzy_sources(gazetteer: Gazetteer) -> list[tuple[str, str]]:
+    """(normalized name, place id) of every name the typo rule covers (the build checks their variants
+    against dictionaries to fill ``linking.fuzzy.never``)."""
+    by_id = {place.id: place for place in gazetteer.places}
+    out = []
+    for place in gazetteer.places:
+        if not _antecedent_class(place, by_id)[0]:
+            continue
+        for name in place.names:
+            key = normalize(name.text)[0].strip()
+            if name.link and fuzzy_eligible(name, key, gazetteer.linking.fuzzy.min_length):
+                out.append((key, place.id))
+    return out
+
+
+def one_edit_variants(word: str) -> set[str]:
+    """Every string one edit from ``word``: a letter dropped, added, changed, or two neighbours swapped.
+
+    The alphabet is the word's own script (Latin or Cyrillic); other characters are kept as they are.
+    """
+    alphabet = _CYRILLIC if any("а" <= ch <= "я" for ch in word) else _LATIN
+    out: set[str] = set()
+    for i in range(len(word) + 1):
+        head, tail = word[:i], word[i:]
+        if tail:
+            out.add(head + tail[1:])
+            if len(tail) > 1:
+                out.add(head + tail[1] + tail[0] + tail[2:])
+            for ch in alphabet:
+                out.add(head + ch + tail[1:])
+        for ch in alphabet:
+            out.add(head + ch + tail)
+    out.discard(word)
+    return out
 
 
 class Linker:
@@ -189,62 +263,123 @@ class Linker:
 
     def __init__(self, gazetteer: Gazetteer) -> None:
         entries: dict[str, tuple] = {}
+        rules = gazetteer.linking
+        by_id = {place.id: place for place in gazetteer.places}
 
-        def add(surface: str, role: int, payload: tuple = ()) -> None:
+        def add(surface: str, role: int, payload: tuple = (), replace: bool = True) -> str:
             key = normalize(surface)[0].strip()
             if not key:
-                return
+                return key
             previous = entries.get(key)
             # A blocker beats a name with the same surface; otherwise the first entry stays.
-            if previous is None or (role == _BLOCKER and previous[2] == _NAME):
+            if previous is None or (replace and role == _BLOCKER and previous[3] == _NAME):
                 japanese = any("\u3040" <= ch <= "\u9fff" for ch in key)
                 left = not japanese and is_word_char(key[0])
                 right = not japanese and is_word_char(key[-1])
                 entries[key] = (len(key), left, right, role, payload)
+            return key
 
+        fuzzy_sources: list[tuple[str, tuple]] = []
         for place in gazetteer.places:
+            cls, antecedent = _antecedent_class(place, by_id)
+            parent = antecedent if place.kind in FEATURE_KINDS and cls else None
             for name in place.names:
                 if name.link:
-                    add(
-                        name.text,
-                        _NAME,
-                        (place.id, name.text, _rule_for(name.kind, name.script), "explicit", name.lang, {}),
-                    )
+                    rule = _rule_for(name.kind, name.script)
+                    cache = {} if not name.case_sensitive else None  # None: check the capital letter
+                    payload = (place.id, name.text, rule, "explicit", name.lang, cache, parent, cls, antecedent)
+                    key = add(name.text, _NAME, payload)
+                    # "Iturup and Urup islands": a name "X Island" also stands in the plural.
+                    if key.endswith(" island"):
+                        add(key + "s", _NAME, payload)
+                    if rules.fuzzy.enabled and cls and fuzzy_eligible(name, key, rules.fuzzy.min_length):
+                        fuzzy_sources.append((key, payload))
             for phrase in place.implicit:
-                add(phrase.text, _NAME, (place.id, phrase.text, "implicit", "implicit", phrase.lang, {}))
+                add(
+                    phrase.text,
+                    _NAME,
+                    (place.id, phrase.text, "implicit", "implicit", phrase.lang, {}, None, cls, antecedent),
+                )
             for blocker in place.not_names:
                 add(blocker.text, _BLOCKER)
-        for word in gazetteer.linking.vessel_prefixes:
+        for pattern in rules.blocker_patterns:
+            for name in pattern.names:
+                for word in pattern.preceded_by:
+                    add(_join(word, name), _BLOCKER)
+                for word in pattern.followed_by:
+                    add(_join(name, word), _BLOCKER)
+        for word in rules.vessel_prefixes:
             add(word, _VESSEL)
-        for word in gazetteer.linking.non_place_suffixes:
+        for word in rules.non_place_suffixes:
             add(word, _SUFFIX)
+        for anaphor in rules.anaphora.phrases:
+            add(anaphor.text, _ANAPHOR, (anaphor.text, anaphor.number, anaphor.lang))
+        # Typos last: a variant never displaces a real name, blocker or phrase, nor a word in `never`.
+        never = {normalize(word)[0] for word in rules.fuzzy.never}
+        for key, payload in fuzzy_sources:
+            place, alias, _rule, kind, lang, _cache, parent, cls, antecedent = payload
+            fuzzy_payload = (place, alias, "fuzzy", kind, lang, {}, parent, cls, antecedent)
+            size = len(key)
+            # The variants are already in normalized form (lower case, no typography): added directly.
+            entry = (size, True, True, _NAME, fuzzy_payload)
+            shorter, longer = (size - 1, True, True, _NAME, fuzzy_payload), (size + 1, True, True, _NAME, fuzzy_payload)
+            for variant in one_edit_variants(key) - never:
+                if variant not in entries:
+                    length = len(variant)
+                    entries[variant] = entry if length == size else shorter if length < size else longer
+        self._not_before = frozenset(normalize(word)[0] for word in rules.anaphora.not_before)
+        self._paragraphs_back = rules.anaphora.paragraphs_back
         self._automaton = ahocorasick.Automaton()
         for key, value in entries.items():
             self._automaton.add_word(key, value)
         self._automaton.make_automaton()
         self.alias_count = len(entries)
 
+    def _hits(self, normalized: str):
+        """Keys on their word boundaries, leftmost-longest; when the longest key at a place fails its
+        boundary, the longest shorter key that fits is used instead ("Urup Island" in "Urup Islands")."""
+        size = len(normalized)
+        automaton = self._automaton
+        for last, value in automaton.iter_long(normalized):
+            length, left, right, _role, _payload = value
+            start = last - length + 1
+            end = last + 1
+            if (left and start and normalized[start - 1] in WORD_CHARS) or (
+                right and end < size and normalized[end] in WORD_CHARS
+            ):
+                if end - start > 1:  # rare: look for a shorter key inside the span
+                    for sub_last, sub in automaton.iter_long(normalized, start, end - 1):
+                        sub_start = sub_last - sub[0] + 1
+                        sub_end = sub_last + 1
+                        if (sub[1] and sub_start and normalized[sub_start - 1] in WORD_CHARS) or (
+                            sub[2] and sub_end < size and normalized[sub_end] in WORD_CHARS
+                        ):
+                            continue
+                        yield sub_start, sub_end, sub
+                continue
+            yield start, end, value
+
     def link(self, text: str, file: str, passages: list[Passage] | None = None) -> list[Link]:
-        """Every mention in ``text``, in order; ``text[link.start:link.end] == link.text`` always."""
+        """Every mention in ``text``, in order; ``text[link.start:link.end] == link.text`` always.
+
+        A feature of an island ("Kurilsk") gives two links on the same span: the feature (explicit) and
+        its island (implicit, rule ``feature``). An anaphor ("the island", "同島") gives an implicit link
+        (rule ``anaphora``) to its antecedent when there is exactly one (see AnaphoraRules).
+        """
         normalized, breaks = normalize(text)
         size = len(normalized)
         locator = PassageLocator(passages) if passages else None
         text_size = len(text)
         links: list[Link] = []
+        # (paragraph, class, island or group id) of every place linked so far, for anaphora.
+        antecedents: list[tuple[int, int, str]] = []
         last_end = -1  # normalized end of the last link made (a suffix right after it undoes it)
+        last_count = 0  # how many links the last mention made (a feature makes two)
+        last_antecedent = False  # whether the last mention was recorded as an antecedent
+        newlines: list[int] | None = None  # line starts, for paragraphs when no passages are given
         after_vessel = -1  # where a name would have to start to be a vessel's name
-        # iter_long yields the leftmost-longest non-overlapping keys in text order, resolved in C.
-        # A longest key that fails its word boundary therefore hides a shorter key starting with it
-        # ("kuril islands" in "kuril islandsx"); the benchmark's per-alias reference agrees with
-        # this on its whole corpus.
-        for last, (length, left, right, role, payload) in self._automaton.iter_long(normalized):
-            start = last - length + 1
-            end = last + 1
-            if left and start and normalized[start - 1] in WORD_CHARS:
-                continue
-            if right and end < size and normalized[end] in WORD_CHARS:
-                continue
-            if role:  # not a name: a vessel word, a suffix or a blocker (names are the common case)
+        for start, end, (_length, _left, _right, role, payload) in self._hits(normalized):
+            if role:  # not a name: a vessel word, a suffix, a blocker or an anaphor
                 if role == _VESSEL:
                     while end < size and normalized[end] in OPENING:
                         end += 1
@@ -253,8 +388,18 @@ class Linker:
                     while start and normalized[start - 1] in CLOSING:
                         start -= 1
                     if start == last_end:
-                        links.pop()
+                        del links[len(links) - last_count :]
+                        if last_antecedent:
+                            antecedents.pop()
                         last_end = -1
+                elif role == _ANAPHOR:
+                    if newlines is None and locator is None:
+                        newlines = [m.start() for m in _NEWLINE.finditer(text)]
+                    made = self._anaphor(
+                        text, normalized, breaks, start, end, payload, file, locator, antecedents, newlines
+                    )
+                    if made:
+                        links.extend(made)
                 continue
             if start == after_vessel:
                 continue
@@ -264,10 +409,18 @@ class Linker:
             else:
                 o_start, o_end, hyphenated = start, end, False
             surface = text[o_start:o_end]
-            place, alias, rule, kind, lang, flag_cache = payload  # flags by surface, per alias
+            place, alias, rule, kind, lang, flag_cache, parent, cls, antecedent = payload
+            if flag_cache is None:  # a case-sensitive name (Кетой the island, кетой the fish)
+                if not surface[:1].isupper():
+                    continue
+                flag_cache = {}
+            elif rule == "fuzzy" and not surface[:1].isupper():
+                continue  # a typo of a name is still written as a name
             flags = None if hyphenated else flag_cache.get(surface)
             if flags is None:
                 flags = _flags(surface, alias, hyphenated)
+                if rule == "fuzzy":
+                    flags += ("misspelling",)
                 if not hyphenated and len(flag_cache) < 1000:
                     flag_cache[surface] = flags
             if (
@@ -283,8 +436,88 @@ class Linker:
             links.append(
                 _new_tuple(Link, (file, place, o_start, o_end, surface, kind, alias, rule, passage, flags, lang))
             )
+            last_count = 1
+            if parent:
+                links.append(
+                    _new_tuple(
+                        Link,
+                        (file, parent, o_start, o_end, surface, "implicit", alias, "feature", passage, flags, lang),
+                    )
+                )
+                last_count = 2
+            last_antecedent = bool(cls)
+            if cls:
+                if found:
+                    paragraph = found.paragraph
+                else:
+                    if newlines is None:
+                        newlines = [m.start() for m in _NEWLINE.finditer(text)]
+                    paragraph = bisect_right(newlines, o_start)
+                antecedents.append((paragraph, cls, antecedent))
             last_end = end
         return links
+
+    def _anaphor(
+        self,
+        text: str,
+        normalized: str,
+        breaks,
+        start: int,
+        end: int,
+        payload: tuple,
+        file: str,
+        locator: PassageLocator | None,
+        antecedents: list[tuple[int, int, str]],
+        newlines: list[int] | None,
+    ) -> list[Link]:
+        """Implicit links of one anaphor to its antecedent(s), or none when ambiguous."""
+        phrase, number, lang = payload
+        if not antecedents:
+            return []
+        # "на острове Итуруп", "the island of Hokkaido", "the island nation": not an anaphor.
+        rest = normalized[end : end + 40]
+        following = rest.split(None, 1)[0] if rest[:1] == " " and rest.strip() else ""
+        if following in self._not_before:
+            return []
+        if breaks:
+            o_start, o_end = _to_original(start, breaks), _to_original(end - 1, breaks) + 1
+        else:
+            o_start, o_end = start, end
+        after = text[o_end : o_end + 3].lstrip(" ")
+        if after[:1].isupper() or after[:1] in '«"“':
+            return []
+        found = locator.at(o_start) if locator else None
+        paragraph = found.paragraph if found else bisect_right(newlines or [], o_start)
+        # The nearest paragraph (this one, or up to paragraphs_back before it) that names a place decides.
+        targets: list[str] = []
+        for back in range(self._paragraphs_back + 1):
+            wanted = paragraph - back
+            islands = {place for para, cls, place in antecedents if para == wanted and cls == _ISLAND}
+            groups = {place for para, cls, place in antecedents if para == wanted and cls == _GROUP}
+            if not islands and not groups:
+                continue
+            if number == "singular":
+                targets = sorted(islands) if len(islands) == 1 else []
+            elif number == "dual":
+                targets = sorted(islands) if len(islands) == 2 else []
+            elif len(groups) == 1:
+                targets = sorted(groups)
+            else:
+                targets = sorted(islands) if len(islands) >= 2 and not groups else []
+            if number != "singular" or islands:
+                break
+        surface = text[o_start:o_end]
+        passage = found.id if found else None
+        return [
+            _new_tuple(Link, (file, target, o_start, o_end, surface, "implicit", phrase, "anaphora", passage, (), lang))
+            for target in targets
+        ]
+
+
+def _join(first: str, second: str) -> str:
+    """Two parts of a blocker: touching in Japanese, one space apart otherwise."""
+    japanese = any("\u3040" <= ch <= "\u9fff" for ch in first[-1:] + second[:1])
+    return first + second if japanese else f"{first} {second}"
 
 
 _new_tuple = tuple.__new__
