@@ -115,7 +115,7 @@ def scan_partition(partition: Partition, kit: ScanKit) -> PartitionResult:
                 date_basis="the archive record's date" if made.date else None,
             )
             document = Document(made.file, Path(made.file), made.text, article, passages)
-            rows, _ = candidates(document, kit.places, kit.linker, None, rules=kit.rules)
+            rows, _ = candidates(document, kit.places, _Prelinked(links), None, rules=kit.rules)
             for row in rows:
                 result.candidates.append(
                     (
@@ -138,6 +138,16 @@ def scan_partition(partition: Partition, kit: ScanKit) -> PartitionResult:
                     )
                 )
     return result
+
+
+class _Prelinked:
+    """A linker that answers with the links already made for this document (candidates links again)."""
+
+    def __init__(self, links: list) -> None:
+        self.links = links
+
+    def link(self, text: str, file: str, passages: list | None = None) -> list:
+        return self.links
 
 
 def _count_bad(result: PartitionResult, bad: Bad) -> None:
