@@ -134,3 +134,31 @@ def test_search_reuses_one_open_index(corpus: Path, monkeypatch) -> None:
     search_index.index_path(corpus).write_bytes(b"not a database")  # a broken cache: rebuilt, reopened
     assert search_index.search(corpus, "missile") == first
     assert opened == [1]
+
+
+def snapshot(store: EvidenceStore) -> tuple:
+    pages = {place: [p.id for p in all_pages(store, place, 100, inside=True)] for place in store.place_counts()}
+    return store.place_counts(), store.article_counts(inside=True), pages
+
+
+def test_an_ingest_extends_the_store_to_what_a_fresh_build_gives(tmp_path: Path, gazetteer) -> None:
+    corpus = tmp_path / "odd ?name #1"  # a folder name that an SQLite URI must escape
+    shutil.copytree(ROOT / "seeds", corpus, ignore=shutil.ignore_patterns(".cache"))
+    with EvidenceStore(corpus) as store:
+        assert store.synced
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for doc in build_corpus(gazetteer.data, 8, seed=11):
+        (inputs / doc.file).write_text(doc.text, encoding="utf-8")
+    ingest([inputs], corpus, metadata={"date": "2024-06"})
+    store_file = search_index.index_path(corpus).with_name("evidence.sqlite3")
+    inode = store_file.stat().st_ino
+    with EvidenceStore(corpus) as store:
+        assert store.synced and store_file.stat().st_ino == inode  # extended in place, not rebuilt
+        extended = snapshot(store)
+        newest = store.passages("iturup", limit=1).passages[0]
+    assert newest.date == "2024-06"
+    store_file.unlink()
+    with EvidenceStore(corpus) as store:
+        assert snapshot(store) == extended
+    assert snapshot(EvidenceStore(corpus)) == extended and not EvidenceStore(corpus).synced

@@ -18,12 +18,16 @@ while nothing changed; the index is rebuilt when the corpus changed. Imports no 
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import sqlite3
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from explorer.corpus.search_index import fresh_index_path
+from explorer.data.errors import DataError
 from explorer.data.paths import GAZETTEER_PATH
 from explorer.data.schema import ISO_DATE_PREFIX
 from explorer.text.dates import overlaps
@@ -57,12 +61,34 @@ class PassagePage:
         return self.offset + len(self.passages) < self.total
 
 
-# Newest first: a date sorts as its text (ISO prefixes); undated last; then file and position.
-_ORDER = "ORDER BY p.date IS NULL, p.date DESC, p.file, p.start"
+_DATE = re.compile(ISO_DATE_PREFIX)
+STORE_FILE = "evidence.sqlite3"
+STORE_VERSION = "1"
 _COLUMNS = 'p.id, p.file, p.kind, p.start, p."end", p.text, p.places, p.outlet, p.date, p.lang'
 
-
-_DATE = re.compile(ISO_DATE_PREFIX)
+# The store's own tables, derived from the search index: every (place, passage) pair in the page
+# order (newest first: undated last, then date descending, then file and position), so a page is a
+# walk along the primary key whatever the corpus size. ``inside`` = 1 rows hold a group's passages
+# through the places inside it. ``counts`` holds the totals.
+_SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+CREATE TABLE ordered(
+    place TEXT NOT NULL, inside INTEGER NOT NULL, undated INTEGER NOT NULL, date TEXT NOT NULL,
+    file TEXT NOT NULL, start INTEGER NOT NULL, passage INTEGER NOT NULL,
+    PRIMARY KEY(place, inside, undated, date DESC, file, start)) WITHOUT ROWID;
+CREATE TABLE counts(
+    place TEXT NOT NULL, inside INTEGER NOT NULL, passages INTEGER NOT NULL, articles INTEGER NOT NULL,
+    PRIMARY KEY(place, inside)) WITHOUT ROWID;
+"""
+_FILL = """
+INSERT OR IGNORE INTO ordered
+SELECT pp.place, 0, p.date IS NULL, coalesce(p.date, ''), p.file, p.start, p.rowid
+FROM idx.passage_places pp JOIN idx.passages p ON p.rowid = pp.passage WHERE p.rowid > :after;
+INSERT OR IGNORE INTO ordered
+SELECT pc.place, 1, p.date IS NULL, coalesce(p.date, ''), p.file, p.start, p.rowid
+FROM idx.place_cover pc JOIN idx.passage_places pp ON pp.place = pc.covered JOIN idx.passages p ON p.rowid = pp.passage
+WHERE p.rowid > :after AND pc.place IN (SELECT place FROM idx.place_cover GROUP BY place HAVING count(*) > 1);
+"""
 
 
 def _in_period(date: str | None, date_from: str | None, date_to: str | None) -> int:
@@ -70,16 +96,96 @@ def _in_period(date: str | None, date_from: str | None, date_to: str | None) -> 
     return int(bool(date) and bool(_DATE.match(date or "")) and overlaps(date, date_from, date_to))
 
 
-class EvidenceStore:
-    """Read-only evidence of one corpus from its index. Use as a context manager or call :meth:`close`."""
+def _uri(path: Path, mode: str | None = None) -> str:
+    """An SQLite URI for ``path`` (percent-encoded: a folder named "a?b#c" stays a folder)."""
+    return Path(path).resolve().as_uri() + (f"?mode={mode}" if mode else "")
 
-    def __init__(self, corpus: Path, gazetteer_path: Path = GAZETTEER_PATH) -> None:
+
+def _index_identity(path: Path) -> tuple[str, str]:
+    """(inode, inode:size:mtime) of the search index: an ingest appends in place, a rebuild is a new file."""
+    stat = path.stat()
+    return str(stat.st_ino), f"{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def _sync_store(index: Path, store: Path) -> bool:
+    """Bring the store up to date with the index; True when it was (re)built or extended.
+
+    Same index file, grown by an ingest (which only appends passages): the new passages are added.
+    Another index file (a rebuild): the store is built anew in a temp file and renamed into place.
+    """
+    inode, identity = _index_identity(index)
+    meta: dict[str, str] = {}
+    if store.exists():
+        try:
+            with contextlib.closing(sqlite3.connect(_uri(store, "ro"), uri=True)) as conn:
+                meta = dict(conn.execute("SELECT key, value FROM meta"))
+        except sqlite3.DatabaseError:
+            meta = {}
+    if meta.get("version") == STORE_VERSION and meta.get("index") == identity:
+        return False
+    incremental = meta.get("version") == STORE_VERSION and meta.get("inode") == inode
+    target = store
+    if not incremental:
+        fd, tmp = tempfile.mkstemp(prefix=".evidence-", suffix=".tmp", dir=store.parent)
+        os.close(fd)
+        target = Path(tmp)
+    try:
+        conn = sqlite3.connect(_uri(target), uri=True, isolation_level=None)
+        conn.execute("ATTACH DATABASE ? AS idx", (_uri(index, "ro"),))
+        try:
+            if not incremental:
+                conn.executescript(_SCHEMA)
+            conn.execute("BEGIN IMMEDIATE")
+            after = int(meta.get("max_rowid", 0)) if incremental else 0
+            new_max = conn.execute("SELECT coalesce(max(rowid), 0) FROM idx.passages").fetchone()[0]
+            for statement in _FILL.strip().split(";\n"):
+                conn.execute(statement.rstrip(";"), {"after": after})
+            # New passages belong to new articles (an ingest never changes one), so counts add up.
+            conn.execute(
+                "INSERT INTO counts SELECT place, inside, count(*), count(DISTINCT file) FROM ordered "
+                "WHERE passage > ? GROUP BY place, inside ON CONFLICT(place, inside) DO UPDATE SET "
+                "passages = passages + excluded.passages, articles = articles + excluded.articles",
+                (after,),
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                [("version", STORE_VERSION), ("inode", inode), ("index", identity), ("max_rowid", str(new_max))],
+            )
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+        if not incremental:
+            os.replace(target, store)
+    except BaseException:
+        if not incremental:
+            with contextlib.suppress(OSError):
+                os.unlink(target)
+        raise
+    return True
+
+
+class EvidenceStore:
+    """Read-only evidence of one corpus from its store. Use as a context manager or call :meth:`close`.
+
+    The store is ``<corpus>/.cache/evidence.sqlite3``, derived from the search index (a cache too): built
+    when missing, extended after an ingest, rebuilt after the index was. ``linker``: the app's own
+    :class:`~explorer.text.linking.Linker`, if it has one (else one is built at the first :meth:`mentions`).
+    """
+
+    def __init__(self, corpus: Path, gazetteer_path: Path = GAZETTEER_PATH, *, linker: object | None = None) -> None:
         self.corpus = Path(corpus)
         self.gazetteer_path = gazetteer_path
-        path, self.rebuilt = fresh_index_path(self.corpus, gazetteer_path)
-        self.conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        index, self.rebuilt = fresh_index_path(self.corpus, gazetteer_path)
+        store = index.with_name(STORE_FILE)
+        try:
+            self.synced = _sync_store(index, store)
+        except (OSError, sqlite3.Error) as err:
+            raise DataError(store, f"the evidence store could not be written ({err})") from None
+        self.conn = sqlite3.connect(_uri(store, "ro"), uri=True, check_same_thread=False)
+        self.conn.execute("ATTACH DATABASE ? AS idx", (_uri(index, "ro"),))
         self.conn.create_function("in_period", 3, _in_period, deterministic=True)
-        self._linker = None
+        self._linker = linker
+        self._groups = {row[0] for row in self.conn.execute("SELECT DISTINCT place FROM counts WHERE inside = 1")}
 
     def __enter__(self) -> EvidenceStore:
         return self
@@ -92,21 +198,25 @@ class EvidenceStore:
 
     # --- Counts -----------------------------------------------------------------------------------
 
-    def place_counts(self) -> dict[str, int]:
-        """Passages that mention each place directly (as ``Evidence.passage_counts``)."""
-        return dict(self.conn.execute("SELECT place, count(*) FROM passage_places GROUP BY place"))
+    def place_counts(self, inside: bool = False) -> dict[str, int]:
+        """Passages that mention each place directly (as ``Evidence.passage_counts``); with ``inside``,
+        a group's count includes the passages of the places inside it (each passage once)."""
+        return {place: count for place, count in self._counts(inside, "passages")}
 
-    def article_counts(self) -> dict[str, int]:
-        """Articles that mention each place directly."""
-        sql = (
-            "SELECT pp.place, count(DISTINCT p.file) FROM passage_places pp "
-            "JOIN passages p ON p.rowid = pp.passage GROUP BY pp.place"
-        )
-        return dict(self.conn.execute(sql))
+    def article_counts(self, inside: bool = False) -> dict[str, int]:
+        """Articles that mention each place directly (with ``inside``: or a place inside it)."""
+        return {place: count for place, count in self._counts(inside, "articles")}
+
+    def _counts(self, inside: bool, column: str) -> list[tuple[str, int]]:
+        rows = self.conn.execute(f"SELECT place, inside, {column} FROM counts").fetchall()
+        direct = {place: count for place, flag, count in rows if not flag}
+        if inside:
+            direct |= {place: count for place, flag, count in rows if flag}
+        return sorted(direct.items())
 
     def article_count(self) -> int:
         """Articles in the store (those with at least one passage)."""
-        return self.conn.execute("SELECT count(DISTINCT file) FROM passages").fetchone()[0]
+        return self.conn.execute("SELECT count(DISTINCT file) FROM idx.passages").fetchone()[0]
 
     # --- Pages ------------------------------------------------------------------------------------
 
@@ -126,20 +236,19 @@ class EvidenceStore:
             if value is not None and not _DATE.match(value):
                 raise ValueError(f"{name} must be YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}")
         offset, limit = max(0, int(offset)), max(0, int(limit))
-        if inside:
-            members = "SELECT pp.passage FROM passage_places pp JOIN place_cover pc ON pp.place = pc.covered WHERE pc.place = ?"
-        else:
-            members = "SELECT passage FROM passage_places WHERE place = ?"
-        where, params = f"p.rowid IN ({members})", [place]
+        flag = int(inside and place in self._groups)
+        where, params = "o.place = ? AND o.inside = ?", [place, flag]
         if date_from or date_to:
-            where += " AND in_period(p.date, ?, ?)"
+            where += " AND in_period(nullif(o.date, ''), ?, ?)"
             params += [date_from, date_to]
-        if not (date_from or date_to) and not inside:
-            total = self.conn.execute("SELECT count(*) FROM passage_places WHERE place = ?", (place,)).fetchone()[0]
+            total = self.conn.execute(f"SELECT count(*) FROM ordered o WHERE {where}", params).fetchone()[0]
         else:
-            total = self.conn.execute(f"SELECT count(*) FROM passages p WHERE {where}", params).fetchone()[0]
+            row = self.conn.execute("SELECT passages FROM counts WHERE place = ? AND inside = ?", params).fetchone()
+            total = row[0] if row else 0
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM passages p WHERE {where} {_ORDER} LIMIT ? OFFSET ?", [*params, limit, offset]
+            f"SELECT {_COLUMNS} FROM ordered o JOIN idx.passages p ON p.rowid = o.passage WHERE {where} "
+            "ORDER BY o.place, o.inside, o.undated, o.date DESC, o.file, o.start LIMIT ? OFFSET ?",
+            [*params, limit, offset],
         )
         found = [
             StoredPassage(pid, file, kind, start, end, text, tuple(places.split()), outlet, date, lang)

@@ -303,7 +303,7 @@ def _stored_fingerprint(path: Path) -> str | None:
     if not path.exists():
         return None
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        with contextlib.closing(sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)) as conn:
             rows = dict(conn.execute("SELECT key, value FROM meta").fetchall())
     except sqlite3.DatabaseError:
         return None
@@ -538,7 +538,7 @@ class SearchIndex:
             path, self.rebuilt = index_path(self.corpus), False
             if not path.exists():
                 raise DataError(path, "does not exist (build the search index first)")
-        self.conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        self.conn = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True, check_same_thread=False)
         self.conn.create_function("in_period", 3, _in_period, deterministic=True)
 
     def __enter__(self) -> SearchIndex:
