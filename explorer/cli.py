@@ -433,6 +433,9 @@ def _scan(args: argparse.Namespace) -> int:
     except ValueError as err:  # an archive of unknown format, an output folder in use
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:  # the output folder cannot be written, an archive cannot be read
+        print(f"error: {err.filename or args.out}: {err.strerror or err}", file=sys.stderr)
+        return 1
     if args.format == "json":
         json.dump(report.as_json(), sys.stdout, ensure_ascii=False, indent=1)
         print()

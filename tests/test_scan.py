@@ -379,12 +379,17 @@ def test_cli_scan_on_its_own_local_cluster(archives, tmp_path: Path, capsys) -> 
         (["ok.jsonl", "--scheduler", "localhost:8786"], 2, "must look like tcp://HOST:PORT"),
         (["ok.jsonl", "--out-is-full"], 2, "is not an empty folder"),
         (["broken.parquet"], 1, "is not a readable Parquet file"),
+        (["ok.jsonl", "--out-in-a-file"], 1, "Not a directory"),
     ],
 )
 def test_cli_errors_are_one_line(tmp_path: Path, capsys, args: list[str], code: int, message: str) -> None:
     (tmp_path / "ok.jsonl").write_text('{"text": "Iturup"}\n')
     (tmp_path / "broken.parquet").write_bytes(b"PAR1 not really")
     out = tmp_path / "out"
+    if "--out-in-a-file" in args:
+        args = [a for a in args if a != "--out-in-a-file"]
+        (tmp_path / "file").write_text("not a folder")
+        out = tmp_path / "file" / "out"
     if "--out-is-full" in args:
         args = [a for a in args if a != "--out-is-full"]
         out.mkdir()
