@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-PARTITION_BYTES = 1 << 20  # 1 MB partitions: several per worker even on the small archives
+PARTITION_BYTES = 1 << 18  # 256 KB partitions: several per worker even on the small archives
 
 
 def page_html(text: str, number: int) -> bytes:
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"python {platform.python_version()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, "
         f"JSON Lines {jsonl.stat().st_size / 1e6:.1f} MB ({args.articles} articles), "
-        f"WARC.gz {warc.stat().st_size / 1e6:.1f} MB ({args.pages} pages), partitions of {PARTITION_BYTES >> 20} MB"
+        f"WARC.gz {warc.stat().st_size / 1e6:.1f} MB ({args.pages} pages), partitions of {PARTITION_BYTES >> 10} KB"
     )
 
     def median(fn):
