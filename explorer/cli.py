@@ -244,6 +244,42 @@ def _parser() -> argparse.ArgumentParser:
     format_option(search)
     search.set_defaults(run=_search)
 
+    scan = commands.add_parser(
+        "scan", help="find the articles that mention the places in news archives (JSON Lines, Parquet, WARC), on Dask"
+    )
+    scan.add_argument(
+        "archives",
+        nargs="+",
+        type=Path,
+        metavar="ARCHIVE",
+        help="archive files: .jsonl/.ndjson(.gz) with id,url,date,title,text; .parquet; .warc(.gz)",
+    )
+    scan.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="new (or empty) folder for the Parquet tables and articles",
+    )
+    scan.add_argument(
+        "--workers", type=int, default=2, metavar="N", help="worker processes of the local Dask cluster (default: 2)"
+    )
+    scan.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="run on this existing Dask cluster instead of a local one (its workers must read the archives)",
+    )
+    scan.add_argument(
+        "--partition-size",
+        type=float,
+        default=32.0,
+        metavar="MB",
+        help="split archives into pieces of about this many megabytes (default: 32)",
+    )
+    gazetteer_option(scan)
+    format_option(scan)
+    scan.set_defaults(run=_scan)
+
     export_map = commands.add_parser(
         "export-map", help="write ONE self-contained HTML evidence map (works offline, from disk)"
     )
@@ -473,6 +509,42 @@ def _search(args: argparse.Namespace) -> int:
         print(f"     {hit.snippet.replace(chr(10), ' ')}")
     print(f"{len(hits)} passages")
     return 0
+
+
+def _scan(args: argparse.Namespace) -> int:
+    from explorer.scan.job import run_scan
+
+    if args.workers < 1 or args.partition_size <= 0:
+        print("error: --workers and --partition-size must be positive", file=sys.stderr)
+        return 2
+    if args.scheduler and not args.scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+        print(f"error: --scheduler must look like tcp://HOST:PORT, not {args.scheduler!r}", file=sys.stderr)
+        return 2
+    try:
+        report = run_scan(
+            args.archives,
+            args.out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            partition_bytes=max(1, int(args.partition_size * 1024 * 1024)),
+            gazetteer_path=args.gazetteer,
+            progress=args.format == "table" and sys.stderr.isatty(),
+        )
+    except ValueError as err:  # an archive of unknown format, an output folder in use
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # the output folder cannot be written, an archive cannot be read
+        print(f"error: {err.filename or args.out}: {err.strerror or err}", file=sys.stderr)
+        return 1
+    if args.format == "json":
+        json.dump(report.as_json(), sys.stdout, ensure_ascii=False, indent=1)
+        print()
+    else:
+        lines = report.lines()
+        for line in lines[:-2]:
+            print(line, file=sys.stderr)
+        print("\n".join(lines[-2:]))
+    return report.exit_code
 
 
 def _export_map(args: argparse.Namespace) -> int:

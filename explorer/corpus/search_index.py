@@ -41,6 +41,7 @@ import os
 import re
 import sqlite3
 import tempfile
+import threading
 import time
 import unicodedata
 from collections.abc import Iterator
@@ -214,7 +215,9 @@ def _open_reader(path: Path) -> sqlite3.Connection:
         return conn
     except sqlite3.OperationalError:
         pass
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_SECONDS, check_same_thread=False)
+    conn = sqlite3.connect(
+        Path(path).resolve().as_uri() + "?mode=ro", uri=True, timeout=BUSY_SECONDS, check_same_thread=False
+    )
     conn.execute("SELECT count(*) FROM meta").fetchone()
     return conn
 
@@ -343,7 +346,7 @@ def _stored_fingerprint(path: Path) -> str | None:
     if not path.exists():
         return None
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        with contextlib.closing(sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)) as conn:
             rows = dict(conn.execute("SELECT key, value FROM meta").fetchall())
     except sqlite3.DatabaseError:
         return None
@@ -384,6 +387,75 @@ def ensure_index(
         if time.monotonic() > deadline:
             raise DataError(corpus, "an ingest is running and there is no search index yet; try again when it ends")
         time.sleep(0.2)
+
+
+# --- A cheap staleness check (long-lived readers: search(), the evidence store) ------------------
+
+STAMP_FILE = "search.stamp"
+STAMP_MAX_AGE = 300.0  # seconds a stamp is trusted before the full fingerprint is checked again
+
+
+def quick_stamp(corpus: Path, gazetteer_path: Path | None = GAZETTEER_PATH) -> str:
+    """What changes whenever a command changes the corpus, from a few stats (never one per article).
+
+    The corpus folder's mtime (an article added, removed or renamed: every command writes through a
+    rename), the metadata files and the gazetteer. An article edited in place is not seen here: the
+    full :func:`fingerprint` catches it when the stamp is older than :data:`STAMP_MAX_AGE`.
+    """
+    parts = []
+    folders = corpus_view(Path(corpus)).folders  # the curated folder and the user's
+    watched = [f for folder in folders for f in (folder, folder / SOURCES_FILE, folder / INGESTED_FILE)]
+    for path in [*watched, gazetteer_path]:
+        try:
+            stat = os.stat(path) if path is not None else None
+        except OSError:
+            stat = None
+        parts.append(f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}" if stat else "-")
+    return "|".join(parts)
+
+
+def _file_id(path: Path) -> str | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return f"{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def fresh_index_path(corpus: Path, gazetteer_path: Path = GAZETTEER_PATH, *, jobs: int = 1) -> tuple[Path, bool]:
+    """Like :func:`ensure_index`, without statting every article when nothing changed.
+
+    After a full check the index's ``search.stamp`` records the :func:`quick_stamp` and the index
+    file's identity; while both hold (and the stamp is younger than :data:`STAMP_MAX_AGE`), the index
+    is taken as fresh. Otherwise the full :func:`ensure_index` runs and a new stamp is written.
+    """
+    import json
+    import time
+
+    corpus = Path(corpus)
+    path = index_path(corpus)
+    stamp_path = path.with_name(STAMP_FILE)
+    quick = quick_stamp(corpus, gazetteer_path)
+    try:
+        recorded = json.loads(stamp_path.read_text(encoding="utf-8"))
+        if (
+            recorded.get("quick") == quick
+            and recorded.get("index") is not None
+            and recorded.get("index") == _file_id(path)
+            and 0 <= time.time() - float(recorded.get("checked", 0)) < STAMP_MAX_AGE
+        ):
+            return path, False
+    except (OSError, ValueError, TypeError, AttributeError):
+        pass
+    checked = time.time()
+    path, rebuilt = ensure_index(corpus, gazetteer_path, jobs=jobs)
+    if quick_stamp(corpus, gazetteer_path) == quick:  # nothing changed while checking: the stamp is true
+        record = {"quick": quick, "index": _file_id(path), "checked": checked}
+        with contextlib.suppress(OSError):
+            tmp = stamp_path.with_name(f".{STAMP_FILE}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(record), encoding="utf-8")
+            os.replace(tmp, stamp_path)
+    return path, rebuilt
 
 
 class IndexUpdate:
@@ -669,6 +741,33 @@ def search(
     *,
     gazetteer_path: Path = GAZETTEER_PATH,
 ) -> list[SearchHit]:
-    """Search the corpus's passages (index rebuilt first when missing or stale). See the module doc."""
-    with SearchIndex(corpus, gazetteer_path) as index:
-        return index.search(query, place, outlet, date_from, date_to, limit)
+    """Search the corpus's passages (index rebuilt first when missing or stale). See the module doc.
+
+    The index stays open between calls (:func:`open_index`); each call checks staleness cheaply.
+    """
+    with _OPEN_LOCK:
+        return open_index(corpus, gazetteer_path).search(query, place, outlet, date_from, date_to, limit)
+
+
+_OPEN: dict[tuple[str, str], tuple[SearchIndex, str | None]] = {}  # the long-lived indexes, by corpus
+_OPEN_LOCK = threading.RLock()
+_OPEN_MAX = 4
+
+
+def open_index(corpus: Path, gazetteer_path: Path = GAZETTEER_PATH) -> SearchIndex:
+    """A long-lived open index of ``corpus``, fresh by :func:`fresh_index_path`; reopened when the
+    index file changed (rebuilt, or updated by an ingest). Do not close it: the next call reuses it."""
+    key = (str(Path(corpus).resolve()), str(gazetteer_path))
+    with _OPEN_LOCK:
+        path, _ = fresh_index_path(Path(corpus), gazetteer_path)
+        identity = _file_id(path)
+        cached = _OPEN.get(key)
+        if cached is not None and cached[1] == identity:
+            return cached[0]
+        if cached is not None:
+            cached[0].close()
+        elif len(_OPEN) >= _OPEN_MAX:
+            _OPEN.pop(next(iter(_OPEN)))[0].close()
+        index = SearchIndex(Path(corpus), gazetteer_path, rebuild=False)
+        _OPEN[key] = (index, identity)
+        return index
