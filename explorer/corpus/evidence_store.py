@@ -185,6 +185,7 @@ class EvidenceStore:
         self.conn.execute("ATTACH DATABASE ? AS idx", (_uri(index, "ro"),))
         self.conn.create_function("in_period", 3, _in_period, deterministic=True)
         self._linker = linker
+        self._links: dict[str, list] = {}
         self._groups = {row[0] for row in self.conn.execute("SELECT DISTINCT place FROM counts WHERE inside = 1")}
 
     def __enter__(self) -> EvidenceStore:
@@ -259,27 +260,26 @@ class EvidenceStore:
     # --- Mentions ---------------------------------------------------------------------------------
 
     def mentions(self, passage: StoredPassage) -> list:
-        """The mentions in one passage (``explorer.text.linking.Link``, offsets in the article text)."""
-        from explorer.text.linking import Link
+        """The mentions in one passage (``explorer.text.linking.Link``, offsets in the article text).
 
-        if self._linker is None:
+        The passage's article is linked whole, as the index was built: some rules (anaphora, a
+        feature's island) read the rest of the paragraph, so a passage linked alone can differ.
+        """
+        return [link for link in self._article_links(passage.file) if link.passage == passage.id]
+
+    def _article_links(self, file: str) -> list:
+        if file not in self._links:
+            from explorer.corpus.documents import article_files, corpus_view, load_document
             from explorer.corpus.workers import cached_gazetteer
 
-            self._linker = cached_gazetteer(Path(self.gazetteer_path))[1]
-        links = self._linker.link(passage.text, passage.file)
-        return [
-            Link(
-                passage.file,
-                l.place,
-                l.start + passage.start,
-                l.end + passage.start,
-                l.text,
-                l.kind,
-                l.alias,
-                l.rule,
-                passage.id,
-                l.flags,
-                l.alias_lang,
-            )
-            for l in links
-        ]
+            if self._linker is None:
+                self._linker = cached_gazetteer(Path(self.gazetteer_path))[1]
+            entries = {entry.path.name: entry for entry in article_files(corpus_view(self.corpus))[0]}
+            entry = entries.get(file)
+            if entry is None:
+                return []
+            document = load_document(entry.path, entry.article, origin=entry.origin, follow_symlinks=False)
+            if len(self._links) >= 64:  # one page touches a few articles; keep the memory bounded
+                self._links.clear()
+            self._links[file] = self._linker.link(document.text, document.file, document.passages)
+        return self._links[file]
