@@ -21,6 +21,7 @@ import random
 from dataclasses import dataclass
 
 from explorer.corpus.documents import load_corpus
+from explorer.data.paths import CURATED_CORPUS
 from explorer.data.schema import Gazetteer
 from explorer.text.passages import paragraphs, sentences
 
@@ -187,7 +188,7 @@ class CorpusBuilder:
     def __init__(self, gazetteer: Gazetteer, seed: int = 0) -> None:
         self.rng = random.Random(seed)
         self.names = _Names(gazetteer)
-        seeds = load_corpus()
+        seeds = load_corpus(CURATED_CORPUS)
         self.seed_sentences: list[str] = []
         self.seed_paragraphs: list[str] = []
         self.seed_headlines: list[str] = []

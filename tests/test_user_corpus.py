@@ -100,6 +100,12 @@ def test_a_user_file_named_like_a_curated_one_is_reported_not_shown(user_corpus:
     messages = sorted(str(problem) for problem in corpus.problems)
     assert any(SEED_NAMES[0] in m and "same name as the curated" in m for m in messages)
     assert any("mine.txt" in m and "same text as the curated" in m for m in messages)
+    from explorer.corpus.search_index import search
+
+    # Search shows what load_corpus shows: the curated article, not the user's copy or namesake.
+    hits = search(user_corpus, "Iturup", limit=500)
+    assert hits and {hit.file for hit in hits} <= set(SEED_NAMES)
+    assert {hit.file for hit in search(user_corpus, "curated text")} == set()
 
 
 COMMANDS = {

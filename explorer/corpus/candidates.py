@@ -209,6 +209,8 @@ def resolve_when(sentence: str, article_date: str | None, future: bool = False) 
     def iso(y: int, m: int | None = None, d: int | None = None) -> str:
         return f"{y:04d}" + (f"-{m:02d}" if m else "") + (f"-{d:02d}" if d else "")
 
+    m: int
+    d: int | None  # a month without a day, further down
     # Explicit dates first.
     for pattern, order in (
         (rf"\b{_MONTH_EN}\s+(\d{{1,2}}),?\s+(\d{{4}})\b", "mdy"),
@@ -269,8 +271,6 @@ def resolve_when(sentence: str, article_date: str | None, future: bool = False) 
     ):
         for match in re.finditer(pattern, sentence):
             groups = match.groups()
-            m: int
-            d: int | None
             if kind == "en":
                 if (
                     groups[0] == "May"

@@ -501,6 +501,10 @@ def ingest(
     brought up to date: rebuilt first when stale, then the new passages added. ``durable`` fsyncs
     every article before its rename (power-cut safe, slow); by default only ``ingested.yaml`` is
     fsynced, and the folder is synced once at the end.
+
+    Long because it is one transaction: the lock, the index update and the flush of the metadata
+    must see every article of the loop, and the ``finally`` that keeps the corpus whole on an error
+    has to wrap all of it; split up, that guarantee would be spread over several functions.
     """
     started = time.perf_counter()
     corpus = resolve_corpus(corpus)

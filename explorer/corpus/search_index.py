@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from explorer.corpus.atomic_files import try_corpus_lock
-from explorer.corpus.documents import article_files, corpus_metadata, corpus_view
+from explorer.corpus.documents import CURATED, article_files, corpus_metadata, corpus_view
 from explorer.data.errors import DataError
 from explorer.data.paths import ARTICLE_SUFFIXES, GAZETTEER_PATH, INGESTED_FILE, SOURCES_FILE, index_dir
 from explorer.data.readers import read_text
@@ -183,6 +183,10 @@ def _article_files(corpus: Path) -> list[Path]:
     return [entry.path for entry in article_files(corpus_view(corpus))[0] if not entry.path.is_symlink()]
 
 
+def _curated_files(corpus: Path) -> list[Path]:
+    return [entry.path for entry in article_files(corpus_view(corpus))[0] if entry.origin == CURATED]
+
+
 # --- Writing -----------------------------------------------------------------------------------
 
 
@@ -299,9 +303,16 @@ def build_index(corpus: Path, gazetteer_path: Path = GAZETTEER_PATH, *, jobs: in
             writer = _Writer(conn)
             files = _article_files(corpus)
             jobs_list = [(str(p), (metadata[p.name].headline if p.name in metadata else None)) for p in files]
+            curated = {p.name for p in _curated_files(corpus)}
+            curated_texts: set[str] = set()
             for path, text, rows in _rebuild_results(jobs_list, gazetteer_path, jobs):
                 if rows is not None:
                     name = Path(path).name
+                    digest = hashlib.sha256((text or "").encode("utf-8")).hexdigest()
+                    if name in curated:
+                        curated_texts.add(digest)
+                    elif digest in curated_texts:
+                        continue  # a user copy of a curated text: load_corpus shows it once, so does search
                     writer.add(name, rows, metadata.get(name), text)
             conn.executemany("INSERT INTO meta VALUES (?,?)", [("fingerprint", stamp), ("schema", SCHEMA_VERSION)])
             conn.execute("COMMIT")
