@@ -17,6 +17,7 @@ import yaml
 pytest.register_assert_rewrite("browser_support", "app_page")
 from app_page import (  # noqa: E402
     COMPONENT_IFRAME,
+    MAP_JS,
     component,
     component_frame,
     label_point,
@@ -363,4 +364,46 @@ def test_screenshot_for_the_readme(app_server, projector_page):
     page.mouse.move(1, 700)  # off the map: no hover tooltip in the picture
     page.wait_for_timeout(300)  # the hover style's fade; the picture is not an assertion
     page.screenshot(path=str(ROOT / "docs" / "explorer.png"))
+    guard.assert_clean()
+
+
+def test_small_islands_have_a_generous_hit_area_and_the_keyboard_still_works(app_server, projector_page):
+    page, guard = projector_page
+    page.goto(app_server.url + "/")
+    frame = component_frame(page, TIMEOUT_MS)
+    # A point 3-8 px outside a small island's outline box (sea, within reach of a shaky hand) that
+    # belongs to that island's hit area, at the default zoom.
+    found = frame.evaluate(
+        """([ids, mapJs]) => {
+          const map = eval(mapJs);
+          for (const id of ids) {
+            let b = null;
+            map.eachLayer(l => { if (l.feature && l._path && l.feature.properties.id === id
+                                     && l.options.pane !== 'kxHit') b = l._path.getBoundingClientRect(); });
+            if (!b) continue;
+            for (const d of [3, 5, 8]) for (const [x, y] of [[b.right + d, b.top + b.height / 2],
+                [b.left - d, b.top + b.height / 2], [b.left + b.width / 2, b.top - d],
+                [b.left + b.width / 2, b.bottom + d]]) {
+              const e = document.elementFromPoint(x, y);
+              if (e && e.getAttribute('data-kx-hit') === id) return {id, x, y};
+            }
+          }
+          return null;
+        }""",
+        [["shikotan", *HABOMAI_ISLETS], MAP_JS],
+    )
+    assert found, "no small island has a hit area outside its outline"
+    frame_box = page.locator(COMPONENT_IFRAME).bounding_box(timeout=TIMEOUT_MS)
+    page.mouse.click(frame_box["x"] + found["x"], frame_box["y"] + found["y"])
+    expect(_header(page)).to_have_text(LABELS[found["id"]], timeout=TIMEOUT_MS)
+    # The click focused the map (without scrolling): the keyboard pans it.
+    centre = frame.evaluate("() => " + MAP_JS + ".getCenter().lng")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "([sel, lng]) => { const w = document.querySelector(sel).contentWindow;"
+        " const m = Object.keys(w).filter(k => k.startsWith('map_')).map(k => w[k]).find(x => x instanceof w.L.Map);"
+        " return m.getCenter().lng > lng; }",
+        arg=[COMPONENT_IFRAME, centre],
+        timeout=TIMEOUT_MS,
+    )
     guard.assert_clean()

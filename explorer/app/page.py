@@ -210,8 +210,8 @@ def map_assets(app_dir: Path) -> MapAssets:
     from explorer.render.leaflet_assets import data_urls, static_urls
 
     try:
-        # Relative to the st_folium iframe (/component/streamlit_folium.st_folium/index.html), so it
-        # also works under server.baseUrlPath; a bare "app/static" would 404 inside the iframe.
+        # Relative to the component's iframe (/component/explorer.app.evidence_map.evidence_map/index.html),
+        # so it also works under server.baseUrlPath; a bare "app/static" would 404 inside the iframe.
         js, css = static_urls(app_dir / "static", url_prefix="../../app/static")
     except OSError:  # a read-only checkout: fall back to inlining (about 216 KB more per rerun)
         js, css = data_urls()
@@ -326,7 +326,7 @@ def render_fulltext_search(folder: Path, evidence: Evidence, state: AppState) ->
     only_place = False
     if state.place:
         label = place_label(gazetteer, gazetteer[state.place], state.lang, state.view)
-        only_place = st.checkbox(f"Only passages about {label}", key="fulltext_place")
+        only_place = st.checkbox(f"Only passages about {_plain(label)}", key="fulltext_place")
     outlets = sorted({d.article.outlet for d in evidence.corpus.documents if d.article and d.article.outlet})
     outlet = (
         st.selectbox("Outlet", outlets, index=None, key="fulltext_outlet", placeholder="any outlet")
