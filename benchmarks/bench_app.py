@@ -2,7 +2,7 @@
 
 Measured for both apps in one run::
 
-    .venv/bin/python benchmarks/bench_app.py [--starts 3] [--clicks 10] [--apptest-clicks 20] [--json FILE]
+    .venv/bin/python benchmarks/bench_app.py [--starts 3] [--clicks 10] [--apptest-clicks 20] [--steps 8] [--json FILE]
 
 * cold start: from launching ``streamlit run`` to the island paths drawn in Chromium (median of
   ``--starts`` fresh servers; the browser is launched once beforehand and not counted);
@@ -10,6 +10,8 @@ Measured for both apps in one run::
   place's header and its first highlighted passage visible in the panel; the peer: its
   ``Clicked: <id>`` line), alternating Iturup and Kunashir. Targets: the explorer's median click at
   most 0.5x the peer's, its cold start at most 1.0x;
+* lesson step (the explorer only): from a click on "Next" beside the step text to the step's text on
+  screen, and to the step's map (view, extent, highlights, lines) drawn;
 * AppTest rerun: script time of the rerun after a simulated map click (``streamlit.testing``, no
   browser or websocket), alternating islands. The target is under 150 ms for the explorer.
 
@@ -78,6 +80,8 @@ class AppFigures:
     cold_start_s: list[float] = field(default_factory=list)
     health_s: list[float] = field(default_factory=list)
     click_ms: list[float] = field(default_factory=list)
+    step_text_ms: list[float] = field(default_factory=list)
+    step_map_ms: list[float] = field(default_factory=list)
     apptest_first_run_ms: float | None = None
     apptest_rerun_ms: list[float] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -140,6 +144,43 @@ def browser_figures(
             figures.problems += [f"request to another host: {r}" for r in guard.foreign]
             context.close()
             server.stop()
+
+
+_STEP_JS = """
+([n, key]) => {
+  const label = document.getElementById('kx-step-label');
+  const host = document.getElementById('kx-map-host');
+  return !!label && label.textContent.startsWith('Step ' + n + ' ') && (key === null || host.getAttribute('data-map-key') !== key);
+}
+"""
+
+
+def lesson_figures(browser, figures: AppFigures, steps: int) -> None:
+    """Next, clicked with the mouse, ``steps`` times: time to the step's text and to its map."""
+    server = StreamlitServer(EXPLORER, ROOT).start()
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    guard = NetworkGuard().attach(page)
+    try:
+        server.wait_ready(60)
+        page.goto(server.url + "/?lesson=kurils-101&step=1")
+        frame = component_frame(page, TIMEOUT_MS, min_paths=30)
+        frame.wait_for_function(_STEP_JS, arg=[1, None], timeout=TIMEOUT_MS)
+        for n in range(2, steps + 2):
+            key = frame.evaluate("document.getElementById('kx-map-host').getAttribute('data-map-key')")
+            button = frame.locator("#kx-next").bounding_box(timeout=TIMEOUT_MS)  # page coordinates
+            began = time.perf_counter()
+            page.mouse.click(button["x"] + button["width"] / 2, button["y"] + button["height"] / 2)
+            frame.wait_for_function(_STEP_JS, arg=[n, None], polling="raf", timeout=TIMEOUT_MS)
+            figures.step_text_ms.append((time.perf_counter() - began) * 1000)
+            frame.wait_for_function(_STEP_JS, arg=[n, key], polling="raf", timeout=TIMEOUT_MS)
+            figures.step_map_ms.append((time.perf_counter() - began) * 1000)
+    except Exception as err:
+        figures.problems.append(f"lesson run: {type(err).__name__}: {str(err).splitlines()[0]}")
+    finally:
+        figures.problems += [f"failed request: {r}" for r in guard.failed]
+        context.close()
+        server.stop()
 
 
 def apptest_figures(script: Path, figures: AppFigures, clicks: int, labels: dict[str, str]) -> None:
@@ -226,6 +267,18 @@ def table(explorer: AppFigures, bare: AppFigures, args: argparse.Namespace) -> s
             max(bare.click_ms, default=None),
             0,
         ),
+        (
+            f"lesson: Next -> step text (ms, median of {len(explorer.step_text_ms)})",
+            _median(explorer.step_text_ms),
+            None,
+            0,
+        ),
+        (
+            f"lesson: Next -> step map drawn (ms, median of {len(explorer.step_map_ms)})",
+            _median(explorer.step_map_ms),
+            None,
+            0,
+        ),
         ("AppTest: first run (ms)", explorer.apptest_first_run_ms, bare.apptest_first_run_ms, 0),
         (
             f"AppTest: rerun after a click (ms, mean of {args.apptest_clicks})",
@@ -250,7 +303,8 @@ def table(explorer: AppFigures, bare: AppFigures, args: argparse.Namespace) -> s
     lines = [f"{'measure':<{width}}  {'explorer':>9}  {'bare':>9}  {'ratio':>6}", "-" * (width + 32)]
     for title, mine, peer, digits in rows:
         ratio = f"{mine / peer:.2f}" if mine is not None and peer else "-"
-        lines.append(f"{title:<{width}}  {_fmt(mine, digits):>9}  {_fmt(peer, digits):>9}  {ratio:>6}")
+        peer_text = "-" if title.startswith("lesson") else _fmt(peer, digits)  # the peer has no lesson
+        lines.append(f"{title:<{width}}  {_fmt(mine, digits):>9}  {peer_text:>9}  {ratio:>6}")
     mean = statistics.fmean(explorer.apptest_rerun_ms) if explorer.apptest_rerun_ms else None
     verdict = "no figure" if mean is None else ("met" if mean < TARGET_RERUN_MS else "MISSED")
     lines.append(f"target: the explorer's rerun after a click under {TARGET_RERUN_MS:.0f} ms of script time: {verdict}")
@@ -271,6 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--starts", type=int, default=3, help="fresh servers per app for the cold start")
     parser.add_argument("--clicks", type=int, default=10, help="timed browser clicks per app")
     parser.add_argument("--apptest-clicks", type=int, default=20, help="timed AppTest clicks per app")
+    parser.add_argument("--steps", type=int, default=8, help="timed lesson steps (Next) in the explorer")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
     args = parser.parse_args(argv)
 
@@ -283,6 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for figures, script in ((explorer, EXPLORER), (bare, BARE)):
                 browser_figures(browser, script, figures, args.starts, args.clicks, labels)
+            lesson_figures(browser, explorer, args.steps)
         finally:
             browser.close()
     for figures, script in ((explorer, EXPLORER), (bare, BARE)):

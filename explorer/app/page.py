@@ -20,7 +20,6 @@ import sys
 from html import escape as html_escape
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
 from explorer.app.app_state import AppState, slider_bounds
@@ -168,6 +167,7 @@ def render_timeline(evidence: Evidence) -> None:
     """The dated events as a chart people can read at a glance; selecting a point filters (see
     :func:`timeline_selection`)."""
     import altair as alt
+    import pandas as pd
 
     entries = evidence.timeline()
     if not entries:
