@@ -165,43 +165,46 @@ def render_candidates(folder: Path, evidence: Evidence, place_id: str) -> None:
 
 def render_timeline(evidence: Evidence) -> None:
     """The dated events as a chart people can read at a glance; selecting a point filters (see
-    :func:`timeline_selection`)."""
-    import altair as alt
-    import pandas as pd
+    :func:`timeline_pick`).
 
+    A Vega-Lite spec written out (no altair, no pandas): the chart is below the fold, and on a cold
+    start importing altair competed with the browser drawing the map. Data are values, never markup.
+    """
     entries = evidence.timeline()
     if not entries:
-        st.info("No dated event in the selected articles.")
+        notice("No dated event in the selected articles.")
         return
-    frame = pd.DataFrame(
-        [
-            {
-                "date": pd.Timestamp(e.when + "-01" * ((10 - len(e.when)) // 3)),
-                "when": e.when,
-                "event": e.event,
-                "title": e.title,
-                "kind": "meeting" if e.category == "meeting" else "deployment / military",
-                "sources": len(e.files),
-            }
-            for e in entries
-        ]
-    )
-    pick = alt.selection_point(name="pick", fields=["event"])
-    chart = (
-        alt.Chart(frame)
-        .mark_point(size=160, filled=True)
-        .encode(
-            x=alt.X("date:T", title="date (as precise as the sources allow)"),
-            y=alt.Y("kind:N", title=None),
-            shape=alt.Shape("kind:N", legend=None),
-            color=alt.Color("kind:N", scale=alt.Scale(range=["#0072B2", "#D55E00"]), legend=None),
-            tooltip=["when", "title", "sources"],
-            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
-        )
-        .add_params(pick)
-        .properties(height=160)
-    )
-    st.altair_chart(chart, width="stretch", on_select="rerun", key="timeline")
+    values = [
+        {
+            "date": e.when + "-01" * ((10 - len(e.when)) // 3),
+            "when": e.when,
+            "event": e.event,
+            "title": e.title,
+            "kind": "meeting" if e.category == "meeting" else "deployment / military",
+            "sources": len(e.files),
+        }
+        for e in entries
+    ]
+    spec = {
+        "data": {"values": values},
+        "mark": {"type": "point", "size": 160, "filled": True},
+        "params": [{"name": "pick", "select": {"type": "point", "fields": ["event"]}}],
+        "encoding": {
+            "x": {"field": "date", "type": "temporal", "title": "date (as precise as the sources allow)"},
+            "y": {"field": "kind", "type": "nominal", "title": None},
+            "shape": {"field": "kind", "type": "nominal", "legend": None},
+            "color": {
+                "field": "kind",
+                "type": "nominal",
+                "scale": {"range": ["#0072B2", "#D55E00"]},
+                "legend": None,
+            },
+            "tooltip": [{"field": "when"}, {"field": "title"}, {"field": "sources"}],
+            "opacity": {"condition": {"param": "pick", "value": 1.0}, "value": 0.35},
+        },
+        "height": 160,
+    }
+    st.vega_lite_chart(spec, width="stretch", on_select="rerun", key="timeline", selection_mode="pick")
 
 
 @st.cache_resource(show_spinner=False)
