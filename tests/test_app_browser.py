@@ -182,6 +182,15 @@ def test_first_screen_holds_map_and_evidence_side_by_side(app_server, projector_
         box = page.locator(selector).bounding_box(timeout=TIMEOUT_MS)
         line = page.locator(selector).evaluate("e => parseFloat(getComputedStyle(e).lineHeight)")
         assert box["height"] < 1.6 * line, f"{selector} takes more than one line"
+    # Counts and names: their last column is inside the panel, not cut off.
+    panel_right = panel_box["x"] + panel_box["width"]
+    for tab, cell in (("counts", "th.kx-num"), ("names", "th:last-child")):
+        component(page).locator(f"button[data-tab={tab}]").click(timeout=TIMEOUT_MS)
+        last = component(page).locator(f"section[data-tab={tab}] {cell}").first
+        expect(last).to_be_visible(timeout=TIMEOUT_MS)
+        box = last.bounding_box(timeout=TIMEOUT_MS)
+        assert box["x"] + box["width"] <= panel_right, f"the {tab} table's last column is cut off"
+    component(page).locator("button[data-tab=passages]").click(timeout=TIMEOUT_MS)
     # The passages scroll inside the panel: the map does not move.
     before = component(page).locator("#kx-map-wrap").bounding_box(timeout=TIMEOUT_MS)
     component(page).locator("#kx-panel").evaluate("e => e.scrollBy(0, 400)")

@@ -40,8 +40,8 @@ PANEL_CSS = """
 .kx-head h2{margin:0 0 2px 0;font-size:1.3rem;line-height:1.25}
 .kx-status{margin:0 0 4px 0;font-size:.9rem;color:#222}
 .kx-tabs{display:flex;gap:2px;border-bottom:1px solid #999;margin:4px 0 6px 0;flex-wrap:wrap}
-.kx-tabs button{font:inherit;font-size:.88rem;border:1px solid #999;border-bottom:none;background:#f2f2f2;
-  padding:2px 8px;border-radius:4px 4px 0 0;cursor:pointer;color:#111}
+.kx-tabs button{font:inherit;font-size:.82rem;border:1px solid #999;border-bottom:none;background:#f2f2f2;
+  padding:2px 6px;border-radius:4px 4px 0 0;cursor:pointer;color:#111;white-space:nowrap}
 .kx-tabs button[aria-selected=true]{background:#fff;font-weight:600;position:relative;top:1px}
 .kx-tab[hidden]{display:none}
 .kx-article{font-size:.9rem;margin:.5rem 0 .1rem 0;color:#222}
