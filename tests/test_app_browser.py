@@ -324,6 +324,14 @@ def test_lesson_on_a_projector(app_server, projector_page):
     next_button.click(timeout=TIMEOUT_MS)
     expect(label).to_have_text(f"Step 2 of {len(titles)}", timeout=TIMEOUT_MS)
     page.wait_for_url(re.compile(r"[?&]step=2(&|$)"), timeout=TIMEOUT_MS)
+    # The step's own map: its treaty line shown, its places outlined (applied in the page, no redraw).
+    shown_lines = frame.evaluate(
+        "() => { const m = " + MAP_JS + "; const ids = []; m.eachLayer(l => { const id = l.feature &&"
+        " l.feature.properties.id; if (id && id.startsWith('treaty_')) ids.push(id); }); return ids; }"
+    )
+    assert shown_lines == [lesson["steps"][1]["map"]["layers"][0]], shown_lines
+    outlined = place_state(page, "urup")
+    assert outlined["mine"] and min(outlined["mine"]) >= 3.5, outlined
     page.mouse.click(640, 5)  # the page, not the map, has the keyboard
     page.keyboard.press("ArrowRight")
     expect(label).to_have_text(f"Step 3 of {len(titles)}", timeout=TIMEOUT_MS)

@@ -518,28 +518,24 @@ def render_pick_notice(evidence: Evidence, picked: list[str]) -> None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=48)
-def _component_payload(_evidence: Evidence, key: tuple, _step, _assets: MapAssets, tiles: bool) -> dict:
+def _component_payload(_evidence: Evidence, key: tuple, _assets: MapAssets, tiles: bool) -> dict:
     """The map and every place's panel for one set of inputs (``key``); cached so that a click, which
-    changes none of them, costs no rebuild."""
+    changes none of them, costs no rebuild.
+
+    In lesson mode the map holds every treaty line and no step's extent or outline: the page applies
+    those per step (as the exported lesson does), so stepping redraws the map only when the view or
+    the label language changes.
+    """
     from explorer.app.evidence_map import map_spec
     from explorer.render.mapview import build_map
 
-    _fingerprint_, view, lang, _articles, _dates, _events, lesson_id, _step_no = key
-    if _step is None:
-        fmap = build_map(_evidence, view, lang, _assets, online_tiles=tiles)
-    else:
-        from explorer.render.lesson import overlay_collection
+    _fingerprint_, view, lang, _articles, _dates, _events, lesson_id = key
+    overlays = None
+    if lesson_id is not None:
+        from explorer.render.lesson import load_overlays
 
-        fmap = build_map(
-            _evidence,
-            view,
-            lang,
-            _assets,
-            online_tiles=tiles,
-            bounds=_step.bounds,
-            highlight=frozenset(_step.highlight),
-            overlays=overlay_collection([layer.id for layer in _step.layers]),
-        )
+        overlays = {"type": "FeatureCollection", "features": list(load_overlays().values())}
+    fmap = build_map(_evidence, view, lang, _assets, online_tiles=tiles, overlays=overlays)
     gazetteer = _evidence.gazetteer
     panels, passages = all_panels(_evidence, view, lang)
     return {
@@ -557,10 +553,19 @@ def _lesson_payload(_lesson, _evidence: Evidence, key: tuple) -> list[dict]:
     from explorer.render.lesson import render_step_html, resolve_step
 
     steps = []
+    gazetteer = _evidence.gazetteer
     for index in range(len(_lesson.steps)):
         resolved = resolve_step(_lesson, index, _evidence)
         (south, west), (north, east) = resolved.bounds
-        steps.append({"html": render_step_html(resolved, _evidence.gazetteer), "bounds": [south, west, north, east]})
+        outlined = set().union(*(gazetteer.covered_by(p) for p in resolved.highlight)) if resolved.highlight else set()
+        steps.append(
+            {
+                "html": render_step_html(resolved, gazetteer),
+                "bounds": [south, west, north, east],
+                "highlight": sorted(outlined),
+                "layers": [layer.id for layer in resolved.layers],
+            }
+        )
     return steps
 
 
@@ -598,9 +603,8 @@ def render_map_and_evidence(
         (state.date_from, state.date_to),
         state.events,
         state.lesson,
-        state.step if step is not None else None,
     )
-    payload = _component_payload(evidence, key, step, assets, tiles)
+    payload = _component_payload(evidence, key, assets, tiles)
     lesson_args = None
     if lesson is not None and step is not None:
         views = [[v, evidence.gazetteer.data.views[v].label] for v in ("neutral", "japan", "russia")]
