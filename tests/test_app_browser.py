@@ -349,6 +349,11 @@ def test_lesson_on_a_projector(app_server, projector_page):
     expect(component(page).locator(".kx-legend .kx-legend-title")).to_have_text(
         _view_label("japan"), timeout=TIMEOUT_MS
     )
+    # A click on an island during the lesson shows its evidence under the step, without scrolling the page.
+    before = scroll_state(page)
+    page.mouse.click(*place_point(page, "shikotan", TIMEOUT_MS))
+    expect(_header(page)).to_be_visible(timeout=TIMEOUT_MS)
+    assert scroll_state(page) == before
     guard.assert_clean()
 
 
