@@ -31,7 +31,7 @@ page.inject_css()
 folder = page.corpus_folder()
 evidence = page.load_evidence(folder)
 if isinstance(evidence, DataError):
-    st.error(f"The explorer cannot start: {evidence}")
+    page.notice(f"The explorer cannot start: {evidence}", "error")
     st.stop()
 for problem in evidence.corpus.problems:
     page.notice(f"Skipped a file: {problem}", "warning")

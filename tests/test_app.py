@@ -316,8 +316,8 @@ def test_an_unusable_corpus_stops_with_a_message(tmp_path: Path, monkeypatch) ->
     corpus.mkdir()
     (corpus / "sources.yaml").write_text("version: 1\narticles: [unclosed\n", encoding="utf-8")
     at = start(corpus=corpus, monkeypatch=monkeypatch)
-    errors = " ".join(e.value for e in at.error)
-    assert "sources.yaml" in errors and "not valid YAML" in errors
+    errors = notices(at)
+    assert "The explorer cannot start" in errors and "sources.yaml" in errors and "not valid YAML" in errors
 
 
 def test_lesson_mode_steps_through_every_step() -> None:

@@ -17,6 +17,7 @@ import yaml
 pytest.register_assert_rewrite("browser_support", "app_page")
 from app_page import (  # noqa: E402
     COMPONENT_IFRAME,
+    MAP_JS,
     component,
     component_frame,
     label_point,
@@ -181,6 +182,15 @@ def test_first_screen_holds_map_and_evidence_side_by_side(app_server, projector_
         box = page.locator(selector).bounding_box(timeout=TIMEOUT_MS)
         line = page.locator(selector).evaluate("e => parseFloat(getComputedStyle(e).lineHeight)")
         assert box["height"] < 1.6 * line, f"{selector} takes more than one line"
+    # Counts and names: their last column is inside the panel, not cut off.
+    panel_right = panel_box["x"] + panel_box["width"]
+    for tab, cell in (("counts", "th.kx-num"), ("names", "th:last-child")):
+        component(page).locator(f"button[data-tab={tab}]").click(timeout=TIMEOUT_MS)
+        last = component(page).locator(f"section[data-tab={tab}] {cell}").first
+        expect(last).to_be_visible(timeout=TIMEOUT_MS)
+        box = last.bounding_box(timeout=TIMEOUT_MS)
+        assert box["x"] + box["width"] <= panel_right, f"the {tab} table's last column is cut off"
+    component(page).locator("button[data-tab=passages]").click(timeout=TIMEOUT_MS)
     # The passages scroll inside the panel: the map does not move.
     before = component(page).locator("#kx-map-wrap").bounding_box(timeout=TIMEOUT_MS)
     component(page).locator("#kx-panel").evaluate("e => e.scrollBy(0, 400)")
@@ -314,6 +324,14 @@ def test_lesson_on_a_projector(app_server, projector_page):
     next_button.click(timeout=TIMEOUT_MS)
     expect(label).to_have_text(f"Step 2 of {len(titles)}", timeout=TIMEOUT_MS)
     page.wait_for_url(re.compile(r"[?&]step=2(&|$)"), timeout=TIMEOUT_MS)
+    # The step's own map: its treaty line shown, its places outlined (applied in the page, no redraw).
+    shown_lines = frame.evaluate(
+        "() => { const m = " + MAP_JS + "; const ids = []; m.eachLayer(l => { const id = l.feature &&"
+        " l.feature.properties.id; if (id && id.startsWith('treaty_')) ids.push(id); }); return ids; }"
+    )
+    assert shown_lines == [lesson["steps"][1]["map"]["layers"][0]], shown_lines
+    outlined = place_state(page, "urup")
+    assert outlined["mine"] and min(outlined["mine"]) >= 3.5, outlined
     page.mouse.click(640, 5)  # the page, not the map, has the keyboard
     page.keyboard.press("ArrowRight")
     expect(label).to_have_text(f"Step 3 of {len(titles)}", timeout=TIMEOUT_MS)
@@ -331,6 +349,11 @@ def test_lesson_on_a_projector(app_server, projector_page):
     expect(component(page).locator(".kx-legend .kx-legend-title")).to_have_text(
         _view_label("japan"), timeout=TIMEOUT_MS
     )
+    # A click on an island during the lesson shows its evidence under the step, without scrolling the page.
+    before = scroll_state(page)
+    page.mouse.click(*place_point(page, "shikotan", TIMEOUT_MS))
+    expect(_header(page)).to_be_visible(timeout=TIMEOUT_MS)
+    assert scroll_state(page) == before
     guard.assert_clean()
 
 
@@ -363,4 +386,46 @@ def test_screenshot_for_the_readme(app_server, projector_page):
     page.mouse.move(1, 700)  # off the map: no hover tooltip in the picture
     page.wait_for_timeout(300)  # the hover style's fade; the picture is not an assertion
     page.screenshot(path=str(ROOT / "docs" / "explorer.png"))
+    guard.assert_clean()
+
+
+def test_small_islands_have_a_generous_hit_area_and_the_keyboard_still_works(app_server, projector_page):
+    page, guard = projector_page
+    page.goto(app_server.url + "/")
+    frame = component_frame(page, TIMEOUT_MS)
+    # A point 3-8 px outside a small island's outline box (sea, within reach of a shaky hand) that
+    # belongs to that island's hit area, at the default zoom.
+    found = frame.evaluate(
+        """([ids, mapJs]) => {
+          const map = eval(mapJs);
+          for (const id of ids) {
+            let b = null;
+            map.eachLayer(l => { if (l.feature && l._path && l.feature.properties.id === id
+                                     && l.options.pane !== 'kxHit') b = l._path.getBoundingClientRect(); });
+            if (!b) continue;
+            for (const d of [3, 5, 8]) for (const [x, y] of [[b.right + d, b.top + b.height / 2],
+                [b.left - d, b.top + b.height / 2], [b.left + b.width / 2, b.top - d],
+                [b.left + b.width / 2, b.bottom + d]]) {
+              const e = document.elementFromPoint(x, y);
+              if (e && e.getAttribute('data-kx-hit') === id) return {id, x, y};
+            }
+          }
+          return null;
+        }""",
+        [["shikotan", *HABOMAI_ISLETS], MAP_JS],
+    )
+    assert found, "no small island has a hit area outside its outline"
+    frame_box = page.locator(COMPONENT_IFRAME).bounding_box(timeout=TIMEOUT_MS)
+    page.mouse.click(frame_box["x"] + found["x"], frame_box["y"] + found["y"])
+    expect(_header(page)).to_have_text(LABELS[found["id"]], timeout=TIMEOUT_MS)
+    # The click focused the map (without scrolling): the keyboard pans it.
+    centre = frame.evaluate("() => " + MAP_JS + ".getCenter().lng")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "([sel, lng]) => { const w = document.querySelector(sel).contentWindow;"
+        " const m = Object.keys(w).filter(k => k.startsWith('map_')).map(k => w[k]).find(x => x instanceof w.L.Map);"
+        " return m.getCenter().lng > lng; }",
+        arg=[COMPONENT_IFRAME, centre],
+        timeout=TIMEOUT_MS,
+    )
     guard.assert_clean()

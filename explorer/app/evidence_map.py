@@ -22,10 +22,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit.components.v1 as components
 
 from explorer.render.naming import VIEWS
+
+if TYPE_CHECKING:
+    import folium
 
 FRONTEND = Path(__file__).resolve().parent / "evidence_map_frontend"
 COMPONENT_KEY = "evidence_map"
@@ -46,7 +50,7 @@ class MapEvent:
     cleared: bool = False
 
 
-def map_spec(fmap, key: str, keep_view: bool) -> dict:
+def map_spec(fmap: folium.Map, key: str, keep_view: bool) -> dict:
     """The folium map as the pieces the component needs: its styles, its ``<div>``, its script and
     the name of the JavaScript variable holding the ``L.Map``.
 

@@ -20,7 +20,6 @@ from functools import partial
 from html import escape as html_escape
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
 from explorer.app.app_state import AppState, slider_bounds
@@ -168,42 +167,46 @@ def render_candidates(folder: Path, evidence: Evidence, place_id: str) -> None:
 
 def render_timeline(evidence: Evidence) -> None:
     """The dated events as a chart people can read at a glance; selecting a point filters (see
-    :func:`timeline_selection`)."""
-    import altair as alt
+    :func:`timeline_pick`).
 
+    A Vega-Lite spec written out (no altair, no pandas): the chart is below the fold, and on a cold
+    start importing altair competed with the browser drawing the map. Data are values, never markup.
+    """
     entries = evidence.timeline()
     if not entries:
-        st.info("No dated event in the selected articles.")
+        notice("No dated event in the selected articles.")
         return
-    frame = pd.DataFrame(
-        [
-            {
-                "date": pd.Timestamp(e.when + "-01" * ((10 - len(e.when)) // 3)),
-                "when": e.when,
-                "event": e.event,
-                "title": e.title,
-                "kind": "meeting" if e.category == "meeting" else "deployment / military",
-                "sources": len(e.files),
-            }
-            for e in entries
-        ]
-    )
-    pick = alt.selection_point(name="pick", fields=["event"])
-    chart = (
-        alt.Chart(frame)
-        .mark_point(size=160, filled=True)
-        .encode(
-            x=alt.X("date:T", title="date (as precise as the sources allow)"),
-            y=alt.Y("kind:N", title=None),
-            shape=alt.Shape("kind:N", legend=None),
-            color=alt.Color("kind:N", scale=alt.Scale(range=["#0072B2", "#D55E00"]), legend=None),
-            tooltip=["when", "title", "sources"],
-            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
-        )
-        .add_params(pick)
-        .properties(height=160)
-    )
-    st.altair_chart(chart, width="stretch", on_select="rerun", key="timeline")
+    values = [
+        {
+            "date": e.when + "-01" * ((10 - len(e.when)) // 3),
+            "when": e.when,
+            "event": e.event,
+            "title": e.title,
+            "kind": "meeting" if e.category == "meeting" else "deployment / military",
+            "sources": len(e.files),
+        }
+        for e in entries
+    ]
+    spec = {
+        "data": {"values": values},
+        "mark": {"type": "point", "size": 160, "filled": True},
+        "params": [{"name": "pick", "select": {"type": "point", "fields": ["event"]}}],
+        "encoding": {
+            "x": {"field": "date", "type": "temporal", "title": "date (as precise as the sources allow)"},
+            "y": {"field": "kind", "type": "nominal", "title": None},
+            "shape": {"field": "kind", "type": "nominal", "legend": None},
+            "color": {
+                "field": "kind",
+                "type": "nominal",
+                "scale": {"range": ["#0072B2", "#D55E00"]},
+                "legend": None,
+            },
+            "tooltip": [{"field": "when"}, {"field": "title"}, {"field": "sources"}],
+            "opacity": {"condition": {"param": "pick", "value": 1.0}, "value": 0.35},
+        },
+        "height": 160,
+    }
+    st.vega_lite_chart(spec, width="stretch", on_select="rerun", key="timeline", selection_mode="pick")
 
 
 @st.cache_resource(show_spinner=False)
@@ -212,8 +215,8 @@ def map_assets(app_dir: Path) -> MapAssets:
     from explorer.render.leaflet_assets import data_urls, static_urls
 
     try:
-        # Relative to the st_folium iframe (/component/streamlit_folium.st_folium/index.html), so it
-        # also works under server.baseUrlPath; a bare "app/static" would 404 inside the iframe.
+        # Relative to the component's iframe (/component/explorer.app.evidence_map.evidence_map/index.html),
+        # so it also works under server.baseUrlPath; a bare "app/static" would 404 inside the iframe.
         js, css = static_urls(app_dir / "static", url_prefix="../../app/static")
     except OSError:  # a read-only checkout: fall back to inlining (about 216 KB more per rerun)
         js, css = data_urls()
@@ -334,7 +337,7 @@ def render_fulltext_search(folder: Path, evidence: Evidence, state: AppState) ->
     only_place = False
     if state.place:
         label = place_label(gazetteer, gazetteer[state.place], state.lang, state.view)
-        only_place = st.checkbox(f"Only passages about {label}", key="fulltext_place")
+        only_place = st.checkbox(f"Only passages about {_plain(label)}", key="fulltext_place")
     outlets = sorted({d.article.outlet for d in evidence.corpus.documents if d.article and d.article.outlet})
     outlet = (
         st.selectbox("Outlet", outlets, index=None, key="fulltext_outlet", placeholder="any outlet")
@@ -523,28 +526,24 @@ def render_pick_notice(evidence: Evidence, picked: list[str]) -> None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=48)
-def _component_payload(_evidence: Evidence, key: tuple, _step, _assets: MapAssets, tiles: bool) -> dict:
+def _component_payload(_evidence: Evidence, key: tuple, _assets: MapAssets, tiles: bool) -> dict:
     """The map and every place's panel for one set of inputs (``key``); cached so that a click, which
-    changes none of them, costs no rebuild."""
+    changes none of them, costs no rebuild.
+
+    In lesson mode the map holds every treaty line and no step's extent or outline: the page applies
+    those per step (as the exported lesson does), so stepping redraws the map only when the view or
+    the label language changes.
+    """
     from explorer.app.evidence_map import map_spec
     from explorer.render.mapview import build_map
 
-    _fingerprint_, view, lang, _articles, _dates, _events, lesson_id, _step_no = key
-    if _step is None:
-        fmap = build_map(_evidence, view, lang, _assets, online_tiles=tiles)
-    else:
-        from explorer.render.lesson import overlay_collection
+    _fingerprint_, view, lang, _articles, _dates, _events, lesson_id = key
+    overlays = None
+    if lesson_id is not None:
+        from explorer.render.lesson import load_overlays
 
-        fmap = build_map(
-            _evidence,
-            view,
-            lang,
-            _assets,
-            online_tiles=tiles,
-            bounds=_step.bounds,
-            highlight=frozenset(_step.highlight),
-            overlays=overlay_collection([layer.id for layer in _step.layers]),
-        )
+        overlays = {"type": "FeatureCollection", "features": list(load_overlays().values())}
+    fmap = build_map(_evidence, view, lang, _assets, online_tiles=tiles, overlays=overlays)
     gazetteer = _evidence.gazetteer
     panels, passages = all_panels(_evidence, view, lang)
     return {
@@ -562,10 +561,19 @@ def _lesson_payload(_lesson, _evidence: Evidence, key: tuple) -> list[dict]:
     from explorer.render.lesson import render_step_html, resolve_step
 
     steps = []
+    gazetteer = _evidence.gazetteer
     for index in range(len(_lesson.steps)):
         resolved = resolve_step(_lesson, index, _evidence)
         (south, west), (north, east) = resolved.bounds
-        steps.append({"html": render_step_html(resolved, _evidence.gazetteer), "bounds": [south, west, north, east]})
+        outlined = set().union(*(gazetteer.covered_by(p) for p in resolved.highlight)) if resolved.highlight else set()
+        steps.append(
+            {
+                "html": render_step_html(resolved, gazetteer),
+                "bounds": [south, west, north, east],
+                "highlight": sorted(outlined),
+                "layers": [layer.id for layer in resolved.layers],
+            }
+        )
     return steps
 
 
@@ -603,9 +611,8 @@ def render_map_and_evidence(
         (state.date_from, state.date_to),
         state.events,
         state.lesson,
-        state.step if step is not None else None,
     )
-    payload = _component_payload(evidence, key, step, assets, tiles)
+    payload = _component_payload(evidence, key, assets, tiles)
     lesson_args = None
     if lesson is not None and step is not None:
         views = [[v, evidence.gazetteer.data.views[v].label] for v in ("neutral", "japan", "russia")]

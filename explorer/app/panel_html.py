@@ -12,7 +12,6 @@ header), Facts (with the number of disagreements), Names, Counts per source.
 
 from __future__ import annotations
 
-from collections import Counter
 from html import escape
 
 from explorer.corpus.documents import Document
@@ -20,7 +19,7 @@ from explorer.data.gazetteer import PlaceIndex
 from explorer.data.schema import Name
 from explorer.evidence import Evidence, PassageEvidence
 from explorer.render.evidence_html import account_html
-from explorer.render.naming import View, place_label
+from explorer.render.naming import LabelLang, View, place_label
 
 LANGUAGE_NAMES = {"en": "English", "ja": "Japanese", "ru": "Russian"}
 SCRIPT_NAMES = {"Latn": "Latin script", "Jpan": "Japanese script", "Cyrl": "Cyrillic"}
@@ -40,8 +39,8 @@ PANEL_CSS = """
 .kx-head h2{margin:0 0 2px 0;font-size:1.3rem;line-height:1.25}
 .kx-status{margin:0 0 4px 0;font-size:.9rem;color:#222}
 .kx-tabs{display:flex;gap:2px;border-bottom:1px solid #999;margin:4px 0 6px 0;flex-wrap:wrap}
-.kx-tabs button{font:inherit;font-size:.88rem;border:1px solid #999;border-bottom:none;background:#f2f2f2;
-  padding:2px 8px;border-radius:4px 4px 0 0;cursor:pointer;color:#111}
+.kx-tabs button{font:inherit;font-size:.82rem;border:1px solid #999;border-bottom:none;background:#f2f2f2;
+  padding:2px 6px;border-radius:4px 4px 0 0;cursor:pointer;color:#111;white-space:nowrap}
 .kx-tabs button[aria-selected=true]{background:#fff;font-weight:600;position:relative;top:1px}
 .kx-tab[hidden]{display:none}
 .kx-article{font-size:.9rem;margin:.5rem 0 .1rem 0;color:#222}
@@ -188,7 +187,7 @@ def _tab(name: str, title: str, selected: bool) -> str:
     )
 
 
-def place_panel(evidence: Evidence, place_id: str, view: View, lang) -> str:
+def place_panel(evidence: Evidence, place_id: str, view: View, lang: LabelLang) -> str:
     """Everything the panel shows about one place (see the module docstring)."""
     gazetteer = evidence.gazetteer
     place = gazetteer[place_id]
@@ -282,7 +281,7 @@ def place_panel(evidence: Evidence, place_id: str, view: View, lang) -> str:
     return "".join(parts)
 
 
-def all_panels(evidence: Evidence, view: View, lang) -> tuple[dict[str, str], dict[str, str]]:
+def all_panels(evidence: Evidence, view: View, lang: LabelLang) -> tuple[dict[str, str], dict[str, str]]:
     """(place id -> panel HTML, place id -> passages HTML) for every place in the gazetteer."""
     panels: dict[str, str] = {}
     passages: dict[str, str] = {}
@@ -291,8 +290,3 @@ def all_panels(evidence: Evidence, view: View, lang) -> tuple[dict[str, str], di
         if evidence.links_for(place.id):
             passages[place.id] = passages_block(evidence, place.id, view, disputed_passages(evidence, place.id))
     return panels, passages
-
-
-def mention_counts(evidence: Evidence) -> Counter[str]:
-    """Passages per place (for the list's labels)."""
-    return Counter(evidence.passage_counts())
