@@ -16,6 +16,7 @@ from explorer.app import page
 from explorer.app.app_state import AppState, clicked_place, parse_query, slider_bounds, to_query
 from explorer.data.errors import DataError
 from explorer.render.evidence_html import article_label
+from explorer.render.inert import escape_markdown
 from explorer.render.naming import LANG_NAMES, LANGS, VIEWS, place_label, view_statement
 
 st.set_page_config(page_title="Kuril Islands explorer", page_icon="🗾", layout="wide")
@@ -23,10 +24,10 @@ st.set_page_config(page_title="Kuril Islands explorer", page_icon="🗾", layout
 folder = page.corpus_folder()
 evidence = page.load_evidence(folder)
 if isinstance(evidence, DataError):
-    st.error(f"The explorer cannot start: {evidence}")
+    st.error(f"The explorer cannot start: {escape_markdown(str(evidence))}")
     st.stop()
 for problem in evidence.corpus.problems:
-    st.warning(f"Skipped a file: {problem}")
+    st.warning(f"Skipped a file: {escape_markdown(str(problem))}")
 gazetteer = evidence.gazetteer
 files = [doc.file for doc in evidence.corpus.documents]
 labels = {doc.file: article_label(doc) for doc in evidence.corpus.documents}
@@ -72,7 +73,9 @@ with st.sidebar:
         lesson = lessons[lesson_id]
         step = page.lesson_step_controls(lesson, evidence)
         view, lang = step.view, step.lang
-        st.caption(f"This step shows: {gazetteer.data.views[view].label}, names in {LANG_NAMES[lang]}.")
+        st.caption(
+            f"This step shows: {escape_markdown(gazetteer.data.views[view].label)}, names in {LANG_NAMES[lang]}."
+        )
         chosen, dates = files, None
     else:
         st.header("View")
@@ -81,7 +84,7 @@ with st.sidebar:
             VIEWS,
             key="view",
             index=VIEWS.index(start.view),
-            format_func=lambda v: gazetteer.data.views[v].label,
+            format_func=lambda v: escape_markdown(gazetteer.data.views[v].label),
         )
         lang = st.selectbox("Place names", LANGS, key="lang", index=LANGS.index(start.lang), format_func=LANG_NAMES.get)
         st.header("Filters")
@@ -111,7 +114,7 @@ state = AppState(
 )
 
 st.title("Kuril Islands: the places and what the sources say")
-st.info(view_statement(gazetteer, view))
+st.info(escape_markdown(view_statement(gazetteer, view)))
 
 selected = evidence.filtered(
     set(state.articles) if state.articles is not None else None, state.date_from, state.date_to
@@ -161,7 +164,7 @@ with panel_column:
         )
     else:
         label = place_label(gazetteer, gazetteer[place_id], lang, view)
-        st.header(label)
+        st.header(escape_markdown(label))
         page.render_status(gazetteer, place_id)
         passages_tab, facts_tab, names_tab, counts_tab = st.tabs(["Passages", "Facts", "Names", "Counts per source"])
         with passages_tab:

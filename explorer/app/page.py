@@ -25,6 +25,7 @@ from explorer.data.gazetteer import PlaceIndex
 from explorer.data.paths import DEFAULT_CORPUS
 from explorer.evidence import Evidence
 from explorer.render.evidence_html import account_html, article_label, passage_html, styled
+from explorer.render.inert import escape_markdown
 from explorer.render.mapview import MapAssets, build_map
 from explorer.render.naming import LabelLang, View, place_label
 
@@ -110,7 +111,7 @@ def available_lessons() -> dict:
 
     lessons, problems = _lessons(_fingerprint(LESSONS_DIR))
     for problem in problems:
-        st.warning(f"A lesson file was skipped: {problem}")
+        st.warning(f"A lesson file was skipped: {escape_markdown(problem)}")
     return lessons
 
 
@@ -136,10 +137,10 @@ def lesson_step_controls(lesson, evidence: Evidence):
 def render_lesson_step(step, gazetteer: PlaceIndex) -> None:
     from explorer.render.lesson import LESSON_CSS, render_step_html
 
-    st.subheader(f"Step {step.number} of {step.total}: {step.title}")
+    st.subheader(f"Step {step.number} of {step.total}: {escape_markdown(step.title)}")
     st.html(f"<style>{LESSON_CSS}</style>" + render_step_html(step, gazetteer))
     for problem in step.problems:
-        st.warning(problem)
+        st.warning(escape_markdown(problem))
     st.divider()
 
 
@@ -218,7 +219,9 @@ def render_counts(evidence: Evidence, place_id: str) -> None:
 def render_passages(evidence: Evidence, place_id: str, label: str) -> None:
     articles = evidence.articles_for(place_id)
     if not articles:
-        st.info(f"No passage in the selected articles mentions {label}. Widen the article or date filters to see more.")
+        st.info(
+            f"No passage in the selected articles mentions {escape_markdown(label)}. Widen the article or date filters to see more."
+        )
         return
     total = sum(len(a.passages) for a in articles)
     st.markdown(
@@ -257,7 +260,7 @@ def render_facts(evidence: Evidence, place_id: str) -> None:
             with column:
                 st.html(styled(account_html(account, evidence.corpus.document(account.file))))
         for pair in event.disagreements:
-            st.warning(f"Disagreement: {pair.why}", icon="⚖️")
+            st.warning(f"Disagreement: {escape_markdown(pair.why)}", icon="⚖️")
 
 
 @st.cache_data(show_spinner=False)
@@ -427,22 +430,34 @@ def render_upload(folder: Path) -> None:
         return
     with tempfile.TemporaryDirectory() as scratch:
         paths = []
-        for upload in fresh:
-            path = Path(scratch) / Path(upload.name).name
+        for number, upload in enumerate(fresh):
+            # One folder per upload: two uploads with the same name are both kept. The name is cut to
+            # what a file system takes (a 300-character name raised "File name too long").
+            path = Path(scratch) / str(number) / upload_file_name(upload.name)
+            path.parent.mkdir()
             path.write_bytes(upload.getvalue())
             paths.append(path)
         try:
             report = ingest(paths, folder)
         except DataError as err:
-            st.error(f"Nothing was added: {err}")
+            st.error(f"Nothing was added: {escape_markdown(str(err))}")
             return
     done.update(upload.file_id for upload in fresh)
     for added in report.added:
-        st.success(f"Added {Path(added.source).name} as {added.file} ({added.language or 'language unknown'})")
+        st.success(
+            escape_markdown(f"Added {Path(added.source).name} as {added.file} ({added.language or 'language unknown'})")
+        )
     for skipped in report.skipped:
-        st.info(f"{Path(skipped.source).name}: {skipped.reason}")
+        st.info(escape_markdown(f"{Path(skipped.source).name}: {skipped.reason}"))
     for refused in report.refused:
-        st.error(f"Refused {refused}")
+        st.error(f"Refused {escape_markdown(str(refused))}")
+
+
+def upload_file_name(name: str, limit: int = 120) -> str:
+    """A safe base name for an uploaded file: no folders, not empty, at most ``limit`` characters."""
+    base = Path(name.replace("\\", "/")).name.strip().lstrip(".") or "upload.txt"
+    suffix = Path(base).suffix[:10]
+    return base if len(base) <= limit else base[: limit - len(suffix)] + suffix
 
 
 def render_fulltext_search(folder: Path, evidence: Evidence, state: AppState) -> None:
@@ -457,7 +472,7 @@ def render_fulltext_search(folder: Path, evidence: Evidence, state: AppState) ->
     only_place = False
     if state.place:
         label = place_label(gazetteer, gazetteer[state.place], state.lang, state.view)
-        only_place = st.checkbox(f"Only passages about {label}", key="fulltext_place")
+        only_place = st.checkbox(f"Only passages about {escape_markdown(label)}", key="fulltext_place")
     outlets = sorted({d.article.outlet for d in evidence.corpus.documents if d.article and d.article.outlet})
     outlet = (
         st.selectbox("Outlet", outlets, index=None, key="fulltext_outlet", placeholder="any outlet")
@@ -477,10 +492,10 @@ def render_fulltext_search(folder: Path, evidence: Evidence, state: AppState) ->
             limit=20,
         )
     except (DataError, ValueError) as err:
-        st.error(f"Search failed: {err}")
+        st.error(f"Search failed: {escape_markdown(str(err))}")
         return
     if not hits:
-        st.info(f"No passage contains {query!r}.")
+        st.info(f"No passage contains {escape_markdown(repr(query))}.")
         return
     st.caption(f"{len(hits)} passage{'s' if len(hits) != 1 else ''}, best first")
     for hit in hits:

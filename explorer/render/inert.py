@@ -15,6 +15,7 @@ streamlit-folium's rewrite of ``{{'name'}}`` cannot touch data.
 from __future__ import annotations
 
 import html
+import re
 
 import folium
 from branca.element import Element, Figure, MacroElement
@@ -26,6 +27,33 @@ _BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
 def escape_html(text: str) -> str:
     """``text`` for an HTML context, with ``{`` and ``}`` as character references (same look)."""
     return html.escape(text).translate(_BRACES)
+
+
+# Characters that make Markdown or HTML anywhere in a line. "." and "-" only matter at the start of
+# a line (lists) and in "www." autolinks; they stay readable elsewhere (file names, dates).
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+!|<>~$:=")
+_LINE_START = re.compile(r"^(\s*)([0-9]+)([.)])|^(\s*)([-+])")
+_WWW = re.compile(r"(?i)\bwww\.")
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` for a renderer that reads Markdown (Streamlit's st.markdown, st.warning, headers, radio
+    labels): every character with a Markdown or HTML meaning is backslash-escaped, so a data string
+    can make no link, autolink, image, emphasis, heading, list or tag. Newlines become spaces."""
+    flat = " ".join(str(text).splitlines())
+    escaped = "".join(
+        "\\" + ch if ch in _MARKDOWN_SPECIAL and not _intraword_underscore(flat, index) else ch
+        for index, ch in enumerate(flat)
+    )
+    escaped = _WWW.sub(lambda m: m.group()[:-1] + "\\.", escaped)
+    return _LINE_START.sub(
+        lambda m: f"{m.group(1)}{m.group(2)}\\{m.group(3)}" if m.group(2) else f"{m.group(4)}\\{m.group(5)}", escaped
+    )
+
+
+def _intraword_underscore(text: str, index: int) -> bool:
+    """``_`` between two letters or digits (``000_bfc.txt``) makes no emphasis in CommonMark."""
+    return text[index] == "_" and 0 < index < len(text) - 1 and text[index - 1].isalnum() and text[index + 1].isalnum()
 
 
 class LiteralElement(Element):
