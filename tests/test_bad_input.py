@@ -68,9 +68,9 @@ FIXED_KEYS = frozenset(
 )  # fmt: skip
 
 
-def poisoned_data(tmp_path: Path, marker: Path) -> tuple[Path, Path]:
+def poisoned_data(tmp_path: Path, marker: Path, extra: list[str] | None = None) -> tuple[Path, Path]:
     """(gazetteer, corpus) copies of the curated data with a payload in every free-text field."""
-    texts = payloads(marker)
+    texts = payloads(marker) + (extra or [])
     counter = [0]
     geodata = tmp_path / "geodata"
     shutil.copytree(GEODATA_DIR, geodata)

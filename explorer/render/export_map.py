@@ -134,7 +134,8 @@ PAGE_SCRIPT = """
   }
   pick.addEventListener('change', function(){ select(pick.value, false); });
   function fromHash(){
-    var key = decodeURIComponent(location.hash.replace(/^#/, ''));
+    var key = location.hash.replace(/^#/, '');
+    try { key = decodeURIComponent(key); } catch (e) { key = ''; }  // "#%" is not valid percent-encoding
     var match = /^step-(\\d+)$/.exec(key);
     if(match && showStep(parseInt(match[1], 10), true)){ return; }
     select(key, true);

@@ -31,9 +31,9 @@ def escape_html(text: str) -> str:
 
 # Characters that make Markdown or HTML anywhere in a line. "." and "-" only matter at the start of
 # a line (lists) and in "www." autolinks; they stay readable elsewhere (file names, dates).
-_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+!|<>~$:=")
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+!|<>~$:=&")
 _LINE_START = re.compile(r"^(\s*)([0-9]+)([.)])|^(\s*)([-+])")
-_WWW = re.compile(r"(?i)\bwww\.")
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z])\\:|\bwww(?=\\?\.)|@")
 
 
 def escape_markdown(text: str) -> str:
@@ -45,7 +45,10 @@ def escape_markdown(text: str) -> str:
         "\\" + ch if ch in _MARKDOWN_SPECIAL and not _intraword_underscore(flat, index) else ch
         for index, ch in enumerate(flat)
     )
-    escaped = _WWW.sub(lambda m: m.group()[:-1] + "\\.", escaped)
+    # Streamlit's GFM turns any text node holding "http://", "www." or "a@b.c" into a link, escapes
+    # or not: a zero-width space after the scheme's colon, after "www" and after "@" breaks the match
+    # and shows the same characters.
+    escaped = _AUTOLINK.sub(lambda m: m.group() + "\u200b", escaped)
     return _LINE_START.sub(
         lambda m: f"{m.group(1)}{m.group(2)}\\{m.group(3)}" if m.group(2) else f"{m.group(4)}\\{m.group(5)}", escaped
     )
