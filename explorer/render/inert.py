@@ -29,11 +29,12 @@ def escape_html(text: str) -> str:
     return html.escape(text).translate(_BRACES)
 
 
-# Characters that make Markdown or HTML anywhere in a line. "." and "-" only matter at the start of
-# a line (lists) and in "www." autolinks; they stay readable elsewhere (file names, dates).
-_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+!|<>~$:=&")
+# Characters that make Markdown, HTML or (in Streamlit) LaTeX anywhere in a line. Others matter only
+# at the start of a line ("1.", "-", "+": lists) or after one of these ("![", "](" need "["), so they
+# stay as typed: titles and messages read and compare unchanged.
+_MARKDOWN_SPECIAL = set("\\`*_{}[]#<>~$&")
 _LINE_START = re.compile(r"^(\s*)([0-9]+)([.)])|^(\s*)([-+])")
-_AUTOLINK = re.compile(r"(?i)(?<=[a-z])\\:|\bwww(?=\\?\.)|@")
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z]):(?=/)|\bwww(?=\.)|@")
 
 
 def escape_markdown(text: str) -> str:
