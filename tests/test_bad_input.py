@@ -715,3 +715,57 @@ def test_app_uploads_with_long_and_repeated_names_are_kept_or_refused_by_name(tm
     added = sorted(p.read_text(encoding="utf-8") for p in corpus.glob("*.txt") if p.name[:3] >= "005")
     assert any("First text" in t for t in added) and any("Second text" in t for t in added)
     assert any("Shikotan" in t for t in added)
+
+
+# --- Disk full during ingest ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fails", ["third-article", "metadata"])
+def test_disk_full_during_ingest_leaves_articles_and_metadata_consistent(tmp_path, monkeypatch, fails):
+    import errno
+
+    from explorer.corpus import ingest as ingest_module
+    from explorer.corpus.documents import load_corpus
+    from explorer.corpus.metadata import load_ingested
+    from explorer.data.errors import DataError
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CURATED_CORPUS, corpus, ignore=shutil.ignore_patterns(".cache"))
+    inputs = []
+    for number in range(5):
+        path = tmp_path / f"in{number}.txt"
+        path.write_text(f"Report {number} on Iturup\n\nMissiles number {number} on Iturup.\n", encoding="utf-8")
+        inputs.append(path)
+    real_write = ingest_module.atomic_write
+    writes: list[str] = []
+
+    def full_disk(path: Path, data: bytes, durable: bool = True) -> None:
+        writes.append(path.name)
+        articles = [name for name in writes if name.endswith(".txt")]
+        if (fails == "third-article" and path.suffix == ".txt" and len(articles) == 3) or (
+            fails == "metadata" and path.name == "ingested.yaml"
+        ):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(path, data, durable)
+
+    monkeypatch.setattr(ingest_module, "atomic_write", full_disk)
+    with pytest.raises(DataError) as caught:
+        ingest_module.ingest(inputs, corpus, update_index=False)
+    assert "No space left on device" in str(caught.value)
+    monkeypatch.setattr(ingest_module, "atomic_write", real_write)
+    loaded = load_corpus(corpus)
+    assert loaded.problems == []
+    new = sorted(p.name for p in corpus.glob("*.txt") if p.name not in {a.file for a in loaded.sources.articles})
+    described = {a.file for a in (load_ingested(corpus) or Sources_empty()).articles}
+    assert set(new) == described  # every article has its metadata and no metadata lacks its article
+    assert len(new) == (2 if fails == "third-article" else 0)
+    # The next ingest adds the rest, each once.
+    report = ingest_module.ingest(inputs, corpus, update_index=False)
+    assert len(report.added) + len(report.skipped) == 5
+    assert len([p for p in corpus.glob("*.txt")]) == 5 + 5
+
+
+def Sources_empty():  # noqa: N802 (stands in for an absent ingested.yaml)
+    from explorer.data.schema import Sources
+
+    return Sources(version=1, articles=[])
