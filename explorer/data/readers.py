@@ -13,7 +13,7 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -124,7 +124,8 @@ def _check_yaml_depth(path: Path, text: str) -> None:
             depth += 1
             if depth > MAX_DEPTH:
                 mark = event.start_mark
-                raise DataError(path, f"nests deeper than {MAX_DEPTH} levels", f"line {mark.line + 1}")
+                where = f"line {mark.line + 1}" if mark is not None else None
+                raise DataError(path, f"nests deeper than {MAX_DEPTH} levels", where)
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
             depth -= 1
 
@@ -200,7 +201,7 @@ def geometry_problem(geometry: object) -> str | None:
     if not isinstance(geometry, dict) or geometry.get("type") not in _COORDINATE_DEPTH:
         kind = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
         return f"geometry type {str(kind)[:40]!r} is not one of {', '.join(_COORDINATE_DEPTH)}"
-    level = [geometry.get("coordinates")]
+    level: list[Any] = [geometry.get("coordinates")]
     for _ in range(_COORDINATE_DEPTH[geometry["type"]]):
         if not all(isinstance(item, list) and item for item in level):
             return f"{geometry['type']} coordinates are not nested lists as GeoJSON wants"

@@ -80,7 +80,8 @@ class InertMacroElement(MacroElement):
     own ``render`` runs, and its final ``super().render()`` lands here instead of in branca's.
     """
 
-    def render(self, **kwargs) -> None:
+    # branca types Element.render as returning the HTML; MacroElement.render returns nothing, as here.
+    def render(self, **kwargs) -> None:  # type: ignore[override]
         figure = self.get_root()
         if not isinstance(figure, Figure):
             raise TypeError("an element can only be rendered inside a Figure")
