@@ -769,3 +769,20 @@ def Sources_empty():  # noqa: N802 (stands in for an absent ingested.yaml)
     from explorer.data.schema import Sources
 
     return Sources(version=1, articles=[])
+
+
+@pytest.mark.parametrize("case", ["islands-truncated.geojson", "islands-null-geometry.geojson", "islands-nan.geojson"])
+def test_app_with_a_bad_layer_file_stops_with_a_message(monkeypatch, app_data, case):
+    import explorer.app.page as page_module
+    import explorer.render.mapview as mapview_module
+    from explorer.data.paths import GAZETTEER_PATH
+    from explorer.data.readers import read_geojson
+
+    def bad_layers(*args, **kwargs):
+        return {"islands": read_geojson(BAD / case)}
+
+    app_data(GAZETTEER_PATH, CURATED_CORPUS)
+    monkeypatch.setattr(page_module, "load_layers", bad_layers)
+    monkeypatch.setattr(mapview_module, "load_layers", bad_layers)
+    app = run_app()
+    assert any(case in shown(e.value) for e in app.error), [e.value for e in app.error]

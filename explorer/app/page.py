@@ -22,6 +22,7 @@ import streamlit as st
 from explorer.app.app_state import AppState
 from explorer.data.errors import DataError
 from explorer.data.gazetteer import PlaceIndex
+from explorer.data.layers import load_layers
 from explorer.data.paths import DEFAULT_CORPUS
 from explorer.evidence import Evidence
 from explorer.render.evidence_html import account_html, article_label, passage_html, styled
@@ -58,6 +59,7 @@ def _fingerprint(folder: Path) -> tuple:
 @st.cache_resource(show_spinner="Reading the corpus and linking places…")
 def _load(folder: str, fingerprint: tuple) -> Evidence | DataError:
     try:
+        load_layers()  # a bad layer file stops the app here with its name, not in the map with a traceback
         return Evidence.load(Path(folder))
     except DataError as err:  # shown as a message, never a traceback
         return err
