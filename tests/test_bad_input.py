@@ -68,9 +68,9 @@ FIXED_KEYS = frozenset(
 )  # fmt: skip
 
 
-def poisoned_data(tmp_path: Path, marker: Path) -> tuple[Path, Path]:
+def poisoned_data(tmp_path: Path, marker: Path, extra: list[str] | None = None) -> tuple[Path, Path]:
     """(gazetteer, corpus) copies of the curated data with a payload in every free-text field."""
-    texts = payloads(marker)
+    texts = payloads(marker) + (extra or [])
     counter = [0]
     geodata = tmp_path / "geodata"
     shutil.copytree(GEODATA_DIR, geodata)
@@ -546,3 +546,243 @@ def test_ingest_into_a_read_only_corpus(tmp_path, cache):
         searched = run_cli(["search", "Iturup", "--corpus", str(corpus)])
         assert "Traceback" not in searched.stderr and searched.returncode in (0, 1)
     assert sorted(p.name for p in corpus.rglob("*")) == before
+
+
+# --- The app (AppTest): payloads stay text, bad files are skipped with a message ----------------------
+
+APP = ROOT / "app.py"
+
+
+@pytest.fixture()
+def app_data(monkeypatch):
+    """Point the app at a gazetteer and a corpus (AppTest runs the script in this process)."""
+    import streamlit as st
+
+    from explorer.evidence import Evidence
+
+    def use(gazetteer: Path, corpus: Path):
+        monkeypatch.setattr(Evidence.load.__func__, "__defaults__", (CURATED_CORPUS, gazetteer))
+        monkeypatch.setenv("KURIL_CORPUS", str(corpus))
+        st.cache_resource.clear()
+        st.cache_data.clear()
+
+    yield use
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def run_app(query: dict[str, str] | None = None):
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(str(APP), default_timeout=120)
+    for key, value in (query or {}).items():
+        app.query_params[key] = value
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def click_place(app, place: str) -> None:
+    component = app.get("component_instance")[0]
+    key = json.loads(component.proto.json_args)["key"]
+    app.session_state[key] = {"last_active_drawing": {"type": "Feature", "properties": {"id": place}}}
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of escaped Markdown text (backslash escapes removed)."""
+    import re
+
+    return re.sub(r"\\(.)", r"\1", str(markdown))
+
+
+MARKDOWN_KINDS = ("markdown", "caption", "warning", "info", "error", "success", "header", "subheader", "title")
+
+
+def markdown_texts(app) -> list[str]:
+    """Every string the app hands to Streamlit's Markdown renderer, labels of widgets included."""
+    texts = []
+    for kind in MARKDOWN_KINDS:
+        texts.extend(str(element.value) for element in app.get(kind))
+    for kind in ("radio", "selectbox", "checkbox", "multiselect", "button", "text_input", "select_slider"):
+        for widget in app.get(kind):
+            texts.append(str(getattr(widget, "label", "")))
+            if kind == "radio":  # radio options are Markdown; selectbox and multiselect options are plain
+                texts.extend(str(option) for option in getattr(widget, "options", []) or [])
+    return texts
+
+
+def all_app_text(app) -> str:
+    parts = markdown_texts(app)
+    parts += [element.proto.body for element in app.get("html")]
+    parts += [json.loads(element.proto.json_args).get("script", "") for element in app.get("component_instance")]
+    return "\n".join(parts)
+
+
+def test_app_shows_template_payloads_as_text_and_runs_nothing(tmp_path, app_data):
+    marker = tmp_path / "MARKER"
+    gazetteer, corpus = poisoned_data(tmp_path, marker)
+    app_data(gazetteer, corpus)
+    app = run_app()
+    click_place(app, "iturup")
+    text = all_app_text(app)
+    assert not marker.exists(), "a shell command from a data file ran in the app"
+    assert "P1 {{ 7*7 }} end" in text or "P1 &#123;&#123; 7*7 &#125;&#125; end" in text
+    assert "P1 49 end" not in text and "P2 xxx end" not in text
+
+
+IMAGE = "![kx](http://example.invalid/kx.png)"
+
+
+def test_app_renders_no_markdown_from_data(tmp_path, app_data):
+    """A Markdown image or link in any data string must reach Streamlit's Markdown escaped."""
+    gazetteer, corpus = poisoned_data(tmp_path, tmp_path / "MARKER")
+    for path in (gazetteer, corpus / "facts.yaml", corpus / "sources.yaml"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("P1 {{ 7*7 }} end", IMAGE).replace("P2 {%", "[kx](http://example.invalid/) {%"))
+    app_data(gazetteer, corpus)
+    app = run_app()
+    click_place(app, "iturup")
+    offenders = [t for t in markdown_texts(app) if "](http://example.invalid" in t]
+    assert not offenders, offenders[:5]
+    html = "\n".join(element.proto.body for element in app.get("html"))
+    assert '<img src="http://example.invalid' not in html and 'href="http://example.invalid' not in html
+
+
+def _bad_app_corpus(tmp_path: Path, case: str) -> tuple[Path, str]:
+    corpus, name, _ = bad_corpus(tmp_path, case)
+    return corpus, name
+
+
+@pytest.mark.parametrize("case", CORPUS_CASES)
+def test_app_warns_about_a_bad_corpus_file_and_goes_on(tmp_path, app_data, case):
+    from explorer.data.paths import GAZETTEER_PATH
+
+    corpus, name = _bad_app_corpus(tmp_path, case)
+    app_data(GAZETTEER_PATH, corpus)
+    app = run_app()
+    messages = shown(" ".join(str(e.value) for kind in ("warning", "error") for e in app.get(kind)))
+    if case in ("month-13", "arabic-indic-digits", "duplicate-key-sources"):
+        assert name in messages, messages[:2000]  # facts.yaml / sources.yaml: named, not silently used
+    else:
+        assert name in messages and app.get("component_instance"), messages[:2000]  # the map is still drawn
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["gazetteer-deep.yaml", "gazetteer-duplicate-key.yaml", "gazetteer-long-name.yaml", "gazetteer-nan-anchor.yaml"],
+)
+def test_app_with_a_bad_gazetteer_stops_with_a_message(tmp_path, app_data, case):
+    gazetteer = gazetteer_case(tmp_path, case)
+    app_data(gazetteer, CURATED_CORPUS)
+    app = run_app()
+    assert any(gazetteer.name in shown(e.value) for e in app.error), [e.value for e in app.error]
+
+
+@pytest.mark.parametrize("step", ["²", "9" * 5000, "-1", "1e9", "٣", "0x10", "１"])
+def test_app_lesson_step_from_the_url_never_raises(step):
+    app = run_app({"lesson": "kurils-101", "step": step})
+    assert app.get("component_instance")
+
+
+def test_app_state_parses_hostile_steps_and_dates():
+    from explorer.app.app_state import parse_query
+
+    for step in ("²", "9" * 5000, "１", "٣"):
+        state = parse_query({"lesson": "l", "step": step}, set(), [], {"l": 3})
+        assert state.step == 1
+    state = parse_query({"from": "٢٠١٧", "to": "2017-13"}, set(), [], {})
+    assert state.date_from is None and state.date_to is None
+
+
+def test_app_uploads_with_long_and_repeated_names_are_kept_or_refused_by_name(tmp_path, app_data):
+    from explorer.data.paths import GAZETTEER_PATH
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CURATED_CORPUS, corpus, ignore=shutil.ignore_patterns(".cache"))
+    app_data(GAZETTEER_PATH, corpus)
+    app = run_app()
+    long_name = "k" * 300 + ".txt"
+    app.file_uploader(key="uploads").set_value(
+        [
+            ("same.txt", b"Missiles on Iturup\n\nFirst text about Iturup.\n", "text/plain"),
+            ("same.txt", b"Missiles on Kunashir\n\nSecond text about Kunashir.\n", "text/plain"),
+            (long_name, b"Radar on Shikotan\n\nA radar on Shikotan was shown.\n", "text/plain"),
+        ]
+    ).run()
+    assert not app.exception, [e.value for e in app.exception]
+    added = sorted(p.read_text(encoding="utf-8") for p in corpus.glob("*.txt") if p.name[:3] >= "005")
+    assert any("First text" in t for t in added) and any("Second text" in t for t in added)
+    assert any("Shikotan" in t for t in added)
+
+
+# --- Disk full during ingest ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fails", ["third-article", "metadata"])
+def test_disk_full_during_ingest_leaves_articles_and_metadata_consistent(tmp_path, monkeypatch, fails):
+    import errno
+
+    from explorer.corpus import ingest as ingest_module
+    from explorer.corpus.documents import load_corpus
+    from explorer.corpus.metadata import load_ingested
+    from explorer.data.errors import DataError
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CURATED_CORPUS, corpus, ignore=shutil.ignore_patterns(".cache"))
+    inputs = []
+    for number in range(5):
+        path = tmp_path / f"in{number}.txt"
+        path.write_text(f"Report {number} on Iturup\n\nMissiles number {number} on Iturup.\n", encoding="utf-8")
+        inputs.append(path)
+    real_write = ingest_module.atomic_write
+    writes: list[str] = []
+
+    def full_disk(path: Path, data: bytes, durable: bool = True) -> None:
+        writes.append(path.name)
+        articles = [name for name in writes if name.endswith(".txt")]
+        if (fails == "third-article" and path.suffix == ".txt" and len(articles) == 3) or (
+            fails == "metadata" and path.name == "ingested.yaml"
+        ):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(path, data, durable)
+
+    monkeypatch.setattr(ingest_module, "atomic_write", full_disk)
+    with pytest.raises(DataError) as caught:
+        ingest_module.ingest(inputs, corpus, update_index=False)
+    assert "No space left on device" in str(caught.value)
+    monkeypatch.setattr(ingest_module, "atomic_write", real_write)
+    loaded = load_corpus(corpus)
+    assert loaded.problems == []
+    new = sorted(p.name for p in corpus.glob("*.txt") if p.name not in {a.file for a in loaded.sources.articles})
+    described = {a.file for a in (load_ingested(corpus) or Sources_empty()).articles}
+    assert set(new) == described  # every article has its metadata and no metadata lacks its article
+    assert len(new) == (2 if fails == "third-article" else 0)
+    # The next ingest adds the rest, each once.
+    report = ingest_module.ingest(inputs, corpus, update_index=False)
+    assert len(report.added) + len(report.skipped) == 5
+    assert len([p for p in corpus.glob("*.txt")]) == 5 + 5
+
+
+def Sources_empty():  # noqa: N802 (stands in for an absent ingested.yaml)
+    from explorer.data.schema import Sources
+
+    return Sources(version=1, articles=[])
+
+
+@pytest.mark.parametrize("case", ["islands-truncated.geojson", "islands-null-geometry.geojson", "islands-nan.geojson"])
+def test_app_with_a_bad_layer_file_stops_with_a_message(monkeypatch, app_data, case):
+    import explorer.app.page as page_module
+    import explorer.render.mapview as mapview_module
+    from explorer.data.paths import GAZETTEER_PATH
+    from explorer.data.readers import read_geojson
+
+    def bad_layers(*args, **kwargs):
+        return {"islands": read_geojson(BAD / case)}
+
+    app_data(GAZETTEER_PATH, CURATED_CORPUS)
+    monkeypatch.setattr(page_module, "load_layers", bad_layers)
+    monkeypatch.setattr(mapview_module, "load_layers", bad_layers)
+    app = run_app()
+    assert any(case in shown(e.value) for e in app.error), [e.value for e in app.error]

@@ -66,6 +66,19 @@ def _edit_geojson(path: Path, edit) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
+def _shift_anchor(path: Path, place_id: str) -> None:
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    place = next(p for p in data["places"] if p["id"] == place_id)
+    place["anchor"] = [-147.9, 45.0]  # a lost minus sign: Iturup in the Pacific off North America
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def _nan_centroid(data: dict) -> None:
+    data["features"][0]["properties"]["centroid"] = [float("nan"), 45.0]
+
+
 def _first(data: dict, place_id: str) -> dict:
     return next(f for f in data["features"] if f["properties"]["id"] == place_id)
 
@@ -168,6 +181,59 @@ BROKEN = {
         lambda root: (root / "seeds/zz_latin1.txt").write_bytes("Kunashiri — café".encode("latin-1", "replace")),
         "zz_latin1.txt",
         "not UTF-8",
+    ),
+    # Issue 11: a second names: key under Iturup silently left it with one name.
+    "repeated key in a place": (
+        lambda root: _replace(
+            root / "geodata/gazetteer.yaml",
+            "  - id: iturup\n",
+            "  - id: iturup\n    names:\n      - {text: Iturup, lang: en, script: Latn, kind: official}\n",
+        ),
+        "gazetteer.yaml",
+        "duplicate key 'names' (first at line",
+    ),
+    "unknown key in a name": (
+        lambda root: _replace(root / "geodata/gazetteer.yaml", "kind: official}", "kind: official, lnk: false}"),
+        "gazetteer.yaml",
+        "lnk",
+    ),
+    # Issue 10: dates, coordinates and sizes that used to pass.
+    "month 13 in facts": (
+        lambda root: _replace(root / "seeds/facts.yaml", "when: '2016-11'", "when: '2016-13'"),
+        "facts.yaml",
+        "'2016-13' is not a calendar date",
+    ),
+    "full-width digits in a date": (
+        lambda root: _replace(root / "seeds/sources.yaml", "date: '2017-03-20'", "date: '２０１７-03-20'"),
+        "sources.yaml",
+        "should match pattern",
+    ),
+    "NaN anchor": (
+        lambda root: _replace(root / "geodata/gazetteer.yaml", "anchor: [37.6173, 55.7558]", "anchor: [.nan, 55.7558]"),
+        "gazetteer.yaml",
+        "finite number",
+    ),
+    "anchor outside the region": (
+        lambda root: _shift_anchor(root / "geodata/gazetteer.yaml", "iturup"),
+        "gazetteer.yaml",
+        "is outside the region",
+    ),
+    "NaN centroid": (
+        lambda root: _edit_geojson(root / "geodata/islands.geojson", _nan_centroid),
+        "islands.geojson",
+        "not a number JSON allows",
+    ),
+    "null geometry": (
+        lambda root: _edit_geojson(
+            root / "geodata/sites.geojson", lambda data: data["features"][0].update(geometry=None)
+        ),
+        "sites.geojson",
+        "geometry is null",
+    ),
+    "nesting 30,000 deep": (
+        lambda root: (root / "geodata/gazetteer.yaml").write_text("places: " + "[" * 30000 + "]" * 30000),
+        "gazetteer.yaml",
+        "nests deeper than 64 levels",
     ),
     "empty article in the corpus": (
         lambda root: (root / "seeds/zz_empty.txt").write_bytes(b""),

@@ -27,6 +27,7 @@ from explorer.app.panel_html import PANEL_CSS, all_panels, passages_block
 from explorer.app.place_lookup import lookup
 from explorer.data.errors import DataError
 from explorer.data.gazetteer import PlaceIndex
+from explorer.data.layers import load_layers
 from explorer.data.paths import resolve_corpus
 from explorer.evidence import Evidence
 from explorer.render.evidence_html import styled
@@ -64,6 +65,7 @@ def _fingerprint(folder: Path) -> tuple:
 @st.cache_resource(show_spinner="Reading the corpus and linking places…")
 def _load(folder: str, fingerprint: tuple) -> Evidence | DataError:
     try:
+        load_layers()  # a bad layer file stops the app here with its name, not in the map with a traceback
         return Evidence.load(Path(folder))
     except DataError as err:  # shown as a message, never a traceback
         return err
@@ -300,8 +302,11 @@ def _ingest_uploads(folder: Path, fresh: list, done: set[str]) -> None:
 
     with tempfile.TemporaryDirectory() as scratch:
         paths = []
-        for upload in fresh:
-            path = Path(scratch) / Path(upload.name).name
+        for number, upload in enumerate(fresh):
+            # One folder per upload: two uploads with the same name are both kept. The name is cut to
+            # what a file system takes (a 300-character name raised "File name too long").
+            path = Path(scratch) / str(number) / upload_file_name(upload.name)
+            path.parent.mkdir()
             path.write_bytes(upload.getvalue())
             paths.append(path)
         try:
@@ -323,6 +328,13 @@ def _ingest_uploads(folder: Path, fresh: list, done: set[str]) -> None:
 def render_upload_messages() -> None:
     for kind, text in st.session_state.get("upload_messages", []):
         notice(text, kind)
+
+
+def upload_file_name(name: str, limit: int = 120) -> str:
+    """A safe base name for an uploaded file: no folders, not empty, at most ``limit`` characters."""
+    base = Path(name.replace("\\", "/")).name.strip().lstrip(".") or "upload.txt"
+    suffix = Path(base).suffix[:10]
+    return base if len(base) <= limit else base[: limit - len(suffix)] + suffix
 
 
 def render_fulltext_search(folder: Path, evidence: Evidence, state: AppState) -> None:

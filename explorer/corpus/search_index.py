@@ -284,6 +284,9 @@ def build_index(corpus: Path, gazetteer_path: Path = GAZETTEER_PATH, *, jobs: in
     stamp = fingerprint(corpus, gazetteer_path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        for stale in target.parent.glob(".search-*.tmp"):  # left by a killed rebuild (we hold the lock)
+            with contextlib.suppress(OSError):
+                stale.unlink()
         fd, tmp = tempfile.mkstemp(prefix=".search-", suffix=".tmp", dir=target.parent)
         os.close(fd)
     except OSError as err:  # a read-only corpus, or .cache taken by a file

@@ -13,7 +13,7 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -67,10 +67,13 @@ def is_text_encoding(name: str) -> bool:
     return True
 
 
-def read_text(path: Path, max_bytes: int = MAX_TEXT_BYTES, follow_symlinks: bool = True) -> str:
+def read_text(
+    path: Path, max_bytes: int = MAX_TEXT_BYTES, follow_symlinks: bool = True, require_words: bool = True
+) -> str:
     """Return the file's text, UTF-8 decoded exactly as stored (no newline translation).
 
-    Offsets everywhere in the project index into this string.
+    Offsets everywhere in the project index into this string. ``require_words`` refuses text with no
+    letter or digit (an "article" of zero-width characters); data files are checked by their parser.
     """
     data = read_bytes(path, max_bytes, follow_symlinks)
     if b"\x00" in data[:8192]:
@@ -83,7 +86,7 @@ def read_text(path: Path, max_bytes: int = MAX_TEXT_BYTES, follow_symlinks: bool
         ) from None
     if not text.strip():
         raise DataError(path, "is empty (no text besides whitespace)")
-    if not any(ch.isalnum() for ch in text):
+    if require_words and not any(ch.isalnum() for ch in text):
         raise DataError(path, "has no letters or digits (only spaces, punctuation or invisible characters)")
     return text
 
@@ -94,7 +97,7 @@ def read_yaml(path: Path, model: type[Model], max_bytes: int = MAX_DATA_BYTES) -
     Refused before any object is built: nesting deeper than :data:`MAX_DEPTH`. Refused while
     building: a repeated key in a mapping (with both lines).
     """
-    text = read_text(path, max_bytes)
+    text = read_text(path, max_bytes, require_words=False)
     try:
         _check_yaml_depth(path, text)
         raw = yaml.load(text, Loader=_CheckedLoader)
@@ -121,7 +124,8 @@ def _check_yaml_depth(path: Path, text: str) -> None:
             depth += 1
             if depth > MAX_DEPTH:
                 mark = event.start_mark
-                raise DataError(path, f"nests deeper than {MAX_DEPTH} levels", f"line {mark.line + 1}")
+                where = f"line {mark.line + 1}" if mark is not None else None
+                raise DataError(path, f"nests deeper than {MAX_DEPTH} levels", where)
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
             depth -= 1
 
@@ -142,7 +146,7 @@ def _no_constant(name: str) -> float:
 
 def read_json(path: Path, max_bytes: int = MAX_DATA_BYTES) -> object:
     """Parse a JSON file: size and nesting limited before parsing; NaN and Infinity refused."""
-    text = read_text(path, max_bytes)
+    text = read_text(path, max_bytes, require_words=False)
     if json_depth(text) > MAX_DEPTH:
         raise DataError(path, f"nests deeper than {MAX_DEPTH} levels")
     try:
@@ -197,7 +201,7 @@ def geometry_problem(geometry: object) -> str | None:
     if not isinstance(geometry, dict) or geometry.get("type") not in _COORDINATE_DEPTH:
         kind = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
         return f"geometry type {str(kind)[:40]!r} is not one of {', '.join(_COORDINATE_DEPTH)}"
-    level = [geometry.get("coordinates")]
+    level: list[Any] = [geometry.get("coordinates")]
     for _ in range(_COORDINATE_DEPTH[geometry["type"]]):
         if not all(isinstance(item, list) and item for item in level):
             return f"{geometry['type']} coordinates are not nested lists as GeoJSON wants"

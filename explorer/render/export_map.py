@@ -97,7 +97,12 @@ PAGE_SCRIPT = """
   var panel = document.getElementById('kx-panel-body');
   var pick = document.getElementById('kx-pick');
   function template(id){ return document.getElementById(id); }
-  var params = decodeURIComponent(location.hash.replace(/^#/, '')).split('&');
+  function hashParams(){
+    var raw = location.hash.replace(/^#/, '');
+    try { raw = decodeURIComponent(raw); } catch (e) { raw = ''; }  // "#%" is not valid percent-encoding
+    return raw.split('&');
+  }
+  var params = hashParams();
   function compactWanted(){
     return params.indexOf('compact') >= 0 || window.innerHeight < 640 || window.innerWidth < 820;
   }
@@ -194,7 +199,7 @@ PAGE_SCRIPT = """
   }
   pick.addEventListener('change', function(){ select(pick.value, 'pick'); });
   function fromHash(){
-    params = decodeURIComponent(location.hash.replace(/^#/, '')).split('&');
+    params = hashParams();
     setCompact();
     var key = params[0];
     var match = /^step-(\\d+)$/.exec(key);
