@@ -372,18 +372,45 @@ CONTROLLER_JS = r"""
     c.bindTooltip(function(){ return (shapes[id] && shapes[id][0].getTooltip()) ? shapes[id][0].getTooltip().getContent() : ''; }, {sticky: true});
     hits[id] = c.addTo(map);
   });
+  // Islets closer together than a finger's width share one target, their group's (a click selects the
+  // group and a pick zooms in to it); once they are apart, each islet has its own.
   function sizeHits(){
     var points = {};
     Object.keys(cfg.anchors).forEach(function(id){ if (shapes[id]) { points[id] = map.latLngToContainerPoint(cfg.anchors[id]); } });
+    function nearestTo(p, skip){
+      var best = {d: Infinity, id: null};
+      Object.keys(points).forEach(function(o){ if (skip.indexOf(o) < 0) { var d = p.distanceTo(points[o]); if (d < best.d) { best = {d: d, id: o}; } } });
+      return best;
+    }
+    var radius = {}, tightGroups = [];
+    Object.keys(cfg.clusters).forEach(function(group){
+      var members = cfg.clusters[group].filter(function(m){ return points[m]; });
+      var tight = points[group] && members.some(function(m){ return nearestTo(points[m], [m, group]).d < 8; });
+      if (tight) {
+        members.forEach(function(m){ radius[m] = 0; delete points[m]; });
+        tightGroups.push(group);
+      } else {
+        radius[group] = 0;
+        delete points[group];
+      }
+    });
     Object.keys(hits).forEach(function(id){
-      var p = points[id], nearest = Infinity;
-      Object.keys(points).forEach(function(other){
-        if (other !== id && (cfg.members[other] || []).indexOf(id) < 0) { nearest = Math.min(nearest, p.distanceTo(points[other])); }
-      });
+      if (radius[id] !== undefined || cfg.clusters[id] || !points[id]) { return; }
       var b = kx.bounds(id), ne = map.latLngToContainerPoint(b.getNorthEast()), sw = map.latLngToContainerPoint(b.getSouthWest());
       var own = Math.max(Math.abs(ne.x - sw.x), Math.abs(ne.y - sw.y));
-      var radius = Math.max(3, Math.min(14, nearest / 2 - 1));
-      hits[id].setRadius(own > 28 ? 0 : radius);  // a big island is its own target
+      radius[id] = own > 28 ? 0 : Math.max(3, Math.min(14, nearestTo(points[id], [id]).d / 2 - 1));  // a big island is its own target
+    });
+    tightGroups.forEach(function(group){
+      var c = points[group], members = cfg.clusters[group].filter(function(m){ return cfg.anchors[m]; });
+      var spread = Math.max.apply(null, members.map(function(m){ return c.distanceTo(map.latLngToContainerPoint(cfg.anchors[m])); }));
+      var outside = nearestTo(c, [group]);
+      var room = outside.id ? outside.d - (radius[outside.id] || 3) - 1 : Infinity;
+      radius[group] = Math.max(4, Math.min(spread + 6, room));
+    });
+    Object.keys(radius).forEach(function(id){
+      if (!hits[id]) { return; }
+      hits[id].setRadius(radius[id]);
+      if (hits[id]._path) { hits[id]._path.style.display = radius[id] > 0 ? '' : 'none'; }  // Leaflet draws r=0 as 1 px
     });
   }
   // Labels: DOM built with textContent; placed by priority beside their island, never over another
@@ -402,6 +429,11 @@ CONTROLLER_JS = r"""
     marker.feature = {type: 'Feature', properties: {id: place.id}, geometry: null};
     marker.on('click', function(){ select(place.id); });
     marker.addTo(map);
+    // Keyboard: a label is a tab stop; Enter or Space selects its place.
+    marker.getElement().setAttribute('role', 'button');
+    marker.getElement().addEventListener('keydown', function(e){
+      if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); select(place.id); }
+    });
     labels[place.id] = {marker: marker, el: el, name: name, count: count, place: place};
   });
   function fillLabels(){
@@ -442,7 +474,15 @@ CONTROLLER_JS = r"""
     }
     return score;
   }
-  kx.coverScore = coverScore;
+  kx.anchorOf = function(id){ return cfg.anchors[id] || null; };
+  // The place a click on this element selects (its land, its hit area or its label), or null.
+  kx.placeOf = function(el){
+    if (pathIds.has(el)) { return pathIds.get(el); }
+    var found = null;
+    Object.keys(hits).forEach(function(id){ if (hits[id]._path === el) { found = id; } });
+    var label = el.closest ? el.closest('.kx-label') : null;
+    return found || (label ? label.getAttribute('data-kx-id') : null);
+  };
   kx.layoutLabels = function(){
     var size = map.getSize();
     if (!size.x || !size.y) { return; }
@@ -483,18 +523,31 @@ CONTROLLER_JS = r"""
                       [a.x - w / 2, box.y2 + gap], [a.x - w / 2, box.y1 - gap - h],
                       [box.x2 + gap, box.y1 - h], [box.x2 + gap, box.y2], [box.x1 - gap - w, box.y1 - h], [box.x1 - gap - w, box.y2],
                       [a.x + 6, a.y - h / 2], [a.x - 6 - w, a.y - h / 2], [a.x - w / 2, a.y - h / 2]);
+      var plain = candidates.length, lead = 30;
+      if (entry.place.island) {  // led out: further away, joined to the island by a line
+        candidates.push([box.x2 + lead, a.y - h / 2], [box.x1 - lead - w, a.y - h / 2], [a.x - w / 2, box.y2 + lead],
+                        [a.x - w / 2, box.y1 - lead - h], [box.x2 + lead, box.y2 + lead / 2], [box.x1 - lead - w, box.y2 + lead / 2],
+                        [box.x2 + lead, box.y1 - lead / 2 - h], [box.x1 - lead - w, box.y1 - lead / 2 - h],
+                        [a.x + 2 * lead, box.y2 + lead], [a.x - 2 * lead - w, box.y2 + lead]);
+      }
       var own = (cfg.members[id] || []).concat([id], cfg.parents[id] || []);
-      var fits = candidates.map(function(p){ return {x1: p[0], y1: p[1], x2: p[0] + w, y2: p[1] + h}; }).filter(function(c){
+      var fits = candidates.map(function(p, i){ return {x1: p[0], y1: p[1], x2: p[0] + w, y2: p[1] + h, led: i >= plain}; }).filter(function(c){
         if (c.x1 < 2 || c.y1 < 2 || c.x2 > size.x - 2 || c.y2 > size.y - 2) { return false; }
         if (taken.some(function(t){ return overlaps(c, t); })) { return false; }
         return !anchors.some(function(t){ return overlaps(c, t); });  // every island's own point stays clickable
       });
       var chosen = null, best = Infinity;
       for (var i = 0; i < fits.length && best > 0; i++) {
-        var score = canSample ? coverScore(rect, fits[i], own) : 0;
+        var score = (canSample ? coverScore(rect, fits[i], own) : 0) + (fits[i].led ? 3 : 0);
         if (score < best) { best = score; chosen = fits[i]; }
       }
+      if (entry.leader) { map.removeLayer(entry.leader); entry.leader = null; }
       if (!chosen) { icon.style.display = 'none'; entry.shown = false; return; }
+      if (chosen.led) {
+        var end = L.point(Math.max(chosen.x1, Math.min(a.x, chosen.x2)), Math.max(chosen.y1, Math.min(a.y, chosen.y2)));
+        entry.leader = L.polyline([map.containerPointToLatLng(a), map.containerPointToLatLng(end)],
+                                  {color: '#333', weight: 1, interactive: false, className: 'kx-leader'}).addTo(map);
+      }
       icon.style.marginLeft = (chosen.x1 - a.x) + 'px';
       icon.style.marginTop = (chosen.y1 - a.y) + 'px';
       entry.shown = true;
@@ -685,6 +738,7 @@ def _controller_config(
         if covered:
             members[place.id] = covered
     labelled: list[str] = []
+    clusters: dict[str, list[str]] = {}
     for layer in ("region", "islands"):
         for feature in layers[layer]["features"]:
             props = feature["properties"]
@@ -697,6 +751,8 @@ def _controller_config(
             area = props.get("area_km2") or 0
             if layer == "islands" and place.kind != "group" and area < 600:
                 hits.append(place.id)
+                if place.parent and gazetteer.by_id[place.parent].layer == "islands":
+                    clusters.setdefault(place.parent, []).append(place.id)
             if place.kind not in LABELLED_KINDS or point is None:
                 continue
             if layer == "islands" and not place.disputed and area < MIN_LABEL_AREA_KM2:
@@ -729,7 +785,8 @@ def _controller_config(
         "members": members,
         "disputed": sorted(p.id for p in gazetteer.places if p.disputed),
         "parents": {p.id: sorted(set(evidence.containing_groups(p.id))) for p in gazetteer.places if p.parent},
-        "hits": hits,
+        "hits": [g for g in clusters] + hits,
+        "clusters": clusters,
         "claims": {p.id: claim_code(p) for p in gazetteer.places if p.kind != "group" and claim_code(p)},
         "lines": line_info,
         "shownLines": list(shown_lines) if shown_lines is not None else list(line_info),
