@@ -126,13 +126,23 @@ def drawn_places(gazetteer: PlaceIndex) -> list[Place]:
     return [gazetteer.by_id[i] for i in ids if i in gazetteer.by_id]
 
 
-def legend_html(gazetteer: PlaceIndex, view: View, lang: LabelLang) -> str:
-    """The legend, worded by the view; one row for every fill the map draws (escaped)."""
-    e = html.escape
-    wording = gazetteer.data.views[view]
+@dataclass(frozen=True)
+class LegendEntry:
+    """One legend row: ``kind`` is "disputed" (fill + stripes + dashed outline), "admin", "other" or "site"."""
+
+    kind: str
+    text: str
+    fill: str
+    admin: str | None = None
+    claim: str | None = None
+
+
+def legend_entries(gazetteer: PlaceIndex, view: View, lang: LabelLang) -> list[LegendEntry]:
+    """The legend's rows, one for every fill drawn, worded (and ordered) by the view; shared by the
+    interactive map and the picture so both say the same."""
     places = drawn_places(gazetteer)
     group = place_label(gazetteer, gazetteer["disputed_islands"], lang, view) if "disputed_islands" in gazetteer else ""
-    rows: list[str] = []
+    rows: list[LegendEntry] = []
     disputed = sorted({(p.administrator, claim_code(p)) for p in places if p.disputed and claim_code(p)}, key=str)
     for admin, claim in disputed:
         admin_name, claim_name = STATE_NAMES.get(admin or "", "not recorded"), STATE_NAMES[claim or ""]
@@ -142,27 +152,33 @@ def legend_html(gazetteer: PlaceIndex, view: View, lang: LabelLang) -> str:
             text = f"{group}: administered by {admin_name} (fill), claimed by {claim_name} (stripes)"
         else:
             text = f"{group}: administered by {admin_name} (fill), claimed by {claim_name} (stripes); dashed outline"
-        rows.append(
-            f'<div class="kx-row" data-kx-admin="{e(admin or "")}" data-kx-claim="{e(claim or "")}">'
-            f"{_swatch(STATE_COLOURS.get(admin or '', OTHER_COLOUR), claim, dashed=True)}<span>{e(text)}</span></div>"
-        )
+        rows.append(LegendEntry("disputed", text, STATE_COLOURS.get(admin or "", OTHER_COLOUR), admin, claim))
     for code in sorted({p.administrator for p in places if p.administrator in STATE_COLOURS}):
-        rows.append(
-            f'<div class="kx-row" data-kx-admin="{e(code)}">{_swatch(STATE_COLOURS[code])}'
-            f"<span>Administered by {e(STATE_NAMES[code])}</span></div>"
-        )
+        rows.append(LegendEntry("admin", f"Administered by {STATE_NAMES[code]}", STATE_COLOURS[code], code))
     if any(p.administrator not in STATE_COLOURS for p in places):
-        rows.append(
-            f'<div class="kx-row" data-kx-admin="">{_swatch(OTHER_COLOUR)}<span>Other land (not shaded by state)</span></div>'
-        )
-    rows.append(
-        '<div class="kx-row"><svg class="kx-sw" width="22" height="16" aria-hidden="true">'
-        f'<circle cx="11" cy="8" r="6" fill="{SITE_COLOUR}" stroke="#fff" stroke-width="2"/></svg>'
-        "<span>Site named in the sources</span></div>"
-    )
+        rows.append(LegendEntry("other", "Other land (not shaded by state)", OTHER_COLOUR, ""))
+    rows.append(LegendEntry("site", "Site named in the sources", SITE_COLOUR))
+    return rows
+
+
+def legend_html(gazetteer: PlaceIndex, view: View, lang: LabelLang) -> str:
+    """The legend, worded by the view; one row for every fill the map draws (escaped)."""
+    e = html.escape
+    rows: list[str] = []
+    for entry in legend_entries(gazetteer, view, lang):
+        if entry.kind == "site":
+            swatch = (
+                '<svg class="kx-sw" width="22" height="16" aria-hidden="true">'
+                f'<circle cx="11" cy="8" r="6" fill="{entry.fill}" stroke="#fff" stroke-width="2"/></svg>'
+            )
+        else:
+            swatch = _swatch(entry.fill, entry.claim, dashed=entry.kind == "disputed")
+        attrs = "" if entry.admin is None else f' data-kx-admin="{e(entry.admin)}"'
+        attrs += f' data-kx-claim="{e(entry.claim)}"' if entry.claim else ""
+        rows.append(f'<div class="kx-row"{attrs}>{swatch}<span>{e(entry.text)}</span></div>')
     return (
-        f'<div class="kx-legend-title">{e(wording.label)}</div>{"".join(rows)}<div class="kx-legend-lines"></div>'
-        f'<div class="kx-note">{e(SHADE_NOTE)}. {e(COUNT_NOTE)}.</div>'
+        f'<div class="kx-legend-title">{e(gazetteer.data.views[view].label)}</div>{"".join(rows)}'
+        f'<div class="kx-legend-lines"></div><div class="kx-note">{e(SHADE_NOTE)}. {e(COUNT_NOTE)}.</div>'
     )
 
 
