@@ -343,3 +343,78 @@ def test_labels_never_overlap_in_any_language_and_legend_covers_no_land(
     assert page.locator(".leaflet-control-attribution svg").count() == 0  # no flag
     counts = page.locator(".kx-legend .kx-note").inner_text()
     assert "passages that mention it" in counts
+
+
+# --- The exported lesson is the lesson -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def lesson():
+    from explorer.render.lesson import DEFAULT_LESSON, load_lesson
+
+    return load_lesson(DEFAULT_LESSON)
+
+
+@pytest.fixture(scope="module")
+def lesson_map(export_dir: Path, evidence: Evidence, lesson) -> Path:
+    out = export_dir / "lesson.html"
+    export_map(out, evidence, lesson=lesson, exported_on=dt.date(2026, 12, 2))
+    return out
+
+
+def test_each_lesson_step_shows_its_view_names_extent_and_lines(page_factory, lesson_map, lesson, evidence):
+    from explorer.render.lesson import resolve_step
+    from explorer.render.naming import place_label
+
+    page = page_factory(1280, 720)
+    page.goto(lesson_map.as_uri())
+    page.wait_for_function(f"{MAP_JS} && {MAP_JS}.kx")
+    expect(page.locator("#kx-step-label")).to_have_text(f"Step 1 of {len(lesson.steps)}", timeout=TIMEOUT)
+    for number in range(1, len(lesson.steps) + 1):
+        step = resolve_step(lesson, number - 1, evidence)
+        if number > 1:
+            page.locator("body").press("ArrowRight")  # the arrow keys step
+        expect(page.locator("#kx-step-label")).to_have_text(f"Step {number} of {len(lesson.steps)}", timeout=TIMEOUT)
+        state = page.evaluate(
+            f"""() => {{ const m = {MAP_JS}; const names = {{}};
+              document.querySelectorAll('.kx-label').forEach(el => {{
+                names[el.getAttribute('data-kx-id')] = el.querySelector('.kx-name').textContent; }});
+              return {{set: m.kx.set, names, lines: m.kx.shownLines, highlight: m.kx.highlight,
+                       bounds: m.getBounds().pad(0.01).contains([[{step.bounds[0][0]}, {step.bounds[0][1]}],
+                                                                 [{step.bounds[1][0]}, {step.bounds[1][1]}]]),
+                       view: document.getElementById('kx-view-label').textContent}}; }}"""
+        )
+        assert state["set"] == f"{step.view}|{step.lang}", number
+        for place in ("iturup", "kunashir"):
+            assert state["names"][place] == place_label(evidence.gazetteer, GAZETTEER[place], step.lang, step.view)
+        assert state["view"] == evidence.gazetteer.data.views[step.view].label
+        assert sorted(state["lines"]) == sorted(layer.id for layer in step.layers)
+        assert state["bounds"], f"step {number}: the map does not show the step's extent"
+        for line in step.layers:  # each line shown carries its year and its legend entry
+            expect(page.locator(f'.kx-legend [data-kx-line="{line.id}"]')).to_contain_text(
+                str(line.year), timeout=TIMEOUT
+            )
+        assert page.locator(".kx-line-year").all_inner_texts() == [str(layer.year) for layer in step.layers]
+        # Previous/Next sit with the step text, on screen.
+        for button in ("#kx-prev", "#kx-next"):
+            box = page.locator(button).bounding_box()
+            assert box and box["y"] >= 0 and box["y"] + box["height"] <= 720
+    page.locator("body").press("ArrowLeft")
+    expect(page.locator("#kx-step-label")).to_have_text(
+        f"Step {len(lesson.steps) - 1} of {len(lesson.steps)}", timeout=TIMEOUT
+    )
+    assert page.kx_errors == []
+
+
+def test_a_lesson_step_offers_the_view_switch(page_factory, lesson_map, lesson):
+    number = next(n for n, s in enumerate(lesson.steps, start=1) if s.map.view == "russia")
+    page = page_factory(1280, 720)
+    page.goto(lesson_map.as_uri() + f"#step-{number}")
+    page.wait_for_function(f"{MAP_JS} && {MAP_JS}.kx && {MAP_JS}.kx.set.startsWith('russia|')")
+    page.locator('#kx-compare button[data-view="japan"]').click()
+    page.wait_for_function(f"{MAP_JS}.kx.set.startsWith('japan|')")
+    expect(page.locator('.kx-label[data-kx-id="iturup"] .kx-name')).to_have_text("Etorofu", timeout=TIMEOUT)
+    expect(page.locator("#kx-view-label")).to_have_text("Japan's view", timeout=TIMEOUT)
+    # The facts do not change with the view: the fill is still Russia's administration.
+    fills = page.evaluate(FILLS_JS)
+    assert fills["land"]["iturup"] == fills["land"]["urup"]
