@@ -418,3 +418,61 @@ def test_a_lesson_step_offers_the_view_switch(page_factory, lesson_map, lesson):
     # The facts do not change with the view: the fill is still Russia's administration.
     fills = page.evaluate(FILLS_JS)
     assert fills["land"]["iturup"] == fills["land"]["urup"]
+
+
+# --- Fit for reports -----------------------------------------------------------------------------------
+
+FRAME_SIZES = [(700, 400), (700, 520), (700, 700), (700, 900), (1000, 600)]
+
+
+@pytest.mark.parametrize("frame_width,frame_height", FRAME_SIZES)
+def test_embedded_export_keeps_evidence_and_island_in_view(
+    page_factory, export_dir, seeds_map, frame_width, frame_height
+):
+    page = page_factory(1280, 1000)
+    host = report_page(
+        export_dir,
+        seeds_map.as_uri() + "#kunashir",
+        frame_width,
+        frame_height,
+        0,
+        f"r{frame_width}x{frame_height}.html",
+    )
+    page.goto(host.as_uri())
+    frame = page.locator("iframe").element_handle().content_frame()
+    frame.wait_for_function(f"{MAP_JS} && {MAP_JS}.kx && {MAP_JS}.kx.selected === 'kunashir'")
+    expect(frame.locator("#kx-panel-body h2")).to_have_attribute("data-kx-name", "kunashir", timeout=TIMEOUT)
+    frame.wait_for_function(f"{MAP_JS}.getBounds().contains({MAP_JS}.kx.bounds('kunashir'))")
+    measured = frame.evaluate(
+        """() => {
+      const w = window.innerWidth, h = window.innerHeight;
+      const clip = r => Math.max(0, Math.min(r.right, w) - Math.max(r.left, 0)) * Math.max(0, Math.min(r.bottom, h) - Math.max(r.top, 0));
+      const panel = document.getElementById('kx-panel').getBoundingClientRect();
+      const passage = document.querySelector('#kx-panel-body .kx-passage').getBoundingClientRect();
+      return {share: clip(panel) / (w * h), passage: clip(passage) > 0, compact: document.body.classList.contains('kx-compact'),
+              about: getComputedStyle(document.getElementById('kx-about')).display};
+    }"""
+    )
+    assert measured["share"] >= 0.4, (
+        f"the evidence takes {measured['share']:.0%} of a {frame_width}x{frame_height} frame"
+    )
+    assert measured["passage"], "no passage of Kunashir's evidence is visible in the frame"
+    if frame_height < 640 or frame_width < 820:
+        assert measured["compact"] and measured["about"] == "none"  # provenance behind "About this map"
+        frame.locator("#kx-about-btn").click()
+        expect(frame.locator("#kx-about")).to_be_visible(timeout=TIMEOUT)
+        expect(frame.locator("#kx-about")).to_contain_text("GSHHG", timeout=TIMEOUT)
+        expect(frame.locator("#kx-about")).to_contain_text("Point of view", timeout=TIMEOUT)
+
+
+def test_compact_mode_can_be_asked_for(page_factory, seeds_map) -> None:
+    page = page_factory(1440, 900)
+    page.goto(seeds_map.as_uri() + "#iturup&compact")
+    page.wait_for_function(f"{MAP_JS} && {MAP_JS}.kx && {MAP_JS}.kx.selected === 'iturup'")
+    assert page.evaluate("document.body.classList.contains('kx-compact')")
+    expect(page.locator("#kx-about")).to_be_hidden(timeout=TIMEOUT)
+    page.goto(seeds_map.as_uri() + "#iturup")
+    page.reload()
+    page.wait_for_function(f"{MAP_JS} && {MAP_JS}.kx && {MAP_JS}.kx.selected === 'iturup'")
+    assert not page.evaluate("document.body.classList.contains('kx-compact')")
+    expect(page.locator("#kx-about")).to_be_visible(timeout=TIMEOUT)

@@ -22,13 +22,14 @@ RULE_WORDS = {
 }
 
 CSS = """
-.kx-passage{font-size:1.05rem;line-height:1.5;margin:.2rem 0 .1rem 0}
+/* em, not rem: the text follows its container (a compact embedded page sets a smaller size) */
+.kx-passage{font-size:1.05em;line-height:1.5;margin:.2rem 0 .1rem 0}
 .kx-passage mark{background:#F0E442;color:#000;padding:0 .1em;border-bottom:2px solid #000}
 .kx-passage mark.kx-implicit{background:#D9ECF7;border-bottom:2px dashed #0072B2}
-.kx-why{font-size:.85rem;color:#333;margin:0 0 .6rem 0}
+.kx-why{font-size:.85em;color:#333;margin:0 0 .6rem 0}
 .kx-kind{font-size:.75rem;border:1px solid #555;border-radius:3px;padding:0 .3em;margin-left:.3em}
-.kx-quote{border-left:4px solid #0072B2;padding:.2rem .6rem;margin:.3rem 0;font-size:1rem;line-height:1.45}
-.kx-meta{font-size:.85rem;color:#333}
+.kx-quote{border-left:4px solid #0072B2;padding:.2rem .6rem;margin:.3rem 0;font-size:1em;line-height:1.45}
+.kx-meta{font-size:.85em;color:#333}
 @media print{.kx-passage,.kx-why{break-inside:avoid}}
 """
 

@@ -65,6 +65,12 @@ body{display:flex;flex-direction:column;font:15px/1.45 system-ui,-apple-system,"
 body.kx-compact #kx-view{display:none}
 body.kx-compact #kx-top h1{font-size:.95rem}
 body.kx-compact #kx-about{display:none}
+body.kx-compact #kx-panel{font-size:.86rem;padding:4px 8px}
+body.kx-compact #kx-panel h2{font-size:1.05rem;margin:0}
+body.kx-compact #kx-panel h3{font-size:.9rem;margin:.4rem 0 .2rem 0}
+body.kx-compact #kx-panel h4{margin:.3rem 0 .1rem 0}
+body.kx-compact #kx-pick{font-size:.86rem;margin:0 0 2px 0}
+body.kx-compact .kx-held{font-size:.78rem;margin:.2rem 0}
 body.kx-about-open #kx-about{display:block;position:fixed;left:8px;right:8px;top:34px;max-height:70%;overflow:auto;
   z-index:2000;border:1px solid #555;border-radius:4px;box-shadow:0 2px 8px rgba(0,0,0,.3);background:#fff;font-size:.85rem}
 body.kx-about-open #kx-about-statement{display:block;font-weight:600;margin-bottom:4px}
@@ -280,7 +286,7 @@ def place_panel_html(evidence: Evidence, place_id: str, view: View, lang: LabelL
     parts = [f'<h2 data-kx-name="{e(place_id)}">{e(place_label(gazetteer, place, lang, view))}</h2>']
     if place.administered_by or place.claimed_by:
         parts.append(
-            f"<p><b>Administered by:</b> {e(place.administered_by or 'not recorded')}<br>"
+            f'<p class="kx-held"><b>Administered by:</b> {e(place.administered_by or "not recorded")}<br>'
             f"<b>Claimed by:</b> {e(place.claimed_by or 'no other claimant recorded')}</p>"
         )
     articles = evidence.articles_for(place_id)
