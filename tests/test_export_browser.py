@@ -476,3 +476,54 @@ def test_compact_mode_can_be_asked_for(page_factory, seeds_map) -> None:
     page.wait_for_function(f"{MAP_JS} && {MAP_JS}.kx && {MAP_JS}.kx.selected === 'iturup'")
     assert not page.evaluate("document.body.classList.contains('kx-compact')")
     expect(page.locator("#kx-about")).to_be_visible(timeout=TIMEOUT)
+
+
+# --- Fit for paper -----------------------------------------------------------------------------------------
+
+MM = 96 / 25.4  # CSS pixels per millimetre
+PAPERS = {"A4": (210, 297), "Letter": (215.9, 279.4)}
+PAGE_MARGIN_MM = 12  # the page's @page rule
+
+
+@pytest.mark.parametrize("paper", list(PAPERS))
+@pytest.mark.parametrize("landscape", [False, True], ids=["portrait", "landscape"])
+@pytest.mark.parametrize("place", ["iturup", "habomai"])
+def test_printed_export_shows_the_island_then_its_evidence(page_factory, seeds_map, paper, landscape, place) -> None:
+    width, height = PAPERS[paper]
+    if landscape:
+        width, height = height, width
+    page_width = round((width - 2 * PAGE_MARGIN_MM) * MM)
+    page = page_factory(page_width, round((height - 2 * PAGE_MARGIN_MM) * MM))
+    page.goto(seeds_map.as_uri() + f"#{place}")
+    page.wait_for_function(f"(id) => {MAP_JS} && {MAP_JS}.kx && {MAP_JS}.kx.selected === id", arg=place)
+    page.emulate_media(media="print")
+    page.wait_for_function(
+        """(id) => { const m = """
+        + MAP_JS
+        + """; const r = m.getContainer().getBoundingClientRect();
+          let inside = true; m.eachLayer(l => { const p = l.feature && l.feature.properties;
+            if (p && p.id === id && l._path && l.getBounds) { const b = l._path.getBoundingClientRect();
+              inside = inside && b.left >= r.left && b.right <= r.right && b.top >= r.top && b.bottom <= r.bottom; } });
+          return inside && m.getBounds().contains(m.kx.bounds(id)); }""",
+        arg=place,
+    )
+    boxes = page.evaluate(
+        """() => { const box = el => { const r = el.getBoundingClientRect(); return {x1: r.left, y1: r.top, x2: r.right, y2: r.bottom}; };
+          return {map: box(document.getElementById('kx-map-wrap')),
+                  passages: Array.from(document.querySelectorAll('#kx-panel-body .kx-passage')).map(box),
+                  texts: Array.from(document.querySelectorAll('#kx-top, #kx-panel-body > *, #kx-about')).map(box),
+                  about: box(document.getElementById('kx-about'))}; }"""
+    )
+    assert boxes["passages"], "the printed page shows no evidence"
+    assert boxes["map"]["x2"] - boxes["map"]["x1"] >= 160 * MM - 2  # 17 cm map
+    assert all(p["y1"] >= boxes["map"]["y2"] for p in boxes["passages"]), "evidence must follow the map"
+    texts = boxes["texts"]
+    for i, a in enumerate(texts):
+        for b in texts[i + 1 :]:
+            apart = a["x2"] <= b["x1"] or b["x2"] <= a["x1"] or a["y2"] <= b["y1"] + 0.5 or b["y2"] <= a["y1"] + 0.5
+            assert apart, f"printed text overlaps: {a} and {b}"
+    pdf = page.pdf(format=paper, landscape=landscape)
+    assert (
+        pdf.startswith(b"%PDF")
+        and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page>") + pdf.count(b"/Type /Page/") >= 1
+    )

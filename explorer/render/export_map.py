@@ -76,6 +76,7 @@ body.kx-about-open #kx-about{display:block;position:fixed;left:8px;right:8px;top
 body.kx-about-open #kx-about-statement{display:block;font-weight:600;margin-bottom:4px}
 @media (max-width:560px){#kx-main{flex-direction:column}#kx-map-wrap{flex:0 0 52%}
   #kx-panel{flex:1 1 auto;max-width:none;border-left:none;border-top:1px solid #bbb}}
+@page{margin:12mm}
 @media print{
   html,body{height:auto;display:block}
   #kx-top{background:none;border:none;padding:0 0 2mm 0}
