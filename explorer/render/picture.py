@@ -244,11 +244,14 @@ def build_scene(
     measure: Measure = estimate_width,
     note: str | None = None,
     min_font: float = 0.0,
+    statement: bool = True,
+    legend: bool = True,
 ) -> Scene:
     """Lay out the picture in pixels (the projection, the shapes, the labels and the legend).
 
     ``min_font``: the smallest text size in picture units (a handout printing 640 units across 17 cm
-    asks for 11, i.e. 8 pt); 0 scales every text with the picture."""
+    asks for 11, i.e. 8 pt); 0 scales every text with the picture. ``statement=False`` heads the legend
+    with the view's name only (a handout prints the full statement beside the picture)."""
     gazetteer = evidence.gazetteer
     counts = evidence.passage_counts()
     min_lon, min_lat, max_lon, max_lat = bounds or DEFAULT_BOUNDS
@@ -259,7 +262,7 @@ def build_scene(
     k = min(width / 1200, height / 900)
     wording = gazetteer.data.views[view]
     title = title if title is not None else f"Kuril Islands: places named in the sources ({wording.label})"
-    header = round(44 * k)
+    header = round(44 * k) if title else 0
     scene = Scene(width, height, title, view_statement(gazetteer, view), header=header)
 
     # Projection: equirectangular, x scaled by cos(lat0), fitted into the area below the header.
@@ -339,18 +342,26 @@ def build_scene(
     pad = 10 * k
     text_w = legend_w - 2 * pad
     lines: list[tuple[str, float, bool, object]] = []  # text, size, bold, swatch (a LegendEntry) or None
-    for line in _wrap(scene.description, 13 * kt, text_w, measure):
+    for line in _wrap(scene.description if statement else wording.label, 13 * kt, text_w, measure):
         lines.append((line, 13 * kt, True, None))
+    row_size = (13 if statement else 11) * kt
     for entry in legend_entries(gazetteer, view, lang):
-        wrapped = _wrap(entry.text, 13 * kt, text_w - 24 * kt, measure)
+        wrapped = _wrap(entry.text, row_size, text_w - 24 * kt, measure)
         for index, line in enumerate(wrapped):
-            lines.append((line, 13 * kt, False, entry if index == 0 else "indent"))
-    for sentence in [SHADE_NOTE, COUNT_NOTE, BOUNDARY_NOTE, ATTRIBUTION, *([note] if note else [])]:
+            lines.append((line, row_size, False, entry if index == 0 else "indent"))
+    notes = (
+        [SHADE_NOTE, COUNT_NOTE, BOUNDARY_NOTE, ATTRIBUTION]
+        if statement
+        else [f"{SHADE_NOTE} {COUNT_NOTE}.", ATTRIBUTION]
+    )
+    for sentence in [*notes, *([note] if note else [])]:
         for line in _wrap(sentence, 11 * kt, text_w, measure):
             lines.append((line, 11 * kt, False, None))
     line_gap = 1.35
+    if not legend:  # the page prints the legend beside the picture (explorer.render.lesson's handout)
+        lines, legend_w, pad = [], 0.0, 0.0
     legend_h = 2 * pad + sum(size * line_gap for _, size, _, _ in lines)
-    lx, ly = width - legend_w - 10 * k, height - legend_h - 10 * k
+    lx, ly = _legend_corner(scene, width, height, legend_w, legend_h, 10 * k) if legend else (0.0, 0.0)
     scene.legend_box = (round(lx, 1), round(ly, 1), round(legend_w, 1), round(legend_h, 1))
     y = ly + pad
     for text, size, bold, entry in lines:
@@ -407,6 +418,32 @@ def build_scene(
     return scene
 
 
+def _legend_corner(scene: Scene, width: int, height: int, w: float, h: float, margin: float) -> tuple[float, float]:
+    """The corner where the legend hides the least land (disputed land counting ten times), bottom right
+    first (open Pacific in the default view)."""
+    from shapely.geometry import Polygon, box
+
+    land = [
+        (Polygon(outer, holes).buffer(0), 10.0 if item.dashed else 1.0)
+        for item in scene.shapes
+        for outer, holes in item.polygons
+    ]
+    top = scene.header + margin
+    corners = [
+        (width - w - margin, height - h - margin),
+        (width - w - margin, top),
+        (margin, height - h - margin),
+        (margin, top),
+    ]
+    best, chosen = None, corners[0]
+    for x, y in corners:
+        rect = box(x, y, x + w, y + h)
+        hidden = sum(polygon.intersection(rect).area * weight for polygon, weight in land if polygon.intersects(rect))
+        if best is None or hidden < best - 1e-6:
+            best, chosen = hidden, (x, y)
+    return chosen
+
+
 def _ring(ring) -> list[tuple[float, float]]:
     return [(round(x, 1), round(y, 1)) for x, y in ring.coords]
 
@@ -444,12 +481,26 @@ def render_svg(
     height: int = 900,
     title: str | None = None,
     min_font: float = 0.0,
+    statement: bool = True,
+    legend: bool = True,
 ) -> str:
     """The picture as an SVG document (a string; write it as UTF-8). Deterministic.
 
     Fills say who administers (the same colours as the interactive map, in every view); stripes say who
     claims it; each matches its legend swatch exactly (``data-kx-admin``/``data-kx-claim``)."""
-    scene = build_scene(evidence, view, lang, highlight, bounds, width, height, title, min_font=min_font)
+    scene = build_scene(
+        evidence,
+        view,
+        lang,
+        highlight,
+        bounds,
+        width,
+        height,
+        title,
+        min_font=min_font,
+        statement=statement,
+        legend=legend,
+    )
     kt = max(min(width / 1200, height / 900), min_font / 11)
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>\n',
@@ -501,10 +552,12 @@ def render_svg(
     )
     # Legend.
     x, y, w, h = scene.legend_box
-    out.append(
-        f'<g><rect x="{x:g}" y="{y:g}" width="{w:g}" height="{h:g}" rx="4" fill="#FFFFFF" fill-opacity="0.94" '
-        'stroke="#555555"/>\n'
-    )
+    out.append("<g>")
+    if w:
+        out.append(
+            f'<rect x="{x:g}" y="{y:g}" width="{w:g}" height="{h:g}" rx="4" fill="#FFFFFF" fill-opacity="0.94" '
+            'stroke="#555555"/>\n'
+        )
     for sx, sy, colour, dashed, kind, claim, admin in scene.legend_rows:
         if kind == "site":
             out.append(f'<circle cx="{sx + 8 * kt:g}" cy="{sy + 6 * kt:g}" r="{6 * kt:g}" fill="{colour}"/>\n')
