@@ -576,11 +576,13 @@ CONTROLLER_JS = r"""
     var hidden = legend.getContainer().style.visibility;
     legend.getContainer().style.visibility = 'hidden';
     var found = false;
-    for (var i = 0; i <= 6 && !found; i++) {
-      for (var j = 0; j <= 6 && !found; j++) {
-        var x = rect.left + rect.width * i / 6, y = rect.top + rect.height * j / 6;
-        var el = document.elementFromPoint(Math.min(x, rect.right - 1), Math.min(y, rect.bottom - 1));
-        if (el && el.tagName === 'path' && el.classList.contains('leaflet-interactive') && !el.classList.contains('kx-hit')) { found = true; }
+    // Every 8 px: an islet or its hit area is bigger than that.
+    var nx = Math.ceil(rect.width / 8), ny = Math.ceil(rect.height / 8);
+    for (var i = 0; i <= nx && !found; i++) {
+      for (var j = 0; j <= ny && !found; j++) {
+        var x = rect.left + (rect.width - 1) * i / nx, y = rect.top + (rect.height - 1) * j / ny;
+        var el = document.elementFromPoint(x, y);
+        if (el && el.tagName === 'path' && el.classList.contains('leaflet-interactive')) { found = true; }
       }
     }
     legend.getContainer().style.visibility = hidden;
