@@ -79,7 +79,7 @@ def passage_html(evidence: PassageEvidence, max_chars: int = MAX_PASSAGE_CHARS) 
     if cut_after:
         length = evidence.passage.end - evidence.passage.start
         parts.append(f" … <i>(passage of {length:,} characters, cut)</i>")
-    explained = []
+    explained: list[str] = []
     seen: set[tuple] = set()
     for link in evidence.mentions:
         key = (link.text, link.alias, link.rule, link.kind, link.flags)

@@ -62,7 +62,7 @@ body{display:flex;flex-direction:column;font:15px/1.45 system-ui,-apple-system,"
 .kx-more{font-style:italic;color:#333}
 #kx-about{font-size:.78rem;color:#333;padding:4px 12px;border-top:1px solid #bbb;background:#f7f7f7}
 #kx-about-statement{display:none}
-body.kx-compact #kx-view{display:none}
+body.kx-compact #kx-view,body.kx-in-step #kx-view{display:none}
 body.kx-compact #kx-top h1{font-size:.95rem}
 body.kx-compact #kx-about{display:none}
 body.kx-compact #kx-panel{font-size:.86rem;padding:4px 8px}
@@ -132,6 +132,7 @@ PAGE_SCRIPT = """
   }
   function select(id, how){
     var entry = /^[a-z0-9_]+$/.test(id) ? template('kx-place-' + id) : null;
+    body.classList.remove('kx-in-step');
     panel.replaceChildren();
     kx.select(entry ? id : null, {reveal: how !== 'click'});
     if(!entry){ panel.appendChild(template('kx-empty').content.cloneNode(true)); pick.value = ''; return; }
@@ -156,6 +157,7 @@ PAGE_SCRIPT = """
     var step = template('kx-step-' + n);
     if(!step){ return false; }
     current = n;
+    body.classList.add('kx-in-step');  // the step states its view itself: not twice on screen
     panel.replaceChildren(step.content.cloneNode(true));
     panel.parentNode.scrollTop = 0;
     pick.value = '';
@@ -233,13 +235,7 @@ def newest_passages(evidence: Evidence, place_id: str, limit: int | None) -> tup
     """The place's passages as (article, passage), newest article first, at most ``limit``; and how many
     were left out. Articles without a date come last, in corpus order."""
     articles = evidence.articles_for(place_id)
-    dated = sorted(
-        range(len(articles)),
-        key=lambda i: (
-            articles[i].document.article is None or not articles[i].document.article.date,
-            _negated_date(articles[i].document),
-        ),
-    )
+    dated = sorted(range(len(articles)), key=lambda i: _newest_first(articles[i].document))
     chosen: list[tuple] = []
     total = 0
     for index in dated:
@@ -250,9 +246,10 @@ def newest_passages(evidence: Evidence, place_id: str, limit: int | None) -> tup
     return chosen, total - len(chosen)
 
 
-def _negated_date(document) -> tuple:
-    date = document.article.date if document.article and document.article.date else ""
-    return tuple(-ord(ch) for ch in date)
+def _newest_first(document) -> tuple:
+    """Sort key: dated articles newest first (ISO dates, so character order is date order), then the rest."""
+    date = document.article.date if document.article is not None and document.article.date else ""
+    return (date == "", tuple(-ord(ch) for ch in date))
 
 
 def passages_html(evidence: Evidence, place_id: str, limit: int | None = DEFAULT_MAX_PASSAGES) -> str:

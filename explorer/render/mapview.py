@@ -760,9 +760,10 @@ def _controller_config(
     for layer in ("region", "islands"):
         for feature in layers[layer]["features"]:
             props = feature["properties"]
-            place = gazetteer.by_id.get(props["id"])
-            if place is None:
+            found = gazetteer.by_id.get(props["id"])
+            if found is None:
                 continue
+            place = found
             point = place.anchor or props.get("centroid")
             if point is not None:
                 anchors[place.id] = [point[1], point[0]]

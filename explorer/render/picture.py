@@ -364,19 +364,19 @@ def build_scene(
     lx, ly = _legend_corner(scene, width, height, legend_w, legend_h, 10 * k) if legend else (0.0, 0.0)
     scene.legend_box = (round(lx, 1), round(ly, 1), round(legend_w, 1), round(legend_h, 1))
     y = ly + pad
-    for text, size, bold, entry in lines:
+    for text, size, bold, row in lines:
         x = lx + pad
-        if entry is not None:
-            if isinstance(entry, LegendEntry):
+        if row is not None:
+            if isinstance(row, LegendEntry):
                 scene.legend_rows.append(
                     (
                         round(x, 1),
                         round(y + 0.15 * size, 1),
-                        entry.fill,
-                        entry.kind == "disputed",
-                        entry.kind,
-                        entry.claim,
-                        entry.admin,
+                        row.fill,
+                        row.kind == "disputed",
+                        row.kind,
+                        row.claim,
+                        row.admin,
                     )
                 )
             x += 24 * kt
