@@ -527,3 +527,61 @@ def test_printed_export_shows_the_island_then_its_evidence(page_factory, seeds_m
         pdf.startswith(b"%PDF")
         and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page>") + pdf.count(b"/Type /Page/") >= 1
     )
+
+
+# --- The map in the app: it follows the page's ?place= --------------------------------------------------
+
+
+@pytest.fixture()
+def local_site(tmp_path: Path, evidence: Evidence):
+    """The app's kind of map (build_map, Leaflet as data: URLs) in a same-origin iframe, served on 127.0.0.1."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from browser_support import free_port
+
+    from explorer.render.leaflet_assets import data_urls
+    from explorer.render.mapview import MapAssets, build_map
+
+    (tmp_path / "map.html").write_text(build_map(evidence, assets=MapAssets(*data_urls())).get_root().render(), "utf-8")
+    (tmp_path / "index.html").write_text(
+        '<!doctype html><title>app</title><iframe src="map.html" style="width:900px;height:600px"></iframe>', "utf-8"
+    )
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # readiness: the server answers
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html", timeout=2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_app_map_follows_the_place_in_the_page_url(page_factory, local_site) -> None:
+    page = page_factory(1280, 720)
+    page.goto(local_site + "/index.html?place=shikotan")
+    frame = page.locator("iframe").element_handle().content_frame()
+    frame.wait_for_function(f"{MAP_JS} && {MAP_JS}.kx && {MAP_JS}.kx.selected === 'shikotan'")
+    assert frame.evaluate(f"{MAP_JS}.getZoom()") > frame.evaluate(
+        f"{MAP_JS}.getBoundsZoom([[42.9, 139.5], [51.6, 157.8]])"
+    )
+    frame.evaluate(f"() => {{ window.kxSvg = {MAP_JS}.getPane('overlayPane').firstChild; }}")
+    page.evaluate("history.replaceState(null, '', '?place=paramushir')")  # what the app does after a list pick
+    frame.wait_for_function(f"{MAP_JS}.kx.selected === 'paramushir'")
+    frame.wait_for_function(f"{MAP_JS}.getBounds().contains({MAP_JS}.kx.bounds('paramushir'))")
+    assert frame.evaluate(f"window.kxSvg === {MAP_JS}.getPane('overlayPane').firstChild")  # not redrawn

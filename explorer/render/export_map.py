@@ -388,6 +388,7 @@ def export_map_html(
         overlays=overlays,
         label_sets=sets,
         shown_lines=shown_lines,
+        follow_url_place=False,
     )
     root = fmap.get_root()
     root.header.add_child(RawHtml(inline_head()), name="leaflet_inline", index=0)

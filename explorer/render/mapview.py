@@ -619,6 +619,22 @@ CONTROLLER_JS = r"""
   window.addEventListener('load', kx.relayout);
   setTimeout(kx.relayout, 0);
   map.on('kxselect', function(e){ kx.select(e.id); });
+  // In the app the map sits in a same-origin iframe and the place lives in the page's URL (?place=...):
+  // follow it, so a pick from the list, a search or a deep link outlines and reveals the place without
+  // the map being rebuilt. (Off in the standalone export, which uses its own #fragment.)
+  if (cfg.followUrlPlace && window.parent !== window) {
+    var followed;
+    var follow = function(){
+      var place;
+      try { place = new URLSearchParams(window.parent.location.search).get('place'); } catch (e) { return false; }
+      if (place !== followed) {
+        followed = place;
+        if (place !== kx.selected) { kx.select(place, {reveal: true}); }
+      }
+      return true;
+    };
+    setTimeout(function(){ if (follow()) { setInterval(follow, 250); } }, 0);
+  }
 })
 """
 
@@ -635,6 +651,7 @@ def build_map(
     overlays: dict | None = None,
     label_sets: Iterable[tuple[View, LabelLang]] | None = None,
     shown_lines: Iterable[str] | None = None,
+    follow_url_place: bool = True,
 ) -> folium.Map:
     """The evidence map. Features carry ``properties.id`` (the gazetteer id): clicking one reports it.
 
@@ -644,7 +661,8 @@ def build_map(
     A lesson step passes ``bounds`` ([south, west], [north, east]), places to ``highlight`` (groups are
     expanded to their members) and ``overlays``, a FeatureCollection of treaty lines (all shown unless
     ``shown_lines`` names some). ``label_sets`` adds other (view, lang) names the page can switch to
-    with ``map.kx.setNames('japan|ja')``.
+    with ``map.kx.setNames('japan|ja')``. With ``follow_url_place`` (the app), a map inside a same-origin
+    iframe outlines and reveals the ``place`` of its parent page's URL query whenever it changes.
     """
     gazetteer = evidence.gazetteer
     outlined = set().union(*(gazetteer.covered_by(place) for place in highlight)) if highlight else set()
@@ -719,6 +737,7 @@ def build_map(
             + ","
             + script_json(
                 _controller_config(evidence, counts, sets, (view, lang), outlined, line_info, shown_lines, bounds)
+                | {"followUrlPlace": follow_url_place}
             )
             + ");"
         )
