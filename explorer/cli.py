@@ -293,6 +293,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ID_OR_FILE",
         help="also step through a lesson in the page (an id from lessons/ or a lesson YAML file)",
     )
+    export_map.add_argument(
+        "--max-passages",
+        type=_positive_int,
+        default=25,
+        metavar="N",
+        help="passages kept per place, newest first; the page counts the rest (default 25)",
+    )
     export_map.set_defaults(run=_export_map)
 
     from explorer.render.exports import FORMATS  # light: the writers import geopandas only when they run
@@ -547,6 +554,16 @@ def _scan(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def _export_map(args: argparse.Namespace) -> int:
     from explorer.evidence import Evidence
     from explorer.render.export_map import export_map
@@ -564,7 +581,9 @@ def _export_map(args: argparse.Namespace) -> int:
         lesson = load_lesson(
             candidate if candidate.suffix in (".yaml", ".yml") else LESSONS_DIR / f"{args.lesson}.yaml"
         )
-    size = export_map(args.out, evidence, args.view, args.lang, args.place, lesson=lesson)
+    size = export_map(
+        args.out, evidence, args.view, args.lang, args.place, lesson=lesson, max_passages=args.max_passages
+    )
     print(
         f"wrote {args.out}: {size:,} bytes ({len(evidence.corpus.documents)} articles, view {args.view}, labels {args.lang})"
     )

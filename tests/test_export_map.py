@@ -327,3 +327,28 @@ def test_stylesheets_sharing_the_page_define_disjoint_classes() -> None:
         for cls in set(re.findall(r"\.(kx-[\w-]+)", css)):
             assert cls not in seen, f".{cls} is styled by both the {seen[cls]} and the {name} stylesheet"
             seen[cls] = name
+
+
+def test_page_caps_what_one_place_holds(tmp_path: Path) -> None:
+    """One hostile article (a 4.5 MB text naming Iturup 650,000 times) and 60 ordinary ones: the page
+    keeps the newest passages per place (the cap is a parameter) and a window of an over-long passage,
+    counts what it left out, and stays small."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "000_flood.txt").write_text("Iturup " * 650_000, encoding="utf-8")
+    for n in range(1, 61):
+        (corpus / f"{n:03d}_note.txt").write_text(
+            f"Report {n}. Patrol boats were seen off Kunashir on day {n}. Nothing else happened.\n", encoding="utf-8"
+        )
+    evidence = Evidence.load(corpus)
+    page = export_map_html(evidence, place="iturup", max_passages=10)
+    assert len(page.encode("utf-8")) < 1_000_000, len(page.encode("utf-8"))
+    assert "passage of 4,550,000 characters, cut" in page or "characters, cut" in page
+    assert "650,000 mentions in all" in page
+    kunashir = page.split('id="kx-passages-kunashir"', 1)[1].split("</template>", 1)[0]
+    assert kunashir.count('class="kx-passage"') == 10
+    assert "and 50 more passages in the explorer" in kunashir
+    default = export_map_html(evidence)
+    assert default.split('id="kx-passages-kunashir"', 1)[1].split("</template>", 1)[0].count('class="kx-passage"') == 25
+    with pytest.raises(ValueError):
+        export_map_html(evidence, max_passages=0)

@@ -398,3 +398,48 @@ def test_treaty_lines_need_their_islands() -> None:
         build_treaty_lines(empty, empty)
     collection, figures = build_treaty_lines(empty, empty, skip_missing=True)
     assert collection["features"] == [] and all("skipped" in f for f in figures)
+
+
+@pytest.mark.browser
+def test_printed_handout_is_one_page_per_step_with_a_readable_map(lesson, evidence, tmp_path) -> None:
+    """In Chromium's print layout on A4: every step fits one page (the PDF has exactly one page per step,
+    so none is empty), each map is at least 16 cm wide and its smallest text at least 8 pt."""
+    import re as regex
+
+    from playwright.sync_api import sync_playwright
+
+    from explorer.render.lesson import handout_html
+
+    page_html = tmp_path / "handout.html"
+    page_html.write_text(handout_html(lesson, evidence), encoding="utf-8")
+    mm = 96 / 25.4
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            headless=True,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+        )
+        try:
+            page = browser.new_page(viewport={"width": round((210 - 18) * mm), "height": round((297 - 18) * mm)})
+            page.goto(page_html.as_uri())
+            page.emulate_media(media="print")
+            measured = page.evaluate(
+                """() => Array.from(document.querySelectorAll('.kx-page')).map(p => {
+                  const svg = p.querySelector('.kx-picture > svg');
+                  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+                  const sizes = Array.from(svg.querySelectorAll('text')).map(t => parseFloat(t.getAttribute('font-size')) * scale);
+                  return {height: p.getBoundingClientRect().height, width: svg.getBoundingClientRect().width,
+                          smallest: Math.min(...sizes), labels: sizes.length};
+                })"""
+            )
+            pdf = page.pdf(format="A4")
+        finally:
+            browser.close()
+    assert len(measured) == len(lesson.steps)
+    for number, step in enumerate(measured, start=1):
+        assert step["height"] <= (297 - 18) * mm, f"step {number} runs over its page ({step['height']:.0f} px)"
+        assert step["width"] >= 160 * mm, f"step {number}'s map is {step['width'] / mm:.0f} mm wide"
+        assert step["labels"] and step["smallest"] >= 8 * 96 / 72 - 0.01, (
+            f"step {number}: text of {step['smallest']:.1f} px"
+        )
+    assert len(regex.findall(rb"/Type\s*/Page[^s]", pdf)) == len(lesson.steps)

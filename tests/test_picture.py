@@ -65,11 +65,37 @@ def test_svg_legend_states_the_view(evidence, view) -> None:
 
 def test_svg_draws_disputed_dashed_and_highlight(evidence) -> None:
     root = ET.fromstring(picture.render_svg(evidence, "neutral", "en", highlight={"iturup"}))
-    paths = {p.get("data-id"): p for p in root.iter(f"{SVG}path")}
-    assert {"iturup", "kunashir", "shikotan", "habomai", "urup", "hokkaido"} <= set(paths)
-    assert paths["kunashir"].get("stroke-dasharray") and not paths["urup"].get("stroke-dasharray")
-    assert paths["iturup"].get("stroke") == "#000000" and paths["kunashir"].get("stroke") != "#000000"
-    assert paths["kunashir"].get("fill") != paths["urup"].get("fill")  # disputed colour vs Russia's
+    outlines = {p.get("data-outline-of"): p for p in root.iter(f"{SVG}path") if p.get("data-outline-of")}
+    assert {"iturup", "kunashir", "shikotan", "habomai", "urup", "hokkaido"} <= set(outlines)
+    assert outlines["kunashir"].get("stroke-dasharray") and not outlines["urup"].get("stroke-dasharray")
+    assert outlines["iturup"].get("stroke") == "#000000" and outlines["kunashir"].get("stroke") != "#000000"
+
+
+@pytest.mark.parametrize("view", ["neutral", "japan", "russia"])
+def test_svg_fills_are_the_truth_and_match_the_legend(evidence, view) -> None:
+    """In every view a disputed island is filled with its administrator's colour and striped with its
+    claimant's, and the legend rows that say so use exactly those fills."""
+    from explorer.render.mapview import STATE_NAMES
+
+    root = ET.fromstring(picture.render_svg(evidence, view, "en"))
+    fills = {p.get("data-id"): p.get("fill") for p in root.iter(f"{SVG}path") if p.get("data-id")}
+    claims = {p.get("data-claim-of"): p.get("fill") for p in root.iter(f"{SVG}path") if p.get("data-claim-of")}
+    admin_swatch = {
+        r.get("data-kx-admin"): r.get("fill") for r in root.iter(f"{SVG}rect") if r.get("data-kx-admin") is not None
+    }
+    claim_swatch = {r.get("data-kx-claim"): r.get("fill") for r in root.iter(f"{SVG}rect") if r.get("data-kx-claim")}
+    legend = " ".join(_texts(root))
+    checked = 0
+    for place in evidence.gazetteer.places:
+        if not place.disputed or place.kind == "group" or place.id not in fills:
+            continue
+        assert fills[place.id] == admin_swatch[place.administrator], place.id
+        assert claims[place.id] == claim_swatch[place.claimant], place.id
+        checked += 1
+    assert checked >= 10
+    assert f"Administered by {STATE_NAMES['RU']}" in legend and "claimed by Japan (stripes)" in legend
+    # Every fill drawn has a swatch.
+    assert set(fills.values()) <= set(admin_swatch.values()) and set(claims.values()) <= set(claim_swatch.values())
 
 
 def test_svg_escapes_data(hostile) -> None:

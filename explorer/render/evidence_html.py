@@ -7,6 +7,7 @@ distinction never rests on colour alone.
 
 from __future__ import annotations
 
+import dataclasses
 from html import escape
 
 from explorer.corpus.documents import Document
@@ -25,13 +26,14 @@ RULE_WORDS = {
 }
 
 CSS = """
-.kx-passage{font-size:1.05rem;line-height:1.5;margin:.2rem 0 .1rem 0}
+/* em, not rem: the text follows its container (a compact embedded page sets a smaller size) */
+.kx-passage{font-size:1.05em;line-height:1.5;margin:.2rem 0 .1rem 0}
 .kx-passage mark{background:#F0E442;color:#000;padding:0 .1em;border-bottom:2px solid #000}
 .kx-passage mark.kx-implicit{background:#D9ECF7;border-bottom:2px dashed #0072B2}
-.kx-why{font-size:.85rem;color:#333;margin:0 0 .6rem 0}
+.kx-why{font-size:.85em;color:#333;margin:0 0 .6rem 0}
 .kx-kind{font-size:.75rem;border:1px solid #555;border-radius:3px;padding:0 .3em;margin-left:.3em}
-.kx-quote{border-left:4px solid #0072B2;padding:.2rem .6rem;margin:.3rem 0;font-size:1rem;line-height:1.45}
-.kx-meta{font-size:.85rem;color:#333}
+.kx-quote{border-left:4px solid #0072B2;padding:.2rem .6rem;margin:.3rem 0;font-size:1em;line-height:1.45}
+.kx-meta{font-size:.85em;color:#333}
 @media print{.kx-passage,.kx-why{break-inside:avoid}}
 """
 
@@ -52,21 +54,56 @@ def article_label(document: Document) -> str:
     return f"{outlet} · {date} · {headline} · {origin}"
 
 
-def passage_html(evidence: PassageEvidence) -> str:
-    """The passage with its mentions highlighted, then why each mention matched."""
-    parts = []
-    for text, link in evidence.segments():
+MAX_PASSAGE_CHARS = 1200  # a passage longer than this is shown as a window around its first mention
+MAX_WHY = 6  # mentions explained under a passage; the rest are counted
+
+
+def trimmed(evidence: PassageEvidence, max_chars: int = MAX_PASSAGE_CHARS) -> tuple[PassageEvidence, bool, bool]:
+    """The passage cut to ``max_chars`` around its first mention (a run-on "passage" of a broken or
+    hostile article can be megabytes), with whether text was cut before and after."""
+    passage = evidence.passage
+    if passage.end - passage.start <= max_chars:
+        return evidence, False, False
+    first = min((link.start for link in evidence.mentions), default=passage.start)
+    start = max(passage.start, first - max_chars // 4)
+    end = min(passage.end, start + max_chars)
+    mentions = [link for link in evidence.mentions if start <= link.start and link.end <= end]
+    window = dataclasses.replace(passage, start=start, end=end)
+    text = evidence.text[start - passage.start : end - passage.start]
+    return PassageEvidence(window, text, mentions), start > passage.start, end < passage.end
+
+
+def passage_html(evidence: PassageEvidence, max_chars: int = MAX_PASSAGE_CHARS) -> str:
+    """The passage with its mentions highlighted, then why each mention matched (at most ``MAX_WHY``
+    explained; a long passage is cut to ``max_chars`` around its first mention, and says so)."""
+    shown, cut_before, cut_after = trimmed(evidence, max_chars)
+    parts = ["… " if cut_before else ""]
+    for text, link in shown.segments():
         if link is None:
             parts.append(escape(text))
         else:
             css = ' class="kx-implicit"' if link.kind == "implicit" else ""
             parts.append(f'<mark{css} title="{escape(RULE_WORDS[link.rule])}">{escape(text)}</mark>')
-    why = "; ".join(
-        f"“{escape(link.text)}” matched “{escape(link.alias)}” ({escape(RULE_WORDS[link.rule])}"
-        + (f", {escape(', '.join(link.flags))}" if link.flags else "")
-        + f')<span class="kx-kind">{escape(link.kind)}</span>'
-        for link in evidence.mentions
-    )
+    if cut_after:
+        length = evidence.passage.end - evidence.passage.start
+        parts.append(f" … <i>(passage of {length:,} characters, cut)</i>")
+    explained: list[str] = []
+    seen: set[tuple] = set()
+    for link in evidence.mentions:
+        key = (link.text, link.alias, link.rule, link.kind, link.flags)
+        if key in seen:
+            continue
+        seen.add(key)
+        if len(explained) == MAX_WHY:
+            break
+        explained.append(
+            f"“{escape(link.text)}” matched “{escape(link.alias)}” ({escape(RULE_WORDS[link.rule])}"
+            + (f", {escape(', '.join(link.flags))}" if link.flags else "")
+            + f')<span class="kx-kind">{escape(link.kind)}</span>'
+        )
+    why = "; ".join(explained)
+    if len(evidence.mentions) > len(explained):
+        why += f" ({len(evidence.mentions):,} mentions in all)"
     kind = (
         "" if evidence.passage.kind == "sentence" else f'<span class="kx-kind">{escape(evidence.passage.kind)}</span> '
     )

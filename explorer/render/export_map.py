@@ -64,14 +64,21 @@ body{display:flex;flex-direction:column;font:15px/1.45 system-ui,-apple-system,"
 .kx-more{font-style:italic;color:#333}
 #kx-about{font-size:.78rem;color:#333;padding:4px 12px;border-top:1px solid #bbb;background:#f7f7f7}
 #kx-about-statement{display:none}
-body.kx-compact #kx-view{display:none}
+body.kx-compact #kx-view,body.kx-in-step #kx-view{display:none}
 body.kx-compact #kx-top h1{font-size:.95rem}
 body.kx-compact #kx-about{display:none}
+body.kx-compact #kx-panel{font-size:.86rem;padding:4px 8px}
+body.kx-compact #kx-panel h2{font-size:1.05rem;margin:0}
+body.kx-compact #kx-panel h3{font-size:.9rem;margin:.4rem 0 .2rem 0}
+body.kx-compact #kx-panel h4{margin:.3rem 0 .1rem 0}
+body.kx-compact #kx-pick{font-size:.86rem;margin:0 0 2px 0}
+body.kx-compact .kx-held{font-size:.78rem;margin:.2rem 0}
 body.kx-about-open #kx-about{display:block;position:fixed;left:8px;right:8px;top:34px;max-height:70%;overflow:auto;
   z-index:2000;border:1px solid #555;border-radius:4px;box-shadow:0 2px 8px rgba(0,0,0,.3);background:#fff;font-size:.85rem}
 body.kx-about-open #kx-about-statement{display:block;font-weight:600;margin-bottom:4px}
 @media (max-width:560px){#kx-main{flex-direction:column}#kx-map-wrap{flex:0 0 52%}
   #kx-panel{flex:1 1 auto;max-width:none;border-left:none;border-top:1px solid #bbb}}
+@page{margin:12mm}
 @media print{
   html,body{height:auto;display:block}
   #kx-top{background:none;border:none;padding:0 0 2mm 0}
@@ -132,6 +139,7 @@ PAGE_SCRIPT = """
   }
   function select(id, how){
     var entry = /^[a-z0-9_]+$/.test(id) ? template('kx-place-' + id) : null;
+    body.classList.remove('kx-in-step');
     panel.replaceChildren();
     kx.select(entry ? id : null, {reveal: how !== 'click'});
     if(!entry){ panel.appendChild(template('kx-empty').content.cloneNode(true)); pick.value = ''; return; }
@@ -156,6 +164,7 @@ PAGE_SCRIPT = """
     var step = template('kx-step-' + n);
     if(!step){ return false; }
     current = n;
+    body.classList.add('kx-in-step');  // the step states its view itself: not twice on screen
     panel.replaceChildren(step.content.cloneNode(true));
     panel.parentNode.scrollTop = 0;
     pick.value = '';
@@ -233,13 +242,7 @@ def newest_passages(evidence: Evidence, place_id: str, limit: int | None) -> tup
     """The place's passages as (article, passage), newest article first, at most ``limit``; and how many
     were left out. Articles without a date come last, in corpus order."""
     articles = evidence.articles_for(place_id)
-    dated = sorted(
-        range(len(articles)),
-        key=lambda i: (
-            articles[i].document.article is None or not articles[i].document.article.date,
-            _negated_date(articles[i].document),
-        ),
-    )
+    dated = sorted(range(len(articles)), key=lambda i: _newest_first(articles[i].document))
     chosen: list[tuple] = []
     total = 0
     for index in dated:
@@ -250,9 +253,10 @@ def newest_passages(evidence: Evidence, place_id: str, limit: int | None) -> tup
     return chosen, total - len(chosen)
 
 
-def _negated_date(document) -> tuple:
-    date = document.article.date if document.article and document.article.date else ""
-    return tuple(-ord(ch) for ch in date)
+def _newest_first(document) -> tuple:
+    """Sort key: dated articles newest first (ISO dates, so character order is date order), then the rest."""
+    date = document.article.date if document.article is not None and document.article.date else ""
+    return (date == "", tuple(-ord(ch) for ch in date))
 
 
 def passages_html(evidence: Evidence, place_id: str, limit: int | None = DEFAULT_MAX_PASSAGES) -> str:
@@ -287,7 +291,7 @@ def place_panel_html(evidence: Evidence, place_id: str, view: View, lang: LabelL
     parts = [f'<h2 data-kx-name="{e(place_id)}">{e(place_label(gazetteer, place, lang, view))}</h2>']
     if place.administered_by or place.claimed_by:
         parts.append(
-            f"<p><b>Administered by:</b> {e(place.administered_by or 'not recorded')}<br>"
+            f'<p class="kx-held"><b>Administered by:</b> {e(place.administered_by or "not recorded")}<br>'
             f"<b>Claimed by:</b> {e(place.claimed_by or 'no other claimant recorded')}</p>"
         )
     articles = evidence.articles_for(place_id)
@@ -391,6 +395,7 @@ def export_map_html(
         overlays=overlays,
         label_sets=sets,
         shown_lines=shown_lines,
+        follow_url_place=False,
     )
     root: Any = fmap.get_root()  # a branca Figure (typed as Element: no .header/.html)
     root.header.add_child(RawHtml(inline_head()), name="leaflet_inline", index=0)

@@ -495,19 +495,26 @@ LESSON_CSS = """
 """
 
 HANDOUT_CSS = """
-@page{size:A4;margin:11mm}
+@page{size:A4;margin:9mm}
 body{margin:0 auto;max-width:190mm;
  font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans JP",sans-serif}
 .kx-page{page-break-after:always;break-after:page;padding:2mm 0}
 .kx-page:last-child{page-break-after:auto;break-after:auto}
 .kx-page header{font-size:.8rem;color:#333;border-bottom:1px solid #999;margin-bottom:3mm}
 .kx-picture{margin:0 0 3mm 0;text-align:center}
-.kx-picture svg{max-width:100%;height:auto;max-height:62mm}
+.kx-picture>svg{width:170mm;max-width:100%;height:auto}
 .kx-picture figcaption{font-size:.8rem;color:#333}
+.kx-key{font-size:8pt;line-height:1.3;text-align:left;color:#111}
+.kx-key svg{vertical-align:-1px}
 @media print{
- .kx-lesson-step{font-size:9.5pt;line-height:1.3}.kx-lesson-step h2{font-size:14pt}
- .kx-lesson-step h3{font-size:9.5pt;margin:2mm 0 1mm 0}.kx-explanation p,.kx-questions li{font-size:10.5pt}
- .kx-evidence blockquote{font-size:9.5pt}.kx-evidence{margin:1mm 0 2mm 0}
+ .kx-lesson-step{font-size:9pt;line-height:1.25;columns:2;column-gap:6mm}
+ .kx-lesson-step h2,.kx-lesson-step .kx-step-no{column-span:all}.kx-lesson-step h2{font-size:14pt}
+ .kx-evidence,.kx-background,.kx-questions li{break-inside:avoid}
+ [data-dense] .kx-lesson-step,[data-dense] .kx-explanation p,[data-dense] .kx-questions li,[data-dense] .kx-evidence blockquote{
+  font-size:8pt;line-height:1.2}
+ .kx-lesson-step h3{font-size:9pt;margin:2mm 0 1mm 0}.kx-explanation p,.kx-questions li{font-size:9pt}
+ .kx-cite{overflow-wrap:anywhere}
+ .kx-evidence blockquote{font-size:9pt}.kx-evidence{margin:1mm 0 2mm 0}
  .kx-view,.kx-onmap,.kx-cite,.kx-evidence figcaption{font-size:8pt}.kx-background{padding:1mm 2mm;margin:1mm 0}
 }
 .kx-page footer{font-size:.75rem;color:#333;border-top:1px solid #999;margin-top:4mm;padding-top:1mm}
@@ -620,7 +627,14 @@ def picture_bounds(step: StepView) -> tuple[float, float, float, float]:
     return (west, south, east, north)
 
 
-def default_picture(evidence: Evidence, width: int = 900, height: int = 600) -> Callable[[StepView], str] | None:
+# The handout's picture: 640 units drawn 170 mm wide, so 1 unit is about 0.2 pt and text of 11 units is 8 pt.
+HANDOUT_PICTURE = (640, 400)
+HANDOUT_MIN_FONT = 11.0
+
+
+def default_picture(
+    evidence: Evidence, width: int = HANDOUT_PICTURE[0], height: int = HANDOUT_PICTURE[1]
+) -> Callable[[StepView], str] | None:
     """A picture callable drawing each step with ``explorer.render.picture.render_svg``, or None if there is none.
 
     The picture shows the step's view, label language, highlighted places and bounds; it does not draw
@@ -631,7 +645,7 @@ def default_picture(evidence: Evidence, width: int = 900, height: int = 600) -> 
     except ImportError:
         return None
 
-    def picture(step: StepView) -> str:
+    def picture(step: StepView, fit_height: int | None = None) -> str:
         svg = render_svg(
             evidence,
             step.view,
@@ -639,12 +653,62 @@ def default_picture(evidence: Evidence, width: int = 900, height: int = 600) -> 
             highlight=frozenset(step.highlight),
             bounds=picture_bounds(step),
             width=width,
-            height=height,
-            title=step.title,
+            height=min(height, fit_height or height),
+            title="",  # the step's heading is printed beside it
+            min_font=HANDOUT_MIN_FONT,
+            statement=False,
+            legend=False,  # printed under the picture (handout_legend_html), so it hides no land
         )
         return re.sub(r"^<\?xml[^>]*\?>\s*", "", svg)  # inline in HTML: no XML declaration
 
+    picture.fits = True  # handout_html may ask for a lower picture so that a long step keeps to one page
     return picture
+
+
+# A4 less the margins, in CSS px, and what a step's text takes (measured on kurils-101 in Chromium:
+# about 0.22 px per character of text in two 9 pt columns; page header, footer and headings about 140 px).
+HANDOUT_PAGE_PX = (297 - 2 * 9) * 96 / 25.4
+HANDOUT_PX_PER_CHAR = 0.22
+HANDOUT_FIXED_PX = 190  # with the legend under the picture
+HANDOUT_CAPTION_PX = 30
+HANDOUT_DENSE_CHARS = 3500  # longer steps print in 8 pt
+
+
+def step_text_length(step_html: str) -> int:
+    return len(re.sub(r"<[^>]+>", "", step_html))
+
+
+def handout_picture_height(step_html: str, caption: bool = False, width: int = HANDOUT_PICTURE[0]) -> int:
+    """The picture height (in picture units, drawn 170 mm across ``width`` units) that leaves room for the
+    step's text on one page: the full height for a short step, down to 45 % of it for the longest."""
+    text = step_text_length(step_html)
+    per_char = HANDOUT_PX_PER_CHAR * (0.85 if text > HANDOUT_DENSE_CHARS else 1.0)
+    room = HANDOUT_PAGE_PX - HANDOUT_FIXED_PX - per_char * text - (HANDOUT_CAPTION_PX if caption else 0)
+    units = room * width / (170 * 96 / 25.4)
+    return int(max(HANDOUT_PICTURE[1] * 0.45, min(HANDOUT_PICTURE[1], units)))
+
+
+def handout_legend_html(gazetteer: PlaceIndex, step: StepView) -> str:
+    """The picture's legend as one wrapped line of HTML under it, with the same fills (escaped)."""
+    from explorer.render.mapview import COUNT_NOTE, SHADE_NOTE, claim_fill, legend_entries
+    from explorer.render.picture import ATTRIBUTION, BOUNDARY_NOTE
+
+    items = [f"<b>{escape(gazetteer.data.views[step.view].label)}</b>"]
+    for entry in legend_entries(gazetteer, step.view, step.lang):
+        if entry.kind == "site":
+            swatch = f'<svg width="12" height="12" aria-hidden="true"><circle cx="6" cy="6" r="5" fill="{entry.fill}"/></svg>'
+        else:
+            stripes = f'<rect width="16" height="12" fill="{claim_fill(entry.claim)}"/>' if entry.claim else ""
+            dash = ' stroke-dasharray="4 2"' if entry.kind == "disputed" else ""
+            swatch = (
+                f'<svg width="16" height="12" aria-hidden="true"><rect width="16" height="12" fill="{entry.fill}"/>'
+                f'{stripes}<rect x=".75" y=".75" width="14.5" height="10.5" fill="none" stroke="#333" stroke-width="1.5"{dash}/></svg>'
+            )
+        items.append(f"<span>{swatch} {escape(entry.text)}</span>")
+    items.append(
+        f"<span>{escape(SHADE_NOTE)}. {escape(COUNT_NOTE)}. {escape(BOUNDARY_NOTE)} {escape(ATTRIBUTION)}.</span>"
+    )
+    return f'<div class="kx-key">{" · ".join(items)}</div>'
 
 
 def handout_html(
@@ -677,11 +741,15 @@ def handout_html(
                     + ".</figcaption>"
                 )
             try:
-                picture = f'<figure class="kx-picture">{picture_svg(step)}{caption}</figure>'
+                fit = handout_picture_height(render_step_html(step, gazetteer), bool(caption))
+                drawn = picture_svg(step, fit) if getattr(picture_svg, "fits", False) else picture_svg(step)
+                key = handout_legend_html(gazetteer, step) if getattr(picture_svg, "fits", False) else ""
+                picture = f'<figure class="kx-picture">{drawn}{key}{caption}</figure>'
             except Exception as err:  # a broken picture must not lose the handout
                 picture = f'<p class="kx-problems">The map picture could not be drawn: {escape(str(err))}</p>'
+        dense = ' data-dense=""' if step_text_length(render_step_html(step, gazetteer)) > HANDOUT_DENSE_CHARS else ""
         pages.append(
-            f'<section class="kx-page" id="step-{escape(step.id)}">'
+            f'<section class="kx-page"{dense} id="step-{escape(step.id)}">'
             f"<header>{escape(lesson.title)} — step {step.number} of {step.total}</header>"
             f"{picture}{render_step_html(step, gazetteer)}"
             f"<footer>Kuril explorer lesson {escape(lesson.id)} · quotes from the article corpus "

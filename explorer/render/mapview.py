@@ -127,13 +127,23 @@ def drawn_places(gazetteer: PlaceIndex) -> list[Place]:
     return [gazetteer.by_id[i] for i in ids if i in gazetteer.by_id]
 
 
-def legend_html(gazetteer: PlaceIndex, view: View, lang: LabelLang) -> str:
-    """The legend, worded by the view; one row for every fill the map draws (escaped)."""
-    e = html.escape
-    wording = gazetteer.data.views[view]
+@dataclass(frozen=True)
+class LegendEntry:
+    """One legend row: ``kind`` is "disputed" (fill + stripes + dashed outline), "admin", "other" or "site"."""
+
+    kind: str
+    text: str
+    fill: str
+    admin: str | None = None
+    claim: str | None = None
+
+
+def legend_entries(gazetteer: PlaceIndex, view: View, lang: LabelLang) -> list[LegendEntry]:
+    """The legend's rows, one for every fill drawn, worded (and ordered) by the view; shared by the
+    interactive map and the picture so both say the same."""
     places = drawn_places(gazetteer)
     group = place_label(gazetteer, gazetteer["disputed_islands"], lang, view) if "disputed_islands" in gazetteer else ""
-    rows: list[str] = []
+    rows: list[LegendEntry] = []
     disputed = sorted({(p.administrator, claim_code(p)) for p in places if p.disputed and claim_code(p)}, key=str)
     for admin, claim in disputed:
         admin_name, claim_name = STATE_NAMES.get(admin or "", "not recorded"), STATE_NAMES[claim or ""]
@@ -143,27 +153,33 @@ def legend_html(gazetteer: PlaceIndex, view: View, lang: LabelLang) -> str:
             text = f"{group}: administered by {admin_name} (fill), claimed by {claim_name} (stripes)"
         else:
             text = f"{group}: administered by {admin_name} (fill), claimed by {claim_name} (stripes); dashed outline"
-        rows.append(
-            f'<div class="kx-row" data-kx-admin="{e(admin or "")}" data-kx-claim="{e(claim or "")}">'
-            f"{_swatch(STATE_COLOURS.get(admin or '', OTHER_COLOUR), claim, dashed=True)}<span>{e(text)}</span></div>"
-        )
+        rows.append(LegendEntry("disputed", text, STATE_COLOURS.get(admin or "", OTHER_COLOUR), admin, claim))
     for code in sorted({p.administrator for p in places if p.administrator in STATE_COLOURS}):
-        rows.append(
-            f'<div class="kx-row" data-kx-admin="{e(code)}">{_swatch(STATE_COLOURS[code])}'
-            f"<span>Administered by {e(STATE_NAMES[code])}</span></div>"
-        )
+        rows.append(LegendEntry("admin", f"Administered by {STATE_NAMES[code]}", STATE_COLOURS[code], code))
     if any(p.administrator not in STATE_COLOURS for p in places):
-        rows.append(
-            f'<div class="kx-row" data-kx-admin="">{_swatch(OTHER_COLOUR)}<span>Other land (not shaded by state)</span></div>'
-        )
-    rows.append(
-        '<div class="kx-row"><svg class="kx-sw" width="22" height="16" aria-hidden="true">'
-        f'<circle cx="11" cy="8" r="6" fill="{SITE_COLOUR}" stroke="#fff" stroke-width="2"/></svg>'
-        "<span>Site named in the sources</span></div>"
-    )
+        rows.append(LegendEntry("other", "Other land (not shaded by state)", OTHER_COLOUR, ""))
+    rows.append(LegendEntry("site", "Site named in the sources", SITE_COLOUR))
+    return rows
+
+
+def legend_html(gazetteer: PlaceIndex, view: View, lang: LabelLang) -> str:
+    """The legend, worded by the view; one row for every fill the map draws (escaped)."""
+    e = html.escape
+    rows: list[str] = []
+    for entry in legend_entries(gazetteer, view, lang):
+        if entry.kind == "site":
+            swatch = (
+                '<svg class="kx-sw" width="22" height="16" aria-hidden="true">'
+                f'<circle cx="11" cy="8" r="6" fill="{entry.fill}" stroke="#fff" stroke-width="2"/></svg>'
+            )
+        else:
+            swatch = _swatch(entry.fill, entry.claim, dashed=entry.kind == "disputed")
+        attrs = "" if entry.admin is None else f' data-kx-admin="{e(entry.admin)}"'
+        attrs += f' data-kx-claim="{e(entry.claim)}"' if entry.claim else ""
+        rows.append(f'<div class="kx-row"{attrs}>{swatch}<span>{e(entry.text)}</span></div>')
     return (
-        f'<div class="kx-legend-title">{e(wording.label)}</div>{"".join(rows)}<div class="kx-legend-lines"></div>'
-        f'<div class="kx-note">{e(SHADE_NOTE)}. {e(COUNT_NOTE)}.</div>'
+        f'<div class="kx-legend-title">{e(gazetteer.data.views[view].label)}</div>{"".join(rows)}'
+        f'<div class="kx-legend-lines"></div><div class="kx-note">{e(SHADE_NOTE)}. {e(COUNT_NOTE)}.</div>'
     )
 
 
@@ -364,18 +380,45 @@ CONTROLLER_JS = r"""
     c.bindTooltip(function(){ return (shapes[id] && shapes[id][0].getTooltip()) ? shapes[id][0].getTooltip().getContent() : ''; }, {sticky: true});
     hits[id] = c.addTo(map);
   });
+  // Islets closer together than a finger's width share one target, their group's (a click selects the
+  // group and a pick zooms in to it); once they are apart, each islet has its own.
   function sizeHits(){
     var points = {};
     Object.keys(cfg.anchors).forEach(function(id){ if (shapes[id]) { points[id] = map.latLngToContainerPoint(cfg.anchors[id]); } });
+    function nearestTo(p, skip){
+      var best = {d: Infinity, id: null};
+      Object.keys(points).forEach(function(o){ if (skip.indexOf(o) < 0) { var d = p.distanceTo(points[o]); if (d < best.d) { best = {d: d, id: o}; } } });
+      return best;
+    }
+    var radius = {}, tightGroups = [];
+    Object.keys(cfg.clusters).forEach(function(group){
+      var members = cfg.clusters[group].filter(function(m){ return points[m]; });
+      var tight = points[group] && members.some(function(m){ return nearestTo(points[m], [m, group]).d < 8; });
+      if (tight) {
+        members.forEach(function(m){ radius[m] = 0; delete points[m]; });
+        tightGroups.push(group);
+      } else {
+        radius[group] = 0;
+        delete points[group];
+      }
+    });
     Object.keys(hits).forEach(function(id){
-      var p = points[id], nearest = Infinity;
-      Object.keys(points).forEach(function(other){
-        if (other !== id && (cfg.members[other] || []).indexOf(id) < 0) { nearest = Math.min(nearest, p.distanceTo(points[other])); }
-      });
+      if (radius[id] !== undefined || cfg.clusters[id] || !points[id]) { return; }
       var b = kx.bounds(id), ne = map.latLngToContainerPoint(b.getNorthEast()), sw = map.latLngToContainerPoint(b.getSouthWest());
       var own = Math.max(Math.abs(ne.x - sw.x), Math.abs(ne.y - sw.y));
-      var radius = Math.max(3, Math.min(14, nearest / 2 - 1));
-      hits[id].setRadius(own > 28 ? 0 : radius);  // a big island is its own target
+      radius[id] = own > 28 ? 0 : Math.max(3, Math.min(14, nearestTo(points[id], [id]).d / 2 - 1));  // a big island is its own target
+    });
+    tightGroups.forEach(function(group){
+      var c = points[group], members = cfg.clusters[group].filter(function(m){ return cfg.anchors[m]; });
+      var spread = Math.max.apply(null, members.map(function(m){ return c.distanceTo(map.latLngToContainerPoint(cfg.anchors[m])); }));
+      var outside = nearestTo(c, [group]);
+      var room = outside.id ? outside.d - (radius[outside.id] || 3) - 1 : Infinity;
+      radius[group] = Math.max(4, Math.min(spread + 6, room));
+    });
+    Object.keys(radius).forEach(function(id){
+      if (!hits[id]) { return; }
+      hits[id].setRadius(radius[id]);
+      if (hits[id]._path) { hits[id]._path.style.display = radius[id] > 0 ? '' : 'none'; }  // Leaflet draws r=0 as 1 px
     });
   }
   // Labels: DOM built with textContent; placed by priority beside their island, never over another
@@ -394,6 +437,11 @@ CONTROLLER_JS = r"""
     marker.feature = {type: 'Feature', properties: {id: place.id}, geometry: null};
     marker.on('click', function(){ select(place.id); });
     marker.addTo(map);
+    // Keyboard: a label is a tab stop; Enter or Space selects its place.
+    marker.getElement().setAttribute('role', 'button');
+    marker.getElement().addEventListener('keydown', function(e){
+      if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); select(place.id); }
+    });
     labels[place.id] = {marker: marker, el: el, name: name, count: count, place: place};
   });
   function fillLabels(){
@@ -434,7 +482,15 @@ CONTROLLER_JS = r"""
     }
     return score;
   }
-  kx.coverScore = coverScore;
+  kx.anchorOf = function(id){ return cfg.anchors[id] || null; };
+  // The place a click on this element selects (its land, its hit area or its label), or null.
+  kx.placeOf = function(el){
+    if (pathIds.has(el)) { return pathIds.get(el); }
+    var found = null;
+    Object.keys(hits).forEach(function(id){ if (hits[id]._path === el) { found = id; } });
+    var label = el.closest ? el.closest('.kx-label') : null;
+    return found || (label ? label.getAttribute('data-kx-id') : null);
+  };
   kx.layoutLabels = function(){
     var size = map.getSize();
     if (!size.x || !size.y) { return; }
@@ -475,18 +531,31 @@ CONTROLLER_JS = r"""
                       [a.x - w / 2, box.y2 + gap], [a.x - w / 2, box.y1 - gap - h],
                       [box.x2 + gap, box.y1 - h], [box.x2 + gap, box.y2], [box.x1 - gap - w, box.y1 - h], [box.x1 - gap - w, box.y2],
                       [a.x + 6, a.y - h / 2], [a.x - 6 - w, a.y - h / 2], [a.x - w / 2, a.y - h / 2]);
+      var plain = candidates.length, lead = 30;
+      if (entry.place.island) {  // led out: further away, joined to the island by a line
+        candidates.push([box.x2 + lead, a.y - h / 2], [box.x1 - lead - w, a.y - h / 2], [a.x - w / 2, box.y2 + lead],
+                        [a.x - w / 2, box.y1 - lead - h], [box.x2 + lead, box.y2 + lead / 2], [box.x1 - lead - w, box.y2 + lead / 2],
+                        [box.x2 + lead, box.y1 - lead / 2 - h], [box.x1 - lead - w, box.y1 - lead / 2 - h],
+                        [a.x + 2 * lead, box.y2 + lead], [a.x - 2 * lead - w, box.y2 + lead]);
+      }
       var own = (cfg.members[id] || []).concat([id], cfg.parents[id] || []);
-      var fits = candidates.map(function(p){ return {x1: p[0], y1: p[1], x2: p[0] + w, y2: p[1] + h}; }).filter(function(c){
+      var fits = candidates.map(function(p, i){ return {x1: p[0], y1: p[1], x2: p[0] + w, y2: p[1] + h, led: i >= plain}; }).filter(function(c){
         if (c.x1 < 2 || c.y1 < 2 || c.x2 > size.x - 2 || c.y2 > size.y - 2) { return false; }
         if (taken.some(function(t){ return overlaps(c, t); })) { return false; }
         return !anchors.some(function(t){ return overlaps(c, t); });  // every island's own point stays clickable
       });
       var chosen = null, best = Infinity;
       for (var i = 0; i < fits.length && best > 0; i++) {
-        var score = canSample ? coverScore(rect, fits[i], own) : 0;
+        var score = (canSample ? coverScore(rect, fits[i], own) : 0) + (fits[i].led ? 3 : 0);
         if (score < best) { best = score; chosen = fits[i]; }
       }
+      if (entry.leader) { map.removeLayer(entry.leader); entry.leader = null; }
       if (!chosen) { icon.style.display = 'none'; entry.shown = false; return; }
+      if (chosen.led) {
+        var end = L.point(Math.max(chosen.x1, Math.min(a.x, chosen.x2)), Math.max(chosen.y1, Math.min(a.y, chosen.y2)));
+        entry.leader = L.polyline([map.containerPointToLatLng(a), map.containerPointToLatLng(end)],
+                                  {color: '#333', weight: 1, interactive: false, className: 'kx-leader'}).addTo(map);
+      }
       icon.style.marginLeft = (chosen.x1 - a.x) + 'px';
       icon.style.marginTop = (chosen.y1 - a.y) + 'px';
       entry.shown = true;
@@ -499,11 +568,13 @@ CONTROLLER_JS = r"""
     var hidden = legend.getContainer().style.visibility;
     legend.getContainer().style.visibility = 'hidden';
     var found = false;
-    for (var i = 0; i <= 6 && !found; i++) {
-      for (var j = 0; j <= 6 && !found; j++) {
-        var x = rect.left + rect.width * i / 6, y = rect.top + rect.height * j / 6;
-        var el = document.elementFromPoint(Math.min(x, rect.right - 1), Math.min(y, rect.bottom - 1));
-        if (el && el.tagName === 'path' && el.classList.contains('leaflet-interactive') && !el.classList.contains('kx-hit')) { found = true; }
+    // Every 8 px: an islet or its hit area is bigger than that.
+    var nx = Math.ceil(rect.width / 8), ny = Math.ceil(rect.height / 8);
+    for (var i = 0; i <= nx && !found; i++) {
+      for (var j = 0; j <= ny && !found; j++) {
+        var x = rect.left + (rect.width - 1) * i / nx, y = rect.top + (rect.height - 1) * j / ny;
+        var el = document.elementFromPoint(x, y);
+        if (el && el.tagName === 'path' && el.classList.contains('leaflet-interactive')) { found = true; }
       }
     }
     legend.getContainer().style.visibility = hidden;
@@ -540,6 +611,22 @@ CONTROLLER_JS = r"""
   window.addEventListener('load', kx.relayout);
   setTimeout(kx.relayout, 0);
   map.on('kxselect', function(e){ kx.select(e.id); });
+  // In the app the map sits in a same-origin iframe and the place lives in the page's URL (?place=...):
+  // follow it, so a pick from the list, a search or a deep link outlines and reveals the place without
+  // the map being rebuilt. (Off in the standalone export, which uses its own #fragment.)
+  if (cfg.followUrlPlace && window.parent !== window) {
+    var followed;
+    var follow = function(){
+      var place;
+      try { place = new URLSearchParams(window.parent.location.search).get('place'); } catch (e) { return false; }
+      if (place !== followed) {
+        followed = place;
+        if (place !== kx.selected) { kx.select(place, {reveal: true}); }
+      }
+      return true;
+    };
+    setTimeout(function(){ if (follow()) { setInterval(follow, 250); } }, 0);
+  }
 })
 """
 
@@ -556,6 +643,7 @@ def build_map(
     overlays: dict | None = None,
     label_sets: Iterable[tuple[View, LabelLang]] | None = None,
     shown_lines: Iterable[str] | None = None,
+    follow_url_place: bool = True,
 ) -> folium.Map:
     """The evidence map. Features carry ``properties.id`` (the gazetteer id): clicking one reports it.
 
@@ -565,7 +653,8 @@ def build_map(
     A lesson step passes ``bounds`` ([south, west], [north, east]), places to ``highlight`` (groups are
     expanded to their members) and ``overlays``, a FeatureCollection of treaty lines (all shown unless
     ``shown_lines`` names some). ``label_sets`` adds other (view, lang) names the page can switch to
-    with ``map.kx.setNames('japan|ja')``.
+    with ``map.kx.setNames('japan|ja')``. With ``follow_url_place`` (the app), a map inside a same-origin
+    iframe outlines and reveals the ``place`` of its parent page's URL query whenever it changes.
     """
     gazetteer = evidence.gazetteer
     outlined = set().union(*(gazetteer.covered_by(place) for place in highlight)) if highlight else set()
@@ -640,6 +729,7 @@ def build_map(
             + ","
             + script_json(
                 _controller_config(evidence, counts, sets, (view, lang), outlined, line_info, shown_lines, bounds)
+                | {"followUrlPlace": follow_url_place}
             )
             + ");"
         )
@@ -677,18 +767,22 @@ def _controller_config(
         if covered:
             members[place.id] = covered
     labelled: list[str] = []
+    clusters: dict[str, list[str]] = {}
     for layer in ("region", "islands"):
         for feature in layers[layer]["features"]:
             props = feature["properties"]
-            place = gazetteer.by_id.get(props["id"])
-            if place is None:
+            found = gazetteer.by_id.get(props["id"])
+            if found is None:
                 continue
+            place = found
             point = place.anchor or props.get("centroid")
             if point is not None:
                 anchors[place.id] = [point[1], point[0]]
             area = props.get("area_km2") or 0
             if layer == "islands" and place.kind != "group" and area < 600:
                 hits.append(place.id)
+                if place.parent and gazetteer.by_id[place.parent].layer == "islands":
+                    clusters.setdefault(place.parent, []).append(place.id)
             if place.kind not in LABELLED_KINDS or point is None:
                 continue
             if layer == "islands" and not place.disputed and area < MIN_LABEL_AREA_KM2:
@@ -721,7 +815,8 @@ def _controller_config(
         "members": members,
         "disputed": sorted(p.id for p in gazetteer.places if p.disputed),
         "parents": {p.id: sorted(set(evidence.containing_groups(p.id))) for p in gazetteer.places if p.parent},
-        "hits": hits,
+        "hits": [g for g in clusters] + hits,
+        "clusters": clusters,
         "claims": {p.id: claim_code(p) for p in gazetteer.places if p.kind != "group" and claim_code(p)},
         "lines": line_info,
         "shownLines": list(shown_lines) if shown_lines is not None else list(line_info),

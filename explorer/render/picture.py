@@ -41,14 +41,19 @@ from shapely.geometry import shape
 from explorer.data.layers import load_layers
 from explorer.evidence import Evidence
 from explorer.render.mapview import (
-    DISPUTED_COLOUR,
+    COUNT_NOTE,
     KURIL_BOUNDS,
     LABELLED_KINDS,
     MIN_LABEL_AREA_KM2,
     SEA_COLOUR,
     SITE_COLOUR,
     STATE_COLOURS,
+    LegendEntry,
+    claim_code,
+    claim_fill,
     fill_colour,
+    legend_entries,
+    pattern_defs,
 )
 from explorer.render.naming import LabelLang, View, place_label, view_statement
 
@@ -153,11 +158,14 @@ class Shape:
     def rings(self) -> list[list[tuple[float, float]]]:
         return [ring for outer, holes in self.polygons for ring in [outer, *holes]]
 
-    fill: str
+    fill: str  # the colour as drawn over the sea (PNG)
     stroke: str
     stroke_width: float
     dashed: bool
     place: str
+    colour: str = ""  # the administering state's colour (SVG: with fill-opacity)
+    opacity: float = 1.0
+    claim: str | None = None  # the claimant drawn as stripes over the fill
 
 
 @dataclass
@@ -188,7 +196,8 @@ class Scene:
     dots: list[Dot] = field(default_factory=list)
     labels: list[Label] = field(default_factory=list)
     legend_box: tuple[float, float, float, float] = (0, 0, 0, 0)  # x, y, w, h
-    legend_rows: list[tuple[float, float, str, bool, str]] = field(default_factory=list)  # x, y, colour, dashed, kind
+    # x, y, colour, dashed, kind, claim (the claimant's code for the stripes, or None), admin code
+    legend_rows: list[tuple[float, float, str, bool, str, str | None, str | None]] = field(default_factory=list)
     legend_text: list[Label] = field(default_factory=list)
     header: float = 0.0
 
@@ -234,8 +243,15 @@ def build_scene(
     title: str | None = None,
     measure: Measure = estimate_width,
     note: str | None = None,
+    min_font: float = 0.0,
+    statement: bool = True,
+    legend: bool = True,
 ) -> Scene:
-    """Lay out the picture in pixels (the projection, the shapes, the labels and the legend)."""
+    """Lay out the picture in pixels (the projection, the shapes, the labels and the legend).
+
+    ``min_font``: the smallest text size in picture units (a handout printing 640 units across 17 cm
+    asks for 11, i.e. 8 pt); 0 scales every text with the picture. ``statement=False`` heads the legend
+    with the view's name only (a handout prints the full statement beside the picture)."""
     gazetteer = evidence.gazetteer
     counts = evidence.passage_counts()
     min_lon, min_lat, max_lon, max_lat = bounds or DEFAULT_BOUNDS
@@ -246,7 +262,7 @@ def build_scene(
     k = min(width / 1200, height / 900)
     wording = gazetteer.data.views[view]
     title = title if title is not None else f"Kuril Islands: places named in the sources ({wording.label})"
-    header = round(44 * k)
+    header = round(44 * k) if title else 0
     scene = Scene(width, height, title, view_statement(gazetteer, view), header=header)
 
     # Projection: equirectangular, x scaled by cos(lat0), fitted into the area below the header.
@@ -295,11 +311,14 @@ def build_scene(
             opacity = 0.85 if mentioned else (0.45 if layer == "islands" else 0.35)
             item = Shape(
                 polygons,
-                _blend(fill_colour(place, view), opacity),
+                _blend(fill_colour(place), opacity),
                 "#000000" if place.id in highlight else ("#222222" if place.disputed else "#666666"),
                 (3.0 if place.id in highlight else 2.0 if place.disputed else 0.8) * max(k, 0.5),
                 place.disputed,
                 place.id,
+                fill_colour(place),
+                opacity,
+                claim_code(place) if place.kind != "group" else None,
             )
             (disputed_shapes if place.disputed else scene.shapes).append(item)
     # Disputed outlines go on top, highlighted ones last, so no dash is hidden under a neighbour.
@@ -318,47 +337,49 @@ def build_scene(
         scene.dots.append(Dot(round(x, 1), round(y, 1), 7 * k if place.id not in highlight else 9 * k, place.id))
 
     # Legend, bottom right (open Pacific south-east of the chain in the default view).
-    legend_w = 440 * k
+    kt = max(k, min_font / 11)  # text scale: the smallest text (11 units) is at least min_font
+    legend_w = min(440 * kt, width * 0.6)
     pad = 10 * k
     text_w = legend_w - 2 * pad
-    lines: list[tuple[str, float, bool, str | None]] = []  # text, size, bold, swatch kind
-    for line in _wrap(scene.description, 13 * k, text_w, measure):
-        lines.append((line, 13 * k, True, None))
-    group = place_label(gazetteer, gazetteer["disputed_islands"], lang, view) if "disputed_islands" in gazetteer else ""
-    disputed_colour = {"neutral": DISPUTED_COLOUR, "japan": STATE_COLOURS["JP"], "russia": STATE_COLOURS["RU"]}[view]
-    swatches = [
-        (f"{group}: {wording.label}" if group else wording.label, "disputed"),
-        ("Administered by Japan", "JP"),
-        ("Administered by Russia", "RU"),
-        ("Deployment or meeting site named in the sources", "site"),
-    ]
-    kind: str | None
-    for text, kind in swatches:
-        wrapped = _wrap(text, 13 * k, text_w - 24 * k, measure)
+    lines: list[tuple[str, float, bool, object]] = []  # text, size, bold, swatch (a LegendEntry) or None
+    for line in _wrap(scene.description if statement else wording.label, 13 * kt, text_w, measure):
+        lines.append((line, 13 * kt, True, None))
+    row_size = (13 if statement else 11) * kt
+    for entry in legend_entries(gazetteer, view, lang):
+        wrapped = _wrap(entry.text, row_size, text_w - 24 * kt, measure)
         for index, line in enumerate(wrapped):
-            lines.append((line, 13 * k, False, kind if index == 0 else "indent"))
-    for sentence in [SHADE_NOTE, BOUNDARY_NOTE, ATTRIBUTION, *([note] if note else [])]:
-        for line in _wrap(sentence, 11 * k, text_w, measure):
-            lines.append((line, 11 * k, False, None))
+            lines.append((line, row_size, False, entry if index == 0 else "indent"))
+    notes = (
+        [SHADE_NOTE, COUNT_NOTE, BOUNDARY_NOTE, ATTRIBUTION]
+        if statement
+        else [f"{SHADE_NOTE} {COUNT_NOTE}.", ATTRIBUTION]
+    )
+    for sentence in [*notes, *([note] if note else [])]:
+        for line in _wrap(sentence, 11 * kt, text_w, measure):
+            lines.append((line, 11 * kt, False, None))
     line_gap = 1.35
+    if not legend:  # the page prints the legend beside the picture (explorer.render.lesson's handout)
+        lines, legend_w, pad = [], 0.0, 0.0
     legend_h = 2 * pad + sum(size * line_gap for _, size, _, _ in lines)
-    lx, ly = width - legend_w - 10 * k, height - legend_h - 10 * k
+    lx, ly = _legend_corner(scene, width, height, legend_w, legend_h, 10 * k) if legend else (0.0, 0.0)
     scene.legend_box = (round(lx, 1), round(ly, 1), round(legend_w, 1), round(legend_h, 1))
     y = ly + pad
-    swatch_colours = {
-        "disputed": disputed_colour,
-        "JP": STATE_COLOURS["JP"],
-        "RU": STATE_COLOURS["RU"],
-        "site": SITE_COLOUR,
-    }
-    for text, size, bold, kind in lines:
+    for text, size, bold, row in lines:
         x = lx + pad
-        if kind is not None:
-            if kind in swatch_colours:
+        if row is not None:
+            if isinstance(row, LegendEntry):
                 scene.legend_rows.append(
-                    (round(x, 1), round(y + 0.15 * size, 1), swatch_colours[kind], kind == "disputed", kind)
+                    (
+                        round(x, 1),
+                        round(y + 0.15 * size, 1),
+                        row.fill,
+                        row.kind == "disputed",
+                        row.kind,
+                        row.claim,
+                        row.admin,
+                    )
                 )
-            x += 24 * k
+            x += 24 * kt
         scene.legend_text.append(Label(round(x, 1), round(y, 1), text, round(size, 2), bold, "start"))
         y += size * line_gap
 
@@ -382,7 +403,7 @@ def build_scene(
         place = gazetteer.by_id[place_id]
         count = counts.get(place_id, 0)
         text = place_label(gazetteer, place, lang, view) + (f" ({count})" if count else "")
-        size = (15 if place.disputed else 13) * k
+        size = (15 if place.disputed else 13) * kt
         ((x, y),) = project([(lon, lat)])
         if place.kind in ("site", "city"):
             y -= 14 * k  # above the dot
@@ -395,6 +416,32 @@ def build_scene(
         taken.append(box)
         scene.labels.append(Label(round(x, 1), round(y, 1), text, round(size, 2), True, "middle"))
     return scene
+
+
+def _legend_corner(scene: Scene, width: int, height: int, w: float, h: float, margin: float) -> tuple[float, float]:
+    """The corner where the legend hides the least land (disputed land counting ten times), bottom right
+    first (open Pacific in the default view)."""
+    from shapely.geometry import Polygon, box
+
+    land = [
+        (Polygon(outer, holes).buffer(0), 10.0 if item.dashed else 1.0)
+        for item in scene.shapes
+        for outer, holes in item.polygons
+    ]
+    top = scene.header + margin
+    corners = [
+        (width - w - margin, height - h - margin),
+        (width - w - margin, top),
+        (margin, height - h - margin),
+        (margin, top),
+    ]
+    best, chosen = None, corners[0]
+    for x, y in corners:
+        rect = box(x, y, x + w, y + h)
+        hidden = sum(polygon.intersection(rect).area * weight for polygon, weight in land if polygon.intersects(rect))
+        if best is None or hidden < best - 1e-6:
+            best, chosen = hidden, (x, y)
+    return chosen
 
 
 def _ring(ring) -> list[tuple[float, float]]:
@@ -433,15 +480,35 @@ def render_svg(
     width: int = 1200,
     height: int = 900,
     title: str | None = None,
+    min_font: float = 0.0,
+    statement: bool = True,
+    legend: bool = True,
 ) -> str:
-    """The picture as an SVG document (a string; write it as UTF-8). Deterministic."""
-    scene = build_scene(evidence, view, lang, highlight, bounds, width, height, title)
+    """The picture as an SVG document (a string; write it as UTF-8). Deterministic.
+
+    Fills say who administers (the same colours as the interactive map, in every view); stripes say who
+    claims it; each matches its legend swatch exactly (``data-kx-admin``/``data-kx-claim``)."""
+    scene = build_scene(
+        evidence,
+        view,
+        lang,
+        highlight,
+        bounds,
+        width,
+        height,
+        title,
+        min_font=min_font,
+        statement=statement,
+        legend=legend,
+    )
+    kt = max(min(width / 1200, height / 900), min_font / 11)
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>\n',
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         f'role="img" aria-labelledby="kx-title kx-desc" font-family="{xml_escape(FONT_FAMILY)}">\n',
         f'<title id="kx-title">{xml_escape(scene.title)}</title>\n',
         f'<desc id="kx-desc">{xml_escape(scene.description)}</desc>\n',
+        f"<defs>{pattern_defs()}</defs>\n",
         f'<rect width="{width}" height="{height}" fill="{SEA_COLOUR}"/>\n',
         '<g stroke-linejoin="round">\n',
     ]
@@ -449,7 +516,16 @@ def render_svg(
         path = " ".join("M" + " L".join(f"{x:g},{y:g}" for x, y in ring[:-1]) + "Z" for ring in item.rings)
         dash = f' stroke-dasharray="{6 * item.stroke_width / 2:g} {4 * item.stroke_width / 2:g}"' if item.dashed else ""
         out.append(
-            f'<path data-id="{xml_escape(item.place)}" d="{path}" fill="{item.fill}" fill-rule="evenodd" '
+            f'<path data-id="{xml_escape(item.place)}" d="{path}" fill="{item.colour}" '
+            f'fill-opacity="{item.opacity:g}" fill-rule="evenodd" stroke="none"/>\n'
+        )
+        if item.claim:
+            out.append(
+                f'<path data-claim-of="{xml_escape(item.place)}" d="{path}" fill="{claim_fill(item.claim)}" '
+                'fill-rule="evenodd" stroke="none"/>\n'
+            )
+        out.append(
+            f'<path data-outline-of="{xml_escape(item.place)}" d="{path}" fill="none" '
             f'stroke="{item.stroke}" stroke-width="{item.stroke_width:g}"{dash}/>\n'
         )
     out.append("</g>\n<g>\n")
@@ -471,21 +547,27 @@ def render_svg(
     k = min(width / 1200, height / 900)
     out.append(f'<rect width="{width}" height="{scene.header:g}" fill="#FFFFFF"/>\n')
     out.append(
-        f'<text x="{12 * k:g}" y="{scene.header / 2:g}" font-size="{20 * k:g}" font-weight="700" fill="#111111" '
+        f'<text x="{12 * k:g}" y="{scene.header / 2:g}" font-size="{20 * kt:g}" font-weight="700" fill="#111111" '
         f'dominant-baseline="central">{xml_escape(scene.title)}</text>\n'
     )
     # Legend.
     x, y, w, h = scene.legend_box
-    out.append(
-        f'<g><rect x="{x:g}" y="{y:g}" width="{w:g}" height="{h:g}" rx="4" fill="#FFFFFF" fill-opacity="0.94" '
-        'stroke="#555555"/>\n'
-    )
-    for sx, sy, colour, dashed, kind in scene.legend_rows:
+    out.append("<g>")
+    if w:
+        out.append(
+            f'<rect x="{x:g}" y="{y:g}" width="{w:g}" height="{h:g}" rx="4" fill="#FFFFFF" fill-opacity="0.94" '
+            'stroke="#555555"/>\n'
+        )
+    for sx, sy, colour, dashed, kind, claim, admin in scene.legend_rows:
         if kind == "site":
-            out.append(f'<circle cx="{sx + 8 * k:g}" cy="{sy + 6 * k:g}" r="{6 * k:g}" fill="{colour}"/>\n')
-        else:
-            dash = ' stroke="#333333" stroke-width="2" stroke-dasharray="4 2"' if dashed else ""
-            out.append(f'<rect x="{sx:g}" y="{sy:g}" width="{16 * k:g}" height="{12 * k:g}" fill="{colour}"{dash}/>\n')
+            out.append(f'<circle cx="{sx + 8 * kt:g}" cy="{sy + 6 * kt:g}" r="{6 * kt:g}" fill="{colour}"/>\n')
+            continue
+        box = f'x="{sx:g}" y="{sy:g}" width="{16 * kt:g}" height="{12 * kt:g}"'
+        out.append(f'<rect data-kx-admin="{xml_escape(admin or "")}" {box} fill="{colour}"/>\n')
+        if claim:
+            out.append(f'<rect data-kx-claim="{xml_escape(claim)}" {box} fill="{claim_fill(claim)}"/>\n')
+        dash = ' stroke-dasharray="4 2"' if dashed else ""
+        out.append(f'<rect {box} fill="none" stroke="#333333" stroke-width="1.5"{dash}/>\n')
     for label in scene.legend_text:
         weight = ' font-weight="600"' if label.bold else ""
         out.append(
@@ -544,6 +626,16 @@ def render_png(
             draw.polygon([(x * s, y * s) for x, y in outer], fill=item.fill)
             for ring in holes:
                 draw.polygon([(x * s, y * s) for x, y in ring], fill=SEA_COLOUR)
+        if item.claim:
+            _stripe(
+                image,
+                [
+                    ([(x * s, y * s) for x, y in o], [[(x * s, y * s) for x, y in r] for r in h])
+                    for o, h in item.polygons
+                ],
+                STATE_COLOURS[item.claim],
+                s,
+            )
         line_width = max(1, round(item.stroke_width * s))
         for ring in item.rings:
             points = [(x * s, y * s) for x, y in ring]
@@ -583,7 +675,7 @@ def render_png(
     draw.rounded_rectangle(
         (x * s, y * s, (x + w) * s, (y + h) * s), radius=4 * s, fill="#FFFFFF", outline="#555555", width=s
     )
-    for sx, sy, colour, dashed, kind in scene.legend_rows:
+    for sx, sy, colour, dashed, kind, claim, _admin in scene.legend_rows:
         if kind == "site":
             r = 6 * k * s
             cxp, cyp = (sx + 8 * k) * s, (sy + 6 * k) * s
@@ -591,6 +683,9 @@ def render_png(
         else:
             box = (sx * s, sy * s, (sx + 16 * k) * s, (sy + 12 * k) * s)
             draw.rectangle(box, fill=colour)
+            if claim:
+                corners = [(box[0], box[1]), (box[2], box[1]), (box[2], box[3]), (box[0], box[3])]
+                _stripe(image, [(corners, [])], STATE_COLOURS[claim], s)
             if dashed:
                 corners = [(box[0], box[1]), (box[2], box[1]), (box[2], box[3]), (box[0], box[3]), (box[0], box[1])]
                 for segment in _dashes(corners, 4 * s, 2 * s):
@@ -607,6 +702,37 @@ def render_png(
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)  # Pillow writes no time chunk: same input, same bytes
     return buffer.getvalue()
+
+
+def _stripe(image, polygons: list, colour: str, scale: int) -> None:
+    """Paint 45-degree stripes of ``colour`` inside the polygons ((outer, holes) in pixels), as the SVG's
+    claim pattern does (stripe 3 units wide every 7)."""
+    from PIL import Image, ImageDraw
+
+    xs = [x for outer, _ in polygons for x, _ in outer]
+    ys = [y for outer, _ in polygons for _, y in outer]
+    left, top = max(0, int(min(xs))), max(0, int(min(ys)))
+    right, bottom = min(image.width, int(max(xs)) + 2), min(image.height, int(max(ys)) + 2)
+    if right <= left or bottom <= top:
+        return
+    size = (right - left, bottom - top)
+    mask = Image.new("L", size, 0)
+    shape = ImageDraw.Draw(mask)
+    for outer, holes in polygons:
+        shape.polygon([(x - left, y - top) for x, y in outer], fill=255)
+        for ring in holes:
+            shape.polygon([(x - left, y - top) for x, y in ring], fill=0)
+    stripes = Image.new("L", size, 0)
+    lines = ImageDraw.Draw(stripes)
+    period, width = 7 * scale * math.sqrt(2), max(1, round(3 * scale))
+    offset = -(left + top) % period  # stripes continuous across shapes, as one pattern
+    c = offset - size[1]
+    while c < size[0] + size[1]:
+        lines.line([(c, 0), (c - size[1], size[1])], fill=255, width=width)
+        c += period
+    from PIL import ImageChops
+
+    image.paste(colour, (left, top, right, bottom), ImageChops.multiply(mask, stripes))
 
 
 def _drawable(text: str, choice: FontChoice) -> str:
