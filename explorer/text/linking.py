@@ -335,29 +335,19 @@ class Linker:
         self._automaton.make_automaton()
         self.alias_count = len(entries)
 
-    def _hits(self, normalized: str):
-        """Keys on their word boundaries, leftmost-longest; when the longest key at a place fails its
-        boundary, the longest shorter key that fits is used instead ("Urup Island" in "Urup Islands")."""
+    def _shorter(self, normalized: str, start: int, end: int) -> tuple[int, int, tuple] | None:
+        """The first key inside ``normalized[start:end - 1]`` that sits on its word boundaries: used when the
+        longest key at a place fails its boundary ("Urup Island" in "Urup Islands"). Rare, so not inlined."""
         size = len(normalized)
-        automaton = self._automaton
-        for last, value in automaton.iter_long(normalized):
-            length, left, right, _role, _payload = value
-            start = last - length + 1
-            end = last + 1
-            if (left and start and normalized[start - 1] in WORD_CHARS) or (
-                right and end < size and normalized[end] in WORD_CHARS
+        for sub_last, sub in self._automaton.iter_long(normalized, start, end - 1):
+            sub_start = sub_last - sub[0] + 1
+            sub_end = sub_last + 1
+            if (sub[1] and sub_start and normalized[sub_start - 1] in WORD_CHARS) or (
+                sub[2] and sub_end < size and normalized[sub_end] in WORD_CHARS
             ):
-                if end - start > 1:  # rare: look for a shorter key inside the span
-                    for sub_last, sub in automaton.iter_long(normalized, start, end - 1):
-                        sub_start = sub_last - sub[0] + 1
-                        sub_end = sub_last + 1
-                        if (sub[1] and sub_start and normalized[sub_start - 1] in WORD_CHARS) or (
-                            sub[2] and sub_end < size and normalized[sub_end] in WORD_CHARS
-                        ):
-                            continue
-                        yield sub_start, sub_end, sub
                 continue
-            yield start, end, value
+            return sub_start, sub_end, sub
+        return None
 
     def link(self, text: str, file: str, passages: list[Passage] | None = None) -> list[Link]:
         """Every mention in ``text``, in order; ``text[link.start:link.end] == link.text`` always.
@@ -368,17 +358,31 @@ class Linker:
         """
         normalized, breaks = normalize(text)
         size = len(normalized)
-        locator = PassageLocator(passages) if passages else None
+        locator = PassageLocator(passages) if passages else None  # for anaphora (rare)
+        cursor, passage_count = 0, len(passages) if passages else 0
         text_size = len(text)
         links: list[Link] = []
-        # (paragraph, class, island or group id) of every place linked so far, for anaphora.
+        # (start, class, island or group id) of every place linked so far, for anaphora.
         antecedents: list[tuple[int, int, str]] = []
         last_end = -1  # normalized end of the last link made (a suffix right after it undoes it)
         last_count = 0  # how many links the last mention made (a feature makes two)
         last_antecedent = False  # whether the last mention was recorded as an antecedent
         newlines: list[int] | None = None  # line starts, for paragraphs when no passages are given
         after_vessel = -1  # where a name would have to start to be a vessel's name
-        for start, end, (_length, _left, _right, role, payload) in self._hits(normalized):
+        # iter_long yields the leftmost-longest non-overlapping keys in text order, resolved in C. When the
+        # longest key at a place fails its word boundary, the first shorter key inside it that fits is used
+        # ("Urup Island" in "Urup Islands"); the benchmark's per-alias reference agrees on its corpus.
+        for last, value in self._automaton.iter_long(normalized):
+            length, left, right, role, payload = value
+            start = last - length + 1
+            end = last + 1
+            if (left and start and normalized[start - 1] in WORD_CHARS) or (
+                right and end < size and normalized[end] in WORD_CHARS
+            ):
+                shorter = self._shorter(normalized, start, end) if length > 1 else None
+                if shorter is None:
+                    continue
+                start, end, (length, left, right, role, payload) = shorter
             if role:  # not a name: a vessel word, a suffix, a blocker or an anaphor
                 if role == _VESSEL:
                     while end < size and normalized[end] in OPENING:
@@ -430,7 +434,14 @@ class Linker:
                 and (o_end + 2 >= text_size or not is_word_char(text[o_end + 2]))
             ):
                 flags += ("possessive",)
-            found = locator.at(o_start) if locator else None
+            if passages:
+                # Links come in text order: walk the passages forward instead of a search per link.
+                while cursor + 1 < passage_count and passages[cursor + 1].start <= o_start:
+                    cursor += 1
+                current = passages[cursor]
+                found = current if current.start <= o_start < current.end else None
+            else:
+                found = None
             passage = found.id if found else None
             # tuple.__new__ skips the NamedTuple's Python-level __new__: this loop runs per mention.
             links.append(
@@ -446,14 +457,8 @@ class Linker:
                 )
                 last_count = 2
             last_antecedent = bool(cls)
-            if cls:
-                if found:
-                    paragraph = found.paragraph
-                else:
-                    if newlines is None:
-                        newlines = [m.start() for m in _NEWLINE.finditer(text)]
-                    paragraph = bisect_right(newlines, o_start)
-                antecedents.append((paragraph, cls, antecedent))
+            if cls:  # paragraphs are worked out only when an anaphor needs them
+                antecedents.append((o_start, cls, antecedent))
             last_end = end
         return links
 
@@ -487,13 +492,21 @@ class Linker:
         if after[:1].isupper() or after[:1] in '«"“':
             return []
         found = locator.at(o_start) if locator else None
-        paragraph = found.paragraph if found else bisect_right(newlines or [], o_start)
+
+        def paragraph_of(offset: int) -> int:
+            if locator is not None:
+                where = locator.at(offset)
+                return where.paragraph if where else -1
+            return bisect_right(newlines or [], offset)
+
+        paragraph = paragraph_of(o_start)
+        named = [(paragraph_of(offset), cls, place) for offset, cls, place in antecedents]
         # The nearest paragraph (this one, or up to paragraphs_back before it) that names a place decides.
         targets: list[str] = []
         for back in range(self._paragraphs_back + 1):
             wanted = paragraph - back
-            islands = {place for para, cls, place in antecedents if para == wanted and cls == _ISLAND}
-            groups = {place for para, cls, place in antecedents if para == wanted and cls == _GROUP}
+            islands = {place for para, cls, place in named if para == wanted and cls == _ISLAND}
+            groups = {place for para, cls, place in named if para == wanted and cls == _GROUP}
             if not islands and not groups:
                 continue
             if number == "singular":
