@@ -185,7 +185,9 @@ def _rule_for(name_kind: str, script: str) -> Rule:
 # What one automaton key stands for. A key is one normalized surface: a name or phrase of some
 # place (first in gazetteer order wins when two places share a surface), a blocker, a vessel word,
 # a suffix word or an anaphor.
-_NAME, _BLOCKER, _VESSEL, _SUFFIX, _ANAPHOR = range(5)
+_NAME, _BLOCKER, _VESSEL, _SUFFIX, _ANAPHOR, _FUZZY = range(6)
+FUZZY_PREFIX = 4  # letters of a name a typo must keep at its start (see Linker.__init__)
+_WORD_RUN = re.compile(r"[^\W\u3000-\U0010ffff]+")  # a run of WORD_CHARS
 # What a linked place can be the antecedent of: an island (islands, islets and, through their parent,
 # the features of an island), a group, or neither.
 _OTHER, _ISLAND, _GROUP = range(3)
@@ -211,15 +213,10 @@ def _antecedent_class(place, by_id: dict) -> tuple[int, str | None]:
 
 
 def fuzzy_eligible(name, key: str, min_length: int) -> bool:
-    """Whether a name gets the typo rule: a Latin or Cyrillic single word of ``min_length`` letters or more,
+    """Whether a name gets the typo rule: a Latin or Cyrillic word of ``min_length`` letters or more (letters only),
     not an inflection (typos of inflections would multiply the keys for little gain). ``key`` is the
     normalized name; the caller also requires an island, islet, group or feature."""
-    return (
-        name.kind != "case_form"
-        and name.script != "Jpan"
-        and " " not in key
-        and sum(ch.isalpha() for ch in key) >= min_length
-    )
+    return name.kind != "case_form" and name.script != "Jpan" and key.isalpha() and len(key) >= min_length
 
 
 def fuzzy_sources(gazetteer: Gazetteer) -> list[tuple[str, str]]:
@@ -237,14 +234,16 @@ def fuzzy_sources(gazetteer: Gazetteer) -> list[tuple[str, str]]:
     return out
 
 
-def one_edit_variants(word: str) -> set[str]:
-    """Every string one edit from ``word``: a letter dropped, added, changed, or two neighbours swapped.
+def one_edit_variants(word: str, keep: int = FUZZY_PREFIX) -> set[str]:
+    """Every string one edit from ``word``: a letter dropped, added, changed, or two neighbours swapped,
+    after its first ``keep`` letters.
 
-    The alphabet is the word's own script (Latin or Cyrillic); other characters are kept as they are.
+    The first letters stay as written, as the typo rule requires (see Linker). The build uses this list to find
+    the real words one edit from a name (``linking.fuzzy.never``). The alphabet is the word's own script.
     """
     alphabet = _CYRILLIC if any("а" <= ch <= "я" for ch in word) else _LATIN
     out: set[str] = set()
-    for i in range(len(word) + 1):
+    for i in range(keep, len(word) + 1):
         head, tail = word[:i], word[i:]
         if tail:
             out.add(head + tail[1:])
@@ -314,19 +313,19 @@ class Linker:
             add(word, _SUFFIX)
         for anaphor in rules.anaphora.phrases:
             add(anaphor.text, _ANAPHOR, (anaphor.text, anaphor.number, anaphor.lang))
-        # Typos last: a variant never displaces a real name, blocker or phrase, nor a word in `never`.
-        never = {normalize(word)[0] for word in rules.fuzzy.never}
+        # Typos: the first FUZZY_PREFIX letters of each name are keys of their own (at the start of a word). A
+        # prefix is hidden by any longer key at the same place, so it is found only when no name matches there;
+        # the word it starts is then compared with the names of that prefix (one edit, rapidfuzz's OSA
+        # distance: a letter dropped, added, changed or two swapped). Few keys, so the scan keeps its speed.
+        self._fuzzy_never = frozenset(normalize(word)[0] for word in rules.fuzzy.never)
+        self._fuzzy: dict[str, list[tuple[str, tuple]]] = {}
         for key, payload in fuzzy_sources:
             place, alias, _rule, kind, lang, _cache, parent, cls, antecedent = payload
             fuzzy_payload = (place, alias, "fuzzy", kind, lang, {}, parent, cls, antecedent)
-            size = len(key)
-            # The variants are already in normalized form (lower case, no typography): added directly.
-            entry = (size, True, True, _NAME, fuzzy_payload)
-            shorter, longer = (size - 1, True, True, _NAME, fuzzy_payload), (size + 1, True, True, _NAME, fuzzy_payload)
-            for variant in one_edit_variants(key) - never:
-                if variant not in entries:
-                    length = len(variant)
-                    entries[variant] = entry if length == size else shorter if length < size else longer
+            self._fuzzy.setdefault(key[:FUZZY_PREFIX], []).append((key, fuzzy_payload))
+        for prefix in self._fuzzy:
+            if prefix not in entries:
+                entries[prefix] = (len(prefix), True, False, _FUZZY, prefix)
         self._not_before = frozenset(normalize(word)[0] for word in rules.anaphora.not_before)
         self._paragraphs_back = rules.anaphora.paragraphs_back
         self._automaton = ahocorasick.Automaton()
@@ -334,6 +333,17 @@ class Linker:
             self._automaton.add_word(key, value)
         self._automaton.make_automaton()
         self.alias_count = len(entries)
+
+    def _typo(self, word: str, prefix: str) -> tuple | None:
+        """The payload of the name ``word`` is one edit away from, or ``None`` (a real word, or no name)."""
+        if word in self._fuzzy_never:
+            return None
+        from rapidfuzz.distance import OSA  # imported on the first possible typo only: `links` starts fast
+
+        for key, payload in self._fuzzy[prefix]:
+            if abs(len(word) - len(key)) <= 1 and word != key and OSA.distance(word, key, score_cutoff=1) <= 1:
+                return payload
+        return None
 
     def _shorter(self, normalized: str, start: int, end: int) -> tuple[int, int, tuple] | None:
         """The first key inside ``normalized[start:end - 1]`` that sits on its word boundaries: used when the
@@ -358,7 +368,7 @@ class Linker:
         """
         normalized, breaks = normalize(text)
         size = len(normalized)
-        locator = PassageLocator(passages) if passages else None  # for anaphora (rare)
+        locator: PassageLocator | None = None  # built on the first anaphor (rare)
         cursor, passage_count = 0, len(passages) if passages else 0
         text_size = len(text)
         links: list[Link] = []
@@ -369,6 +379,7 @@ class Linker:
         last_antecedent = False  # whether the last mention was recorded as an antecedent
         newlines: list[int] | None = None  # line starts, for paragraphs when no passages are given
         after_vessel = -1  # where a name would have to start to be a vessel's name
+        skip_until = -1  # end of the last word linked by the typo rule
         # iter_long yields the leftmost-longest non-overlapping keys in text order, resolved in C. When the
         # longest key at a place fails its word boundary, the first shorter key inside it that fits is used
         # ("Urup Island" in "Urup Islands"); the benchmark's per-alias reference agrees on its corpus.
@@ -383,6 +394,16 @@ class Linker:
                 if shorter is None:
                     continue
                 start, end, (length, left, right, role, payload) = shorter
+            if start < skip_until:
+                continue  # inside a word already linked as a possible misspelling
+            if role == _FUZZY:
+                if not text[_to_original(start, breaks) if breaks else start].isupper():
+                    continue  # a typo of a name is still written as a name: most prefix hits end here
+                word_end = _WORD_RUN.match(normalized, start).end()  # type: ignore[union-attr]
+                typo = self._typo(normalized[start:word_end], payload)
+                if typo is None:
+                    continue
+                role, payload, end, skip_until = _NAME, typo, word_end, word_end
             if role:  # not a name: a vessel word, a suffix, a blocker or an anaphor
                 if role == _VESSEL:
                     while end < size and normalized[end] in OPENING:
@@ -397,6 +418,8 @@ class Linker:
                             antecedents.pop()
                         last_end = -1
                 elif role == _ANAPHOR:
+                    if passages and locator is None:
+                        locator = PassageLocator(passages)
                     if newlines is None and locator is None:
                         newlines = [m.start() for m in _NEWLINE.finditer(text)]
                     made = self._anaphor(
