@@ -552,6 +552,21 @@ def main(argv: list[str] | None = None) -> int:
         busy = " — the machine was busy: figures are unreliable, rerun when idle" if busy_machine else ""
         print(f"load average at the end {end_load:.2f}{busy}")
 
+    # --- False links on non-Kuril text (the typo rule's target: at most one per MB) ---
+    from benchmarks.false_links import TARGET_PER_MB, catalog_texts
+
+    texts = catalog_texts(Path("/usr/share/locale"))
+    catalog_mb = sum(len(t.encode("utf-8")) for t in texts.values()) / 1e6
+    if catalog_mb >= 0.5:
+        fuzzy = sum(1 for lang, t in texts.items() for link in linker.link(t, lang) if link.rule == "fuzzy")
+        print(
+            f"typo rule on {catalog_mb:.1f} MB of non-Kuril text (installed message catalogs, EN/RU/JA): "
+            f"{fuzzy} false links, {fuzzy / catalog_mb:.2f} per MB (target <= {TARGET_PER_MB:.0f}; "
+            "python -m benchmarks.false_links lists them)"
+        )
+    else:
+        print("typo rule false links: no message catalogs under /usr/share/locale to measure on")
+
     if args.profile:
         print("\nPROFILE of Linker.link over the corpus (cProfile, sorted by own time):")
         print(profile_link(linker, docs))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -73,3 +74,43 @@ def test_make_quote_always_anchors_when_unique(text: str, data) -> None:
     quote = make_quote(text, start, end)
     problem = anchor_problem(text, account(**quote))
     assert problem is None or "ambiguous" in problem  # only a repeated text with the same context is ambiguous
+
+
+# --- Seed facts completed (issue 12) ----------------------------------------------------------------
+
+
+def _accounts():
+    from explorer.corpus.facts import load_facts
+    from explorer.data.paths import DEFAULT_CORPUS
+
+    return [account for _, account in load_facts(DEFAULT_CORPUS).accounts()]
+
+
+def test_every_seed_account_has_a_date_and_its_precision() -> None:
+    for account in _accounts():
+        assert account.when and account.when_precision != "unknown", account.id
+        assert account.when_basis, account.id
+
+
+def test_as_of_publication_accounts_say_so() -> None:
+    undated_in_text = [a for a in _accounts() if (a.when_basis or "").startswith("As of publication")]
+    assert len(undated_in_text) >= 18
+    for account in undated_in_text:
+        assert account.when_precision in ("day", "month")
+
+
+@pytest.mark.parametrize(
+    ("account_id", "status", "words"),
+    [
+        ("thaad-south-korea.000.agreed", "agreed", "have agreed to install"),
+        ("thaad-south-korea.002.plan", "planned", "a plan by the U.S."),
+    ],
+)
+def test_thaad_agreement_and_plan_are_recorded(account_id, status, words) -> None:
+    account = next(a for a in _accounts() if a.id == account_id)
+    assert account.status == status and words in account.quote.exact and account.where == ["south_korea"]
+
+
+def test_facts_about_japan_have_a_place() -> None:
+    japan = [a for a in _accounts() if a.id.startswith("us-missile-defence-japan.")]
+    assert japan and all(a.where == ["japan"] for a in japan)

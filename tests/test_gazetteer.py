@@ -188,3 +188,23 @@ def test_linking_rules_in_the_data(gazetteer) -> None:
 @pytest.mark.parametrize("place_id", ["sea_of_okhotsk", "south_korea", "korean_peninsula"])
 def test_places_named_in_deployment_reports(gazetteer, place_id: str) -> None:
     assert {n.lang for n in gazetteer[place_id].names} == {"en", "ja", "ru"}
+
+
+def test_committed_case_forms_and_word_list_are_what_the_build_makes(capsys) -> None:
+    """Replayable: `python -m explorer.build.gazetteer_forms` finds nothing to add (exit 0)."""
+    from explorer.build.gazetteer_forms import main
+
+    assert main([]) == 0, capsys.readouterr().out
+
+
+def test_generated_forms_follow_the_review() -> None:
+    from explorer.build.gazetteer_forms import _morph, proposed_forms
+    from explorer.data.gazetteer import load_gazetteer
+
+    gazetteer = load_gazetteer()
+    morph = _morph()
+    review = {"indeclinable": ["Хабомаи"], "reject": {}}
+    habomai = [form for form, _ in proposed_forms(morph, gazetteer["habomai"], review)]
+    assert "Хабомае" not in habomai and "островах Хабомаи" in habomai
+    iturup = dict(proposed_forms(morph, gazetteer["iturup"], review))
+    assert {"Итурупа", "Итурупе", "острову Итуруп", "островом Итуруп"} <= set(iturup)

@@ -694,7 +694,10 @@ def _disagreement(a: dict, b: dict) -> str | None:
         return None
     if "exercise" in (a["category"], b["category"]):
         return None  # two exercises at one place are two events, not two accounts of one
-    if "publication" in (a.get("when_source"), b.get("when_source")):
+    if any(
+        r.get("when_source") == "publication" or (r.get("when_basis") or "").startswith("As of publication")
+        for r in (a, b)
+    ):
         return None  # a date that is only the article's own date says nothing against another account
     specific = a.get("specific", True) and b.get("specific", True)
     if a["category"] != b["category"]:

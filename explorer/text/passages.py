@@ -12,7 +12,7 @@ and one-paragraph-per-line news copy stay apart.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Literal
 
@@ -163,12 +163,38 @@ def _continues(text: str, previous_start: int, previous_end: int, line_start: in
 
 def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """(start, end) of each sentence in ``text[start:end]``."""
+    # str.find with bounds: no slice of the paragraph is made.
+    japanese = text.find("。", start, end) >= 0 or text.find("！", start, end) >= 0 or text.find("？", start, end) >= 0
+    found = [
+        match.span() for match in (_SENTENCE_END if japanese else _SENTENCE_END_WESTERN).finditer(text, start, end)
+    ]
+    return _sentences_between(text, start, end, found, 0)
+
+
+def sentence_ends(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every candidate sentence end in the whole text, in one regex pass.
+
+    The same ends as :func:`sentences` finds paragraph by paragraph: an end cannot span a paragraph break
+    (it holds no whitespace), and the only extra ones, at the very end of a paragraph, where the whole
+    text lets the lookahead see the next paragraph, close the same span as the paragraph's end does.
+    """
+    japanese = "。" in text or "！" in text or "？" in text
+    return [match.span() for match in (_SENTENCE_END if japanese else _SENTENCE_END_WESTERN).finditer(text)]
+
+
+def _sentences_between(
+    text: str, start: int, end: int, found: list[tuple[int, int]], first: int
+) -> list[tuple[int, int]]:
+    """Sentences of ``text[start:end]`` from the sentence ends ``found[first:]`` (sorted by start)."""
     spans: list[tuple[int, int]] = []
     begin = start
-    japanese = any(stop in text[start:end] for stop in _JAPANESE_STOPS)
-    for match in (_SENTENCE_END if japanese else _SENTENCE_END_WESTERN).finditer(text, start, end):
-        stop = match.end()
-        if match.group()[0] == "." and _is_abbreviation(text, begin, match.start()):
+    for index in range(first, len(found)):
+        dot, stop = found[index]
+        if dot >= end:
+            break
+        if dot < start:
+            continue
+        if text[dot] == "." and _is_abbreviation(text, begin, dot):
             continue
         spans.append((begin, stop))
         begin = stop
@@ -176,15 +202,26 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
             begin += 1
     if begin < end:
         spans.append((begin, end))
-    return [(s, e) for s, e in spans if text[s:e].strip()]
+    # Only a span that starts on whitespace can be blank (the others start where the skip above stopped).
+    return [(s, e) for s, e in spans if not text[s].isspace() or text[s:e].strip()]
+
+
+# The characters _WORD_BEFORE matches, for the loop below that finds the same word without a regex.
+_ABBREVIATION_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.ЁЕё") | frozenset(
+    chr(code) for code in range(ord("А"), ord("я") + 1)
+)
 
 
 def _is_abbreviation(text: str, begin: int, dot: int) -> bool:
     # Only the word before the dot matters: look back a bounded window, not to the sentence start.
-    word = _WORD_BEFORE.search(text, max(begin, dot - 24), dot)
-    if not word:
+    # (The same word as _WORD_BEFORE.search(text, max(begin, dot - 24), dot), found by a short loop.)
+    low = max(begin, dot - 24)
+    at = dot
+    while at > low and text[at - 1] in _ABBREVIATION_CHARS:
+        at -= 1
+    if at == dot:
         return False
-    token = word.group(1).lower().rstrip(".")
+    token = text[at:dot].lower().rstrip(".")
     # A single capital letter ("N. Korean", "John S. McCain") is an initial.
     return token in ABBREVIATIONS or (len(token) == 1 and token.isalpha())
 
@@ -197,6 +234,8 @@ def split_passages(text: str, stem: str, headline: str | None = None) -> list[Pa
     """
     result: list[Passage] = []
     headline_found = False
+    ends = sentence_ends(text)  # one regex pass over the whole text, not one per paragraph
+    end_starts = [dot for dot, _ in ends]
     for number, (p_start, p_end) in enumerate(paragraphs(text)):
         body = text[p_start:p_end]
         is_headline = not headline_found and (
@@ -216,7 +255,8 @@ def split_passages(text: str, stem: str, headline: str | None = None) -> list[Pa
             result.append(Passage(f"{stem}:p{number}.s0", "dateline", p_start, stop, number))
             offset = 1
             p_start += dateline.end()
-        for index, (s_start, s_end) in enumerate(sentences(text, p_start, p_end), start=offset):
+        first = bisect_left(end_starts, p_start)
+        for index, (s_start, s_end) in enumerate(_sentences_between(text, p_start, p_end, ends, first), start=offset):
             result.append(Passage(f"{stem}:p{number}.s{index}", "sentence", s_start, s_end, number))
     return result
 
