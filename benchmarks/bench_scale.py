@@ -69,6 +69,8 @@ def build_corpus_folder(size: int, corpus: Path, *, seed: int = 0, jobs: int = 2
     number = 0
     with tempfile.TemporaryDirectory(prefix="bench-scale-input-") as tmp:
         for batch in range(BATCHES):
+            if number >= size:
+                break
             inputs = Path(tmp) / f"batch-{batch}"
             inputs.mkdir()
             for _ in range(min(per_batch, size - number)):
