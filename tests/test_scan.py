@@ -351,6 +351,7 @@ def test_bad_records_counted_and_scan_goes_on(client, texts, tmp_path: Path) -> 
     }
     assert report.exit_code == 1
     assert any("bad.jsonl@" in example and "invalid UTF-8" in example for example in report.examples)
+    assert all(example.isprintable() for example in report.examples)
     summary = json.loads((tmp_path / "out" / "scan.json").read_text())
     assert summary["bad_records"]["truncated WARC record"] == 1
     lines = report.lines()
