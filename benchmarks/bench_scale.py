@@ -56,13 +56,19 @@ def build_corpus_folder(size: int, corpus: Path, *, seed: int = 0, jobs: int = 2
     marker = corpus / ".cache" / f"bench-scale-{size}-{seed}-{int(with_seeds)}.done"
     if marker.exists():
         return json.loads(marker.read_text()) | {"reused": True}
-    shutil.rmtree(corpus, ignore_errors=True)
+    if corpus.exists() and any(corpus.iterdir()):
+        # Never delete a folder this benchmark did not finish building: it may be someone's corpus,
+        # or a corpus built by another version of this script.
+        raise SystemExit(f"{corpus} exists and is not a corpus this benchmark built; remove it or pick --workdir")
     if with_seeds:
-        shutil.copytree(ROOT / "seeds", corpus, ignore=shutil.ignore_patterns(".cache"))
+        shutil.copytree(ROOT / "seeds", corpus, ignore=shutil.ignore_patterns(".cache"), dirs_exist_ok=True)
     else:
-        corpus.mkdir(parents=True)
+        corpus.mkdir(parents=True, exist_ok=True)
     if size == 0:
-        return {"size": 0, "seed": seed, "ingest_s": 0.0}
+        info = {"size": 0, "seed": seed, "ingest_s": 0.0}
+        marker.parent.mkdir(exist_ok=True)
+        marker.write_text(json.dumps(info))
+        return info
     builder = CorpusBuilder(load_gazetteer().data, seed=seed)
     started = time.perf_counter()
     per_batch = -(-size // BATCHES)
@@ -235,6 +241,12 @@ def main(argv: list[str] | None = None) -> int:
         f"big corpus: {args.size:,} synthetic articles, "
         + ("reused" if info.get("reused") else f"ingested in {info['ingest_s']} s")
     )
+    from explorer.corpus.evidence_store import EvidenceStore
+
+    started = time.perf_counter()
+    with EvidenceStore(big) as store:
+        if store.synced:  # the first open after the ingest: the store's tables are built from the index
+            print(f"evidence store built from the search index in {time.perf_counter() - started:.1f} s")
     rare = rare_place(big, small)
     places = f"{PLACE},{rare}"
 
