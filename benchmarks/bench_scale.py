@@ -164,7 +164,7 @@ def rare_place(big: Path, small: Path) -> str:
     return min((count, place) for place, count in counts.items() if place in present)[1]
 
 
-def search_calls(corpus: Path, repeat: int = 20) -> tuple[float, float]:
+def search_calls(corpus: Path, query: str, place: str | None, repeat: int = 20) -> tuple[float, float]:
     """Median ms of one search: opening the index per call (the old search()) and search() now."""
     import statistics
 
@@ -175,10 +175,10 @@ def search_calls(corpus: Path, repeat: int = 20) -> tuple[float, float]:
     for _ in range(repeat):
         s = time.perf_counter()
         with SearchIndex(corpus) as index:  # what search() did on every call before
-            index.search("missile", place="iturup")
+            index.search(query, place=place)
         old.append(time.perf_counter() - s)
         s = time.perf_counter()
-        search(corpus, "missile", place="iturup")
+        search(corpus, query, place=place)
         new.append(time.perf_counter() - s)
     return statistics.median(old) * 1000, statistics.median(new) * 1000
 
@@ -251,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     places = f"{PLACE},{rare}"
 
     print(
-        "\nStore (EvidenceStore, fresh process each; warm OS cache): open + map counts, first page of 20 + its mentions"
+        "\nStore (EvidenceStore, fresh process each, median of --repeat; warm OS cache): open + map counts; first page"
+        " of 20 (newest first, with total) + its mentions, in brackets the SQL query alone; linker built apart"
     )
     print(
         f"{'articles':>9} {'how':<34} {'open+counts ms':>15} {'page ' + PLACE + ' ms':>17} {'page ' + rare + ' ms':>24}"
@@ -281,11 +282,15 @@ def main(argv: list[str] | None = None) -> int:
         f"first page {rare} {b['first'][rare]['ms'] / max(a['first'][rare]['ms'], 1e-3):.1f}x"
     )
 
-    old, new = search_calls(big)
-    print(
-        f"\nsearch() at {b['articles']:,} articles, median of 20: {old:.1f} ms opening the index per call (before), "
-        f"{new:.1f} ms with the long-lived index (now): {old / new:.0f}x"
-    )
+    print(f"\nsearch() at {b['articles']:,} articles, median of 20 calls: opening the index per call (before) / now")
+    for query, place in (("missile", "iturup"), ("Etorofu", None), ("qqzzxq", None)):
+        old, new = search_calls(big, query, place)
+        label = (
+            f"{query!r}"
+            + (f" place={place}" if place else "")
+            + (" (no hit: the call's overhead)" if query == "qqzzxq" else "")
+        )
+        print(f"  {label:<44} {old:8.1f} ms / {new:8.1f} ms  ({old / new:.1f}x)")
 
     print("\nExported page (explorer.render.export_map, the seeds plus synthetic articles)")
     print(f"{'articles':>9} {'bytes':>12} {'Chromium ms':>12}")
