@@ -56,19 +56,27 @@ def build_corpus_folder(size: int, corpus: Path, *, seed: int = 0, jobs: int = 2
     marker = corpus / ".cache" / f"bench-scale-{size}-{seed}-{int(with_seeds)}.done"
     if marker.exists():
         return json.loads(marker.read_text()) | {"reused": True}
-    shutil.rmtree(corpus, ignore_errors=True)
+    if corpus.exists() and any(corpus.iterdir()):
+        # Never delete a folder this benchmark did not finish building: it may be someone's corpus,
+        # or a corpus built by another version of this script.
+        raise SystemExit(f"{corpus} exists and is not a corpus this benchmark built; remove it or pick --workdir")
     if with_seeds:
-        shutil.copytree(ROOT / "seeds", corpus, ignore=shutil.ignore_patterns(".cache"))
+        shutil.copytree(ROOT / "seeds", corpus, ignore=shutil.ignore_patterns(".cache"), dirs_exist_ok=True)
     else:
-        corpus.mkdir(parents=True)
+        corpus.mkdir(parents=True, exist_ok=True)
     if size == 0:
-        return {"size": 0, "seed": seed, "ingest_s": 0.0}
+        info = {"size": 0, "seed": seed, "ingest_s": 0.0}
+        marker.parent.mkdir(exist_ok=True)
+        marker.write_text(json.dumps(info))
+        return info
     builder = CorpusBuilder(load_gazetteer().data, seed=seed)
     started = time.perf_counter()
     per_batch = -(-size // BATCHES)
     number = 0
     with tempfile.TemporaryDirectory(prefix="bench-scale-input-") as tmp:
         for batch in range(BATCHES):
+            if number >= size:
+                break
             inputs = Path(tmp) / f"batch-{batch}"
             inputs.mkdir()
             for _ in range(min(per_batch, size - number)):
@@ -156,7 +164,7 @@ def rare_place(big: Path, small: Path) -> str:
     return min((count, place) for place, count in counts.items() if place in present)[1]
 
 
-def search_calls(corpus: Path, repeat: int = 20) -> tuple[float, float]:
+def search_calls(corpus: Path, query: str, place: str | None, repeat: int = 20) -> tuple[float, float]:
     """Median ms of one search: opening the index per call (the old search()) and search() now."""
     import statistics
 
@@ -167,10 +175,10 @@ def search_calls(corpus: Path, repeat: int = 20) -> tuple[float, float]:
     for _ in range(repeat):
         s = time.perf_counter()
         with SearchIndex(corpus) as index:  # what search() did on every call before
-            index.search("missile", place="iturup")
+            index.search(query, place=place)
         old.append(time.perf_counter() - s)
         s = time.perf_counter()
-        search(corpus, "missile", place="iturup")
+        search(corpus, query, place=place)
         new.append(time.perf_counter() - s)
     return statistics.median(old) * 1000, statistics.median(new) * 1000
 
@@ -233,11 +241,18 @@ def main(argv: list[str] | None = None) -> int:
         f"big corpus: {args.size:,} synthetic articles, "
         + ("reused" if info.get("reused") else f"ingested in {info['ingest_s']} s")
     )
+    from explorer.corpus.evidence_store import EvidenceStore
+
+    started = time.perf_counter()
+    with EvidenceStore(big) as store:
+        if store.synced:  # the first open after the ingest: the store's tables are built from the index
+            print(f"evidence store built from the search index in {time.perf_counter() - started:.1f} s")
     rare = rare_place(big, small)
     places = f"{PLACE},{rare}"
 
     print(
-        "\nStore (EvidenceStore, fresh process each; warm OS cache): open + map counts, first page of 20 + its mentions"
+        "\nStore (EvidenceStore, fresh process each, median of --repeat; warm OS cache): open + map counts; first page"
+        " of 20 (newest first, with total) + its mentions, in brackets the SQL query alone; linker built apart"
     )
     print(
         f"{'articles':>9} {'how':<34} {'open+counts ms':>15} {'page ' + PLACE + ' ms':>17} {'page ' + rare + ' ms':>24}"
@@ -267,11 +282,15 @@ def main(argv: list[str] | None = None) -> int:
         f"first page {rare} {b['first'][rare]['ms'] / max(a['first'][rare]['ms'], 1e-3):.1f}x"
     )
 
-    old, new = search_calls(big)
-    print(
-        f"\nsearch() at {b['articles']:,} articles, median of 20: {old:.1f} ms opening the index per call (before), "
-        f"{new:.1f} ms with the long-lived index (now): {old / new:.0f}x"
-    )
+    print(f"\nsearch() at {b['articles']:,} articles, median of 20 calls: opening the index per call (before) / now")
+    for query, place in (("missile", "iturup"), ("Etorofu", None), ("qqzzxq", None)):
+        old, new = search_calls(big, query, place)
+        label = (
+            f"{query!r}"
+            + (f" place={place}" if place else "")
+            + (" (no hit: the call's overhead)" if query == "qqzzxq" else "")
+        )
+        print(f"  {label:<44} {old:8.1f} ms / {new:8.1f} ms  ({old / new:.1f}x)")
 
     print("\nExported page (explorer.render.export_map, the seeds plus synthetic articles)")
     print(f"{'articles':>9} {'bytes':>12} {'Chromium ms':>12}")

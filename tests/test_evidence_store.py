@@ -162,3 +162,22 @@ def test_an_ingest_extends_the_store_to_what_a_fresh_build_gives(tmp_path: Path,
     with EvidenceStore(corpus) as store:
         assert snapshot(store) == extended
     assert snapshot(EvidenceStore(corpus)) == extended and not EvidenceStore(corpus).synced
+
+
+def test_scale_benchmark_runs_end_to_end(tmp_path: Path) -> None:
+    """A smoke run of benchmarks/bench_scale.py on a tiny corpus (no timing is asserted)."""
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "benchmarks/bench_scale.py", "--size", "30", "--pages", "5,12", "--no-browser"]
+        + ["--repeat", "1", "--legacy-max", "50", "--workdir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=280,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "store, stamp fresh" in out and "Evidence.load (links everything)" in out
+    assert "ratios 30 / 5 articles" in out and "search() at 30 articles" in out and "no hit" in out
+    assert "       12 " in out  # the exported page of the 12-article corpus

@@ -351,6 +351,7 @@ def test_bad_records_counted_and_scan_goes_on(client, texts, tmp_path: Path) -> 
     }
     assert report.exit_code == 1
     assert any("bad.jsonl@" in example and "invalid UTF-8" in example for example in report.examples)
+    assert all(example.isprintable() for example in report.examples)
     summary = json.loads((tmp_path / "out" / "scan.json").read_text())
     assert summary["bad_records"]["truncated WARC record"] == 1
     lines = report.lines()
@@ -415,3 +416,21 @@ def test_gzipped_jsonl_is_one_partition(tmp_path: Path, texts) -> None:
     partitions, _ = plan_partitions([path], 10)
     assert len(partitions) == 1
     assert [r.id for r in all_records(partitions)] == ["0", "1", "2", "3", "4"]
+
+
+def test_scan_benchmark_runs_end_to_end(tmp_path: Path) -> None:
+    """A smoke run of benchmarks/bench_scan.py on tiny archives (no timing is asserted)."""
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "benchmarks/bench_scan.py", "--articles", "60", "--pages", "12", "--workdir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=280,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    for line in ("bare Linker.link", "serial scan_partition", "Dask, 1 worker(s)", "Dask, 2 worker(s)"):
+        assert line in out, out
+    assert "2 workers / 1 worker speed-up" in out and "Projection on paper (not run)" in out

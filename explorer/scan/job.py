@@ -153,7 +153,13 @@ class _Prelinked:
 def _count_bad(result: PartitionResult, bad: Bad) -> None:
     result.bad[bad.reason] += 1
     if len(result.examples) < EXAMPLES_PER_PARTITION:
-        result.examples.append(f"{bad.source}: {bad.reason}" + (f" ({bad.detail})" if bad.detail else ""))
+        example = f"{bad.source}: {bad.reason}" + (f" ({bad.detail})" if bad.detail else "")
+        result.examples.append(printable(example[:300]))
+
+
+def printable(text: str) -> str:
+    """``text`` with control and format characters escaped: archive data must not drive the terminal."""
+    return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 # --- The report --------------------------------------------------------------------------------
