@@ -55,6 +55,7 @@ MIN_LABEL_AREA_KM2 = 150.0
 DISPUTED_COLOUR = STATE_COLOURS["RU"]
 COUNT_NOTE = "(3) after a name: passages that mention it"
 SHADE_NOTE = "Stronger fill: mentioned in the selected articles"
+OUTLINE_NOTE = "Thick solid outline: the selected place (thinner: highlighted by a lesson step)"
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,8 @@ def legend_html(gazetteer: PlaceIndex, view: View, lang: LabelLang) -> str:
         rows.append(f'<div class="kx-row"{attrs}>{swatch}<span>{e(entry.text)}</span></div>')
     return (
         f'<div class="kx-legend-title">{e(gazetteer.data.views[view].label)}</div>{"".join(rows)}'
-        f'<div class="kx-legend-lines"></div><div class="kx-note">{e(SHADE_NOTE)}. {e(COUNT_NOTE)}.</div>'
+        f'<div class="kx-legend-lines"></div><div class="kx-note">{e(SHADE_NOTE)}. {e(COUNT_NOTE)}. '
+        f"{e(OUTLINE_NOTE)}.</div>"
     )
 
 
