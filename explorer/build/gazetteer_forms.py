@@ -109,18 +109,21 @@ def proposed_forms(morph, place: Place, review: dict) -> list[tuple[str, str]]:
     generic = words[0][:1].islower()  # "аэродром Буревестник": only the generic word declines
     if not pattern_only and bare not in indeclinable and declines(morph, bare):
         plural = plural or "plur" in morph.parse(words[0])[0].tag.grammemes
-        number = "plur" if plural else "sing"
-        for case, label in CASES.items():
-            if generic:
-                head = _inflect_words(morph, words[:1], case, number)
-                inflected = head + words[1:] if head else None
-            else:
-                inflected = _inflect_words(morph, words, case, number)
-            if inflected:
-                form = " ".join(inflected)
-                out.append(
-                    (_restore_case(form, bare) if not generic else form, f"{label}{' plural' if plural else ''}")
-                )
+        # Every case in both numbers for a singular name: a plural of an island's name is rare, but some
+        # writers use it and no such form collides with another word. Plural names only decline as plurals.
+        both = place.kind in ("island", "islet") and not generic
+        numbers = ["plur"] if plural else ["sing", "plur"] if both else ["sing"]
+        for number in numbers:
+            for case, label in CASES.items():
+                if generic:
+                    head = _inflect_words(morph, words[:1], case, number)
+                    inflected = head + words[1:] if head else None
+                else:
+                    inflected = _inflect_words(morph, words, case, number)
+                if inflected:
+                    form = " ".join(inflected)
+                    tag = f"{label}{' plural' if number == 'plur' else ''}"
+                    out.append((_restore_case(form, bare) if not generic else form, tag))
     if name.startswith("острова "):  # a name for several islets ("острова Дёмина")
         for case, label in CASES.items():
             islands = morph.parse("остров")[0].inflect({case, "plur"})

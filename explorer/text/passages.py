@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 PassageKind = Literal["headline", "dateline", "caption", "sentence"]
 
@@ -111,8 +110,10 @@ _WORD_BEFORE = re.compile(r"([A-Za-zА-Яа-яЁё.]+)$")
 _LINE = re.compile(r"[^\n]*\n?")
 
 
-@dataclass(frozen=True, slots=True)
-class Passage:
+class Passage(NamedTuple):
+    """One passage: ``text[start:end]`` in paragraph ``paragraph``. Immutable and hashable; a NamedTuple
+    rather than a frozen dataclass because an article has one per sentence and it is built ~4x faster."""
+
     id: str
     kind: PassageKind
     start: int
