@@ -26,6 +26,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from explorer.corpus.search_index import fresh_index_path
 from explorer.data.errors import DataError
@@ -173,7 +174,7 @@ class EvidenceStore:
     :class:`~explorer.text.linking.Linker`, if it has one (else one is built at the first :meth:`mentions`).
     """
 
-    def __init__(self, corpus: Path, gazetteer_path: Path = GAZETTEER_PATH, *, linker: object | None = None) -> None:
+    def __init__(self, corpus: Path, gazetteer_path: Path = GAZETTEER_PATH, *, linker: Any = None) -> None:
         self.corpus = Path(corpus)
         self.gazetteer_path = gazetteer_path
         index, self.rebuilt = fresh_index_path(self.corpus, gazetteer_path)
@@ -189,7 +190,7 @@ class EvidenceStore:
         self._lock = threading.Lock()  # one connection, shared by the app's threads: one query at a time
         self._groups = {row[0] for row in self._query("SELECT DISTINCT place FROM counts WHERE inside = 1")}
 
-    def _query(self, sql: str, params: object = ()) -> list[tuple]:
+    def _query(self, sql: str, params: tuple | list = ()) -> list[tuple]:
         with self._lock:
             return self.conn.execute(sql, params).fetchall()
 
