@@ -94,6 +94,16 @@ def test_mentions_of_a_page_are_the_links_of_those_passages(corpus: Path, eviden
                 assert sorted(store.mentions(passage)) == expected
 
 
+def test_passage_evidence_renders_as_the_in_memory_evidence(corpus: Path, evidence: Evidence) -> None:
+    expected = {p.passage.id: p for article in evidence.articles_for("iturup") for p in article.passages}
+    with EvidenceStore(corpus) as store:
+        for stored in all_pages(store, "iturup", 50):
+            got = store.passage_evidence(stored, "iturup")
+            assert got.passage == expected[stored.id].passage
+            assert got.segments() == expected[stored.id].segments()
+            assert len(store.passage_evidence(stored).mentions) >= len(got.mentions)
+
+
 def test_open_is_cheap_until_the_corpus_changes(corpus: Path, tmp_path: Path, monkeypatch) -> None:
     EvidenceStore(corpus).close()  # a full check; writes the stamp
     calls = []

@@ -23,8 +23,10 @@ import os
 import re
 import sqlite3
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from explorer.corpus.search_index import fresh_index_path
 from explorer.data.errors import DataError
@@ -172,7 +174,7 @@ class EvidenceStore:
     :class:`~explorer.text.linking.Linker`, if it has one (else one is built at the first :meth:`mentions`).
     """
 
-    def __init__(self, corpus: Path, gazetteer_path: Path = GAZETTEER_PATH, *, linker: object | None = None) -> None:
+    def __init__(self, corpus: Path, gazetteer_path: Path = GAZETTEER_PATH, *, linker: Any = None) -> None:
         self.corpus = Path(corpus)
         self.gazetteer_path = gazetteer_path
         index, self.rebuilt = fresh_index_path(self.corpus, gazetteer_path)
@@ -186,7 +188,12 @@ class EvidenceStore:
         self.conn.create_function("in_period", 3, _in_period, deterministic=True)
         self._linker = linker
         self._links: dict[str, list] = {}
-        self._groups = {row[0] for row in self.conn.execute("SELECT DISTINCT place FROM counts WHERE inside = 1")}
+        self._lock = threading.Lock()  # one connection, shared by the app's threads: one query at a time
+        self._groups = {row[0] for row in self._query("SELECT DISTINCT place FROM counts WHERE inside = 1")}
+
+    def _query(self, sql: str, params: tuple | list = ()) -> list[tuple]:
+        with self._lock:
+            return self.conn.execute(sql, params).fetchall()
 
     def __enter__(self) -> EvidenceStore:
         return self
@@ -209,7 +216,7 @@ class EvidenceStore:
         return {place: count for place, count in self._counts(inside, "articles")}
 
     def _counts(self, inside: bool, column: str) -> list[tuple[str, int]]:
-        rows = self.conn.execute(f"SELECT place, inside, {column} FROM counts").fetchall()
+        rows = self._query(f"SELECT place, inside, {column} FROM counts")
         direct = {place: count for place, flag, count in rows if not flag}
         if inside:
             direct |= {place: count for place, flag, count in rows if flag}
@@ -217,7 +224,7 @@ class EvidenceStore:
 
     def article_count(self) -> int:
         """Articles in the store (those with at least one passage)."""
-        return self.conn.execute("SELECT count(DISTINCT file) FROM idx.passages").fetchone()[0]
+        return self._query("SELECT count(DISTINCT file) FROM idx.passages")[0][0]
 
     # --- Pages ------------------------------------------------------------------------------------
 
@@ -242,11 +249,11 @@ class EvidenceStore:
         if date_from or date_to:
             where += " AND in_period(nullif(o.date, ''), ?, ?)"
             params += [date_from, date_to]
-            total = self.conn.execute(f"SELECT count(*) FROM ordered o WHERE {where}", params).fetchone()[0]
+            total = self._query(f"SELECT count(*) FROM ordered o WHERE {where}", params)[0][0]
         else:
-            row = self.conn.execute("SELECT passages FROM counts WHERE place = ? AND inside = ?", params).fetchone()
-            total = row[0] if row else 0
-        rows = self.conn.execute(
+            found_total = self._query("SELECT passages FROM counts WHERE place = ? AND inside = ?", params)
+            total = found_total[0][0] if found_total else 0
+        rows = self._query(
             f"SELECT {_COLUMNS} FROM ordered o JOIN idx.passages p ON p.rowid = o.passage WHERE {where} "
             "ORDER BY o.place, o.inside, o.undated, o.date DESC, o.file, o.start LIMIT ? OFFSET ?",
             [*params, limit, offset],
@@ -258,6 +265,18 @@ class EvidenceStore:
         return PassagePage(place, total, offset, found)
 
     # --- Mentions ---------------------------------------------------------------------------------
+
+    def passage_evidence(self, passage: StoredPassage, places: str | set[str] | None = None):
+        """The passage as :class:`explorer.evidence.PassageEvidence` (what the panels render) with its
+        mentions; only those of ``places`` when given (``Evidence.articles_for(place)`` keeps the place's)."""
+        from explorer.evidence import PassageEvidence
+        from explorer.text.passages import Passage
+
+        paragraph = int(passage.id.rsplit(":p", 1)[1].split(".", 1)[0])
+        span = Passage(passage.id, passage.kind, passage.start, passage.end, paragraph)  # type: ignore[arg-type]
+        keep = {places} if isinstance(places, str) else places
+        mentions = [link for link in self.mentions(passage) if keep is None or link.place in keep]
+        return PassageEvidence(span, passage.text, mentions)
 
     def mentions(self, passage: StoredPassage) -> list:
         """The mentions in one passage (``explorer.text.linking.Link``, offsets in the article text).

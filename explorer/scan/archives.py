@@ -171,7 +171,7 @@ def _record(source: str, data: dict) -> Record | Bad:
     for key in ("id", "url", "date", "title"):
         value = data.get(key)
         fields[key] = str(value) if value is not None and not isinstance(value, dict | list) else None
-    return Record(source, text=text, **fields)
+    return Record(source, fields["id"], fields["url"], fields["date"], fields["title"], text=text)
 
 
 # --- Parquet -----------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from explorer.data.errors import DataError
 from explorer.data.paths import GAZETTEER_PATH
@@ -38,9 +39,9 @@ EXAMPLES_PER_PARTITION = 5
 class ScanKit:
     """Everything a task needs besides its partition: shipped to the workers once, as data."""
 
-    linker: object  # explorer.text.linking.Linker, or anything with the same ``link`` method
-    places: object  # explorer.data.gazetteer.PlaceIndex
-    rules: object  # explorer.corpus.candidates.Rules
+    linker: Any  # explorer.text.linking.Linker, or anything with the same ``link`` method
+    places: Any  # explorer.data.gazetteer.PlaceIndex (imported lazily: workers import what they use)
+    rules: Any  # explorer.corpus.candidates.Rules
     disputed: frozenset[str]
 
     @classmethod
@@ -59,7 +60,7 @@ class ScanKit:
 class PartitionResult:
     index: int
     records: int = 0
-    bytes: int = 0
+    input_bytes: int = 0
     mentions: list[tuple] = field(default_factory=list)
     candidates: list[tuple] = field(default_factory=list)
     articles: list[tuple[str, bytes]] = field(default_factory=list)  # (file name, content) to hand to ingest
@@ -75,7 +76,7 @@ def scan_partition(partition: Partition, kit: ScanKit) -> PartitionResult:
     from explorer.scan.records import ArticleMaker
     from explorer.text.passages import split_passages
 
-    result = PartitionResult(partition.index, bytes=partition.size)
+    result = PartitionResult(partition.index, input_bytes=partition.size)
     with ArticleMaker() as maker:
         for item in read_partition(partition):
             if isinstance(item, Bad):
@@ -319,7 +320,7 @@ def _run(client, partitions: list[Partition], kit: ScanKit, out: Path, report: S
                     tmp.write_bytes(content)
                     tmp.replace(target)
             report.records += result.records
-            report.bytes += result.bytes
+            report.bytes += result.input_bytes
             report.mentions += len(result.mentions)
             report.candidates += len(result.candidates)
             report.bad.update(result.bad)
