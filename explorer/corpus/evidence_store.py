@@ -25,12 +25,16 @@ import sqlite3
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from explorer.corpus.search_index import fresh_index_path
 from explorer.data.errors import DataError
 from explorer.data.paths import GAZETTEER_PATH
 from explorer.data.schema import ISO_DATE_PREFIX
 from explorer.text.dates import overlaps
+
+if TYPE_CHECKING:  # built lazily (cached_gazetteer) when the app gives none
+    from explorer.text.linking import Linker
 
 PAGE_SIZE = 20
 
@@ -172,7 +176,7 @@ class EvidenceStore:
     :class:`~explorer.text.linking.Linker`, if it has one (else one is built at the first :meth:`mentions`).
     """
 
-    def __init__(self, corpus: Path, gazetteer_path: Path = GAZETTEER_PATH, *, linker: object | None = None) -> None:
+    def __init__(self, corpus: Path, gazetteer_path: Path = GAZETTEER_PATH, *, linker: Linker | None = None) -> None:
         self.corpus = Path(corpus)
         self.gazetteer_path = gazetteer_path
         index, self.rebuilt = fresh_index_path(self.corpus, gazetteer_path)

@@ -167,11 +167,11 @@ def _record(source: str, data: dict) -> Record | Bad:
     text = data.get("text")
     if not isinstance(text, str) or not text.strip():
         return Bad(source, "no text", "the text field is missing or empty")
-    fields = {}
+    fields: dict[str, str | None] = {}
     for key in ("id", "url", "date", "title"):
         value = data.get(key)
         fields[key] = str(value) if value is not None and not isinstance(value, dict | list) else None
-    return Record(source, text=text, **fields)
+    return Record(source, fields["id"], fields["url"], fields["date"], fields["title"], text=text)
 
 
 # --- Parquet -----------------------------------------------------------------------------------

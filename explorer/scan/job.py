@@ -18,17 +18,24 @@ How it runs:
 
 from __future__ import annotations
 
+import builtins
 import json
 import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from explorer.data.errors import DataError
 from explorer.data.paths import GAZETTEER_PATH
 from explorer.scan.archives import DEFAULT_PARTITION_BYTES, Bad, Partition, plan_partitions, read_partition
 from explorer.scan.tables import CANDIDATES, MENTIONS, write_part
+
+if TYPE_CHECKING:  # the kit's types only; the task imports them lazily, on the worker
+    from explorer.corpus.candidates import Rules
+    from explorer.data.gazetteer import PlaceIndex
+    from explorer.text.linking import Linker
 
 DISPUTED_GROUP = "disputed_islands"
 EXAMPLES_PER_PARTITION = 5
@@ -38,13 +45,13 @@ EXAMPLES_PER_PARTITION = 5
 class ScanKit:
     """Everything a task needs besides its partition: shipped to the workers once, as data."""
 
-    linker: object  # explorer.text.linking.Linker, or anything with the same ``link`` method
-    places: object  # explorer.data.gazetteer.PlaceIndex
-    rules: object  # explorer.corpus.candidates.Rules
+    linker: Linker  # or anything with the same ``link`` method
+    places: PlaceIndex
+    rules: Rules
     disputed: frozenset[str]
 
     @classmethod
-    def load(cls, gazetteer_path: Path = GAZETTEER_PATH, linker: object | None = None) -> ScanKit:
+    def load(cls, gazetteer_path: Path = GAZETTEER_PATH, linker: Linker | None = None) -> ScanKit:
         from explorer.corpus.candidates import load_rules
         from explorer.data.gazetteer import load_gazetteer
         from explorer.text.linking import Linker
@@ -62,7 +69,7 @@ class PartitionResult:
     bytes: int = 0
     mentions: list[tuple] = field(default_factory=list)
     candidates: list[tuple] = field(default_factory=list)
-    articles: list[tuple[str, bytes]] = field(default_factory=list)  # (file name, content) to hand to ingest
+    articles: list[tuple[str, builtins.bytes]] = field(default_factory=list)  # (file name, content) to hand to ingest
     bad: Counter = field(default_factory=Counter)
     examples: list[str] = field(default_factory=list)
 
@@ -250,7 +257,7 @@ def run_scan(
     scheduler: str | None = None,
     partition_bytes: int = DEFAULT_PARTITION_BYTES,
     gazetteer_path: Path = GAZETTEER_PATH,
-    linker: object | None = None,
+    linker: Linker | None = None,
     progress: bool = False,
 ) -> ScanReport:
     """Scan ``archives`` into ``out`` on Dask: ``client`` if given, else the cluster at ``scheduler``,

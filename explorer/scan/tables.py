@@ -57,7 +57,7 @@ CANDIDATES = pa.schema(
 def write_part(folder: Path, index: int, schema: pa.Schema, rows: list[tuple]) -> Path:
     """Write one partition's rows (tuples in schema order) to ``folder/part-<index>.parquet``, atomically."""
     folder.mkdir(parents=True, exist_ok=True)
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in schema]
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
     table = pa.Table.from_arrays(
         [pa.array(col, type=field.type) for col, field in zip(columns, schema, strict=True)], schema=schema
     )

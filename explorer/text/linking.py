@@ -285,7 +285,8 @@ class Linker:
             for name in place.names:
                 if name.link:
                     rule = _rule_for(name.kind, name.script)
-                    cache = {} if not name.case_sensitive else None  # None: check the capital letter
+                    # None: check the capital letter
+                    cache: dict[str, tuple[str, ...]] | None = {} if not name.case_sensitive else None
                     payload = (place.id, name.text, rule, "explicit", name.lang, cache, parent, cls, antecedent)
                     key = add(name.text, _NAME, payload)
                     # "Iturup and Urup islands": a name "X Island" also stands in the plural.
@@ -302,11 +303,11 @@ class Linker:
             for blocker in place.not_names:
                 add(blocker.text, _BLOCKER)
         for pattern in rules.blocker_patterns:
-            for name in pattern.names:
+            for named in pattern.names:
                 for word in pattern.preceded_by:
-                    add(_join(word, name), _BLOCKER)
+                    add(_join(word, named), _BLOCKER)
                 for word in pattern.followed_by:
-                    add(_join(name, word), _BLOCKER)
+                    add(_join(named, word), _BLOCKER)
         for word in rules.vessel_prefixes:
             add(word, _VESSEL)
         for word in rules.non_place_suffixes:
@@ -320,8 +321,8 @@ class Linker:
         self._fuzzy_never = frozenset(normalize(word)[0] for word in rules.fuzzy.never)
         self._fuzzy: dict[str, list[tuple[str, tuple]]] = {}
         for key, payload in fuzzy_sources:
-            place, alias, _rule, kind, lang, _cache, parent, cls, antecedent = payload
-            fuzzy_payload = (place, alias, "fuzzy", kind, lang, {}, parent, cls, antecedent)
+            place_id, alias, _rule, kind, lang, _cache, parent, cls, antecedent = payload
+            fuzzy_payload: tuple = (place_id, alias, "fuzzy", kind, lang, {}, parent, cls, antecedent)
             self._fuzzy.setdefault(key[:FUZZY_PREFIX], []).append((key, fuzzy_payload))
         for prefix in self._fuzzy:
             if prefix not in entries:
