@@ -28,7 +28,13 @@ LONG_EXCEPTIONS = {
     "explorer.corpus.candidates.resolve_when": "one ordered cascade of date rules; the order is the logic",
 }
 # Only these may import Streamlit: the map builder and everything below the app stay usable without it.
-STREAMLIT_MODULES = {"app", "explorer.app.page", "explorer.app.app_state", "explorer.app.user_articles"}
+STREAMLIT_MODULES = {
+    "app",
+    "explorer.app.page",
+    "explorer.app.app_state",
+    "explorer.app.user_articles",
+    "explorer.app.evidence_map",  # the map + evidence panel as a Streamlit component
+}
 
 
 def module_name(path: Path) -> str:

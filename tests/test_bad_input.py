@@ -590,6 +590,20 @@ def click_place(app, place: str) -> None:
     assert not app.exception, [e.value for e in app.exception]
 
 
+def notices(app, kinds: tuple[str, ...] = ("warning", "error")) -> str:
+    """Every message the app shows: Streamlit's alerts and the app's own escaped notices (``page.notice``)."""
+    from html import unescape
+
+    css = {"warning": 'class="kx-notice"', "error": 'class="kx-notice kx-error"'}
+    texts = [str(e.value) for kind in kinds for e in app.get(kind)]
+    texts += [
+        unescape(e.proto.body)
+        for e in app.get("html")
+        if any(css[kind] in e.proto.body for kind in kinds if kind in css)
+    ]
+    return shown(" ".join(texts))
+
+
 def shown(markdown: str) -> str:
     """What a reader sees of escaped Markdown text (backslash escapes removed)."""
     import re
@@ -662,7 +676,7 @@ def test_app_warns_about_a_bad_corpus_file_and_goes_on(tmp_path, app_data, case)
     corpus, name = _bad_app_corpus(tmp_path, case)
     app_data(GAZETTEER_PATH, corpus)
     app = run_app()
-    messages = shown(" ".join(str(e.value) for kind in ("warning", "error") for e in app.get(kind)))
+    messages = notices(app)
     if case in ("month-13", "arabic-indic-digits", "duplicate-key-sources"):
         assert name in messages, messages[:2000]  # facts.yaml / sources.yaml: named, not silently used
     else:
@@ -677,7 +691,7 @@ def test_app_with_a_bad_gazetteer_stops_with_a_message(tmp_path, app_data, case)
     gazetteer = gazetteer_case(tmp_path, case)
     app_data(gazetteer, CURATED_CORPUS)
     app = run_app()
-    assert any(gazetteer.name in shown(e.value) for e in app.error), [e.value for e in app.error]
+    assert gazetteer.name in notices(app, ("error",)), notices(app)
 
 
 @pytest.mark.parametrize("step", ["²", "9" * 5000, "-1", "1e9", "٣", "0x10", "１"])
@@ -785,4 +799,4 @@ def test_app_with_a_bad_layer_file_stops_with_a_message(monkeypatch, app_data, c
     monkeypatch.setattr(page_module, "load_layers", bad_layers)
     monkeypatch.setattr(mapview_module, "load_layers", bad_layers)
     app = run_app()
-    assert any(case in shown(e.value) for e in app.error), [e.value for e in app.error]
+    assert case in notices(app, ("error",)), notices(app)

@@ -75,7 +75,7 @@ def parse_query(
     raw_events = one("event")
     picked = None
     if raw_events and events:
-        wanted = [token.strip() for token in raw_events.split(",")]
+        wanted = {token.strip() for token in raw_events.split(",")}
         picked = tuple(sorted({token for token in wanted if token in events})) or None
     return AppState(
         events=picked,

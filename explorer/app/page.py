@@ -515,7 +515,7 @@ def render_search_problem(gazetteer: PlaceIndex, lang: LabelLang, view: View) ->
 def timeline_pick() -> list[str] | None:
     """Events picked on the timeline: the chart's selection when it changed, else the URL's ``event``."""
     event = st.session_state.get("timeline")
-    selection = event.get("selection", {}) if hasattr(event, "get") else {}
+    selection = event.get("selection", {}) if event is not None and hasattr(event, "get") else {}
     picked = selection.get("pick", []) if hasattr(selection, "get") else []
     chart = tuple(item["event"] for item in picked if isinstance(item, dict) and "event" in item)
     if chart != st.session_state.get("last_chart_pick", ()):

@@ -16,7 +16,7 @@ from html import escape
 
 from explorer.corpus.documents import Document
 from explorer.data.gazetteer import PlaceIndex
-from explorer.data.schema import Name
+from explorer.data.schema import Account, Event, Name, Place
 from explorer.evidence import Evidence, PassageEvidence
 from explorer.render.evidence_html import account_html
 from explorer.render.naming import LabelLang, View, place_label
@@ -215,12 +215,22 @@ def place_panel(evidence: Evidence, place_id: str, view: View, lang: LabelLang) 
         + _tab("counts", "Counts per source", False)
         + "</div>"
     )
-    # Passages
-    parts.append('<section class="kx-tab" data-tab="passages">')
-    if articles:
+    parts.append(_passages_tab(evidence, place_id, label, len(articles), count, view, lang))
+    parts.append(_facts_tab(evidence, events))
+    parts.append(_names_tab(place))
+    parts.append(_counts_tab(evidence, counts))
+    return "".join(parts)
+
+
+def _passages_tab(
+    evidence: Evidence, place_id: str, label: str, article_count: int, count: int, view: View, lang: LabelLang
+) -> str:
+    gazetteer = evidence.gazetteer
+    parts = ['<section class="kx-tab" data-tab="passages">']
+    if article_count:
         parts.append(
-            f'<p class="kx-count-line">{count} passage{"s" if count != 1 else ""} in {len(articles)} '
-            f"article{'s' if len(articles) != 1 else ''}</p>"
+            f'<p class="kx-count-line">{count} passage{"s" if count != 1 else ""} in {article_count} '
+            f"article{'s' if article_count != 1 else ''}</p>"
             f'<div data-passages="{escape(place_id)}"></div>'
         )
     else:
@@ -237,8 +247,11 @@ def place_panel(evidence: Evidence, place_id: str, view: View, lang: LabelLang) 
                 f'{n} passage{"s" if n != 1 else ""}</summary><div data-passages="{escape(group)}"></div></details>'
             )
     parts.append("</section>")
-    # Facts
-    parts.append('<section class="kx-tab" data-tab="facts" hidden>')
+    return "".join(parts)
+
+
+def _facts_tab(evidence: Evidence, events: list[tuple[Event, list[Account]]]) -> str:
+    parts = ['<section class="kx-tab" data-tab="facts" hidden>']
     if not events:
         parts.append('<p class="kx-none">No deployment or meeting in the curated facts is located here.</p>')
     for event, accounts in events:
@@ -253,7 +266,10 @@ def place_panel(evidence: Evidence, place_id: str, view: View, lang: LabelLang) 
             f'<div class="kx-disagree">⚖ Disagreement: {escape(pair.why)}</div>' for pair in event.disagreements
         )
     parts.append("</section>")
-    # Names
+    return "".join(parts)
+
+
+def _names_tab(place: Place) -> str:
     rows = "".join(
         f"<tr><td>{escape(LANGUAGE_NAMES.get(n.lang, n.lang))}</td><td>{escape(n.text)}</td>"
         f"<td>{escape(KIND_WORDS.get(n.kind, n.kind))}</td><td>"
@@ -261,13 +277,15 @@ def place_panel(evidence: Evidence, place_id: str, view: View, lang: LabelLang) 
         + "</td></tr>"
         for n in place.names
     )
-    parts.append(
+    return (
         '<section class="kx-tab" data-tab="names" hidden><table class="kx-table">'
         "<tr><th>language</th><th>name</th><th>kind</th><th>detail</th></tr>"
         f"{rows}</table></section>"
     )
-    # Counts
-    parts.append('<section class="kx-tab" data-tab="counts" hidden>')
+
+
+def _counts_tab(evidence: Evidence, counts: dict[str, int]) -> str:
+    parts = ['<section class="kx-tab" data-tab="counts" hidden>']
     if counts:
         rows = "".join(
             f'<tr><td>{escape(article_choice_label(doc))}</td><td class="kx-num">{counts[doc.file]}</td></tr>'

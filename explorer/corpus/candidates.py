@@ -383,7 +383,12 @@ def _bare_month_year(m: int, year: int, month: int, future: bool) -> int:
 
 def _resolve_extra(sentence: str, article_date: str | None, future: bool) -> When | None:
     """Era years, months with a relative year, parts of months (early/mid/late, 上旬/中旬/下旬, в начале),
-    "N days ago" and "yesterday". ``None`` when the sentence has none of them."""
+    "N days ago" and "yesterday". ``None`` when the sentence has none of them.
+
+    Long because it is one ordered cascade of date rules, like :func:`resolve_when` whose middle it is: the
+    first rule that matches wins (an era year, then a month with a relative year, then a part of a month,
+    then "days ago"), so the order is the logic and reads top to bottom.
+    """
     year, month, day = _article_parts(article_date)
     dated = f"an article dated {article_date}" if article_date else "an undated article"
     match = re.search(r"(令和|平成|昭和)\s*(\d{1,2}|元)\s*年(?:\s*(\d{1,2})\s*月)?", sentence)
@@ -595,6 +600,10 @@ def candidates(
 
     ``gazetteer`` is a :class:`~explorer.data.gazetteer.PlaceIndex` (unknown places are dropped),
     ``linker`` a :class:`~explorer.text.linking.Linker` built from it.
+
+    Long because it is one pass over the sentences whose ``continue`` steps are the rules, in order (inside
+    a curated fact's span, excluded, no system named, no deployment predicate), and the dict it appends is
+    the candidate row's one definition (``facts --candidates`` and the scan's CANDIDATES table read it).
     """
     rules = rules or load_rules()
     text = document.text

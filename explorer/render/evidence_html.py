@@ -7,7 +7,6 @@ distinction never rests on colour alone.
 
 from __future__ import annotations
 
-import dataclasses
 from html import escape
 
 from explorer.corpus.documents import Document
@@ -68,7 +67,7 @@ def trimmed(evidence: PassageEvidence, max_chars: int = MAX_PASSAGE_CHARS) -> tu
     start = max(passage.start, first - max_chars // 4)
     end = min(passage.end, start + max_chars)
     mentions = [link for link in evidence.mentions if start <= link.start and link.end <= end]
-    window = dataclasses.replace(passage, start=start, end=end)
+    window = passage._replace(start=start, end=end)  # Passage is a NamedTuple
     text = evidence.text[start - passage.start : end - passage.start]
     return PassageEvidence(window, text, mentions), start > passage.start, end < passage.end
 

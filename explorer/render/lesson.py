@@ -632,9 +632,39 @@ HANDOUT_PICTURE = (640, 400)
 HANDOUT_MIN_FONT = 11.0
 
 
+@dataclass(frozen=True)
+class HandoutPicture:
+    """The handout's picture of a step, drawn with ``render_svg`` (``explorer.render.picture``'s).
+
+    Unlike any other picture callable, handout_html may ask it for a lower picture (``fit_height``) so that a
+    long step keeps to one page, and prints its legend under it.
+    """
+
+    render_svg: Callable[..., str]
+    evidence: Evidence
+    width: int = HANDOUT_PICTURE[0]
+    height: int = HANDOUT_PICTURE[1]
+
+    def __call__(self, step: StepView, fit_height: int | None = None) -> str:
+        svg = self.render_svg(
+            self.evidence,
+            step.view,
+            step.lang,
+            highlight=frozenset(step.highlight),
+            bounds=picture_bounds(step),
+            width=self.width,
+            height=min(self.height, fit_height or self.height),
+            title="",  # the step's heading is printed beside it
+            min_font=HANDOUT_MIN_FONT,
+            statement=False,
+            legend=False,  # printed under the picture (handout_legend_html), so it hides no land
+        )
+        return re.sub(r"^<\?xml[^>]*\?>\s*", "", svg)  # inline in HTML: no XML declaration
+
+
 def default_picture(
     evidence: Evidence, width: int = HANDOUT_PICTURE[0], height: int = HANDOUT_PICTURE[1]
-) -> Callable[[StepView], str] | None:
+) -> HandoutPicture | None:
     """A picture callable drawing each step with ``explorer.render.picture.render_svg``, or None if there is none.
 
     The picture shows the step's view, label language, highlighted places and bounds; it does not draw
@@ -644,25 +674,7 @@ def default_picture(
         from explorer.render.picture import render_svg
     except ImportError:
         return None
-
-    def picture(step: StepView, fit_height: int | None = None) -> str:
-        svg = render_svg(
-            evidence,
-            step.view,
-            step.lang,
-            highlight=frozenset(step.highlight),
-            bounds=picture_bounds(step),
-            width=width,
-            height=min(height, fit_height or height),
-            title="",  # the step's heading is printed beside it
-            min_font=HANDOUT_MIN_FONT,
-            statement=False,
-            legend=False,  # printed under the picture (handout_legend_html), so it hides no land
-        )
-        return re.sub(r"^<\?xml[^>]*\?>\s*", "", svg)  # inline in HTML: no XML declaration
-
-    picture.fits = True  # handout_html may ask for a lower picture so that a long step keeps to one page
-    return picture
+    return HandoutPicture(render_svg, evidence, width, height)
 
 
 # A4 less the margins, in CSS px, and what a step's text takes (measured on kurils-101 in Chromium:
@@ -742,8 +754,8 @@ def handout_html(
                 )
             try:
                 fit = handout_picture_height(render_step_html(step, gazetteer), bool(caption))
-                drawn = picture_svg(step, fit) if getattr(picture_svg, "fits", False) else picture_svg(step)
-                key = handout_legend_html(gazetteer, step) if getattr(picture_svg, "fits", False) else ""
+                drawn = picture_svg(step, fit) if isinstance(picture_svg, HandoutPicture) else picture_svg(step)
+                key = handout_legend_html(gazetteer, step) if isinstance(picture_svg, HandoutPicture) else ""
                 picture = f'<figure class="kx-picture">{drawn}{key}{caption}</figure>'
             except Exception as err:  # a broken picture must not lose the handout
                 picture = f'<p class="kx-problems">The map picture could not be drawn: {escape(str(err))}</p>'

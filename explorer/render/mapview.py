@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import folium
-from branca.element import Element
+from branca.element import Element, Figure
 from jinja2 import Template
 
 from explorer.data.gazetteer import PlaceIndex
@@ -736,7 +736,10 @@ def build_map(
             + ");"
         )
     )
-    fmap.get_root().header.add_child(RawHtml(f"<style>{MAP_CSS}</style>"))
+    root = fmap.get_root()
+    if not isinstance(root, Figure):  # folium.Map always makes one; branca types get_root as an Element
+        raise TypeError("the map is not inside a branca Figure")
+    root.header.add_child(RawHtml(f"<style>{MAP_CSS}</style>"))
     if online_tiles:
         folium.LayerControl(collapsed=True).add_to(fmap)
     return fmap

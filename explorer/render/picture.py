@@ -512,22 +512,7 @@ def render_svg(
         f'<rect width="{width}" height="{height}" fill="{SEA_COLOUR}"/>\n',
         '<g stroke-linejoin="round">\n',
     ]
-    for item in scene.shapes:
-        path = " ".join("M" + " L".join(f"{x:g},{y:g}" for x, y in ring[:-1]) + "Z" for ring in item.rings)
-        dash = f' stroke-dasharray="{6 * item.stroke_width / 2:g} {4 * item.stroke_width / 2:g}"' if item.dashed else ""
-        out.append(
-            f'<path data-id="{xml_escape(item.place)}" d="{path}" fill="{item.colour}" '
-            f'fill-opacity="{item.opacity:g}" fill-rule="evenodd" stroke="none"/>\n'
-        )
-        if item.claim:
-            out.append(
-                f'<path data-claim-of="{xml_escape(item.place)}" d="{path}" fill="{claim_fill(item.claim)}" '
-                'fill-rule="evenodd" stroke="none"/>\n'
-            )
-        out.append(
-            f'<path data-outline-of="{xml_escape(item.place)}" d="{path}" fill="none" '
-            f'stroke="{item.stroke}" stroke-width="{item.stroke_width:g}"{dash}/>\n'
-        )
+    _svg_shapes(scene, out)
     out.append("</g>\n<g>\n")
     for dot in scene.dots:
         out.append(
@@ -550,9 +535,35 @@ def render_svg(
         f'<text x="{12 * k:g}" y="{scene.header / 2:g}" font-size="{20 * kt:g}" font-weight="700" fill="#111111" '
         f'dominant-baseline="central">{xml_escape(scene.title)}</text>\n'
     )
-    # Legend.
-    x, y, w, h = scene.legend_box
     out.append("<g>")
+    _svg_legend(scene, kt, out)
+    out.append("</g>\n</svg>\n")
+    return "".join(out)
+
+
+def _svg_shapes(scene: Scene, out: list[str]) -> None:
+    """Each place's fill, claim stripes and outline, appended to ``out`` in drawing order."""
+    for item in scene.shapes:
+        path = " ".join("M" + " L".join(f"{x:g},{y:g}" for x, y in ring[:-1]) + "Z" for ring in item.rings)
+        dash = f' stroke-dasharray="{6 * item.stroke_width / 2:g} {4 * item.stroke_width / 2:g}"' if item.dashed else ""
+        out.append(
+            f'<path data-id="{xml_escape(item.place)}" d="{path}" fill="{item.colour}" '
+            f'fill-opacity="{item.opacity:g}" fill-rule="evenodd" stroke="none"/>\n'
+        )
+        if item.claim:
+            out.append(
+                f'<path data-claim-of="{xml_escape(item.place)}" d="{path}" fill="{claim_fill(item.claim)}" '
+                'fill-rule="evenodd" stroke="none"/>\n'
+            )
+        out.append(
+            f'<path data-outline-of="{xml_escape(item.place)}" d="{path}" fill="none" '
+            f'stroke="{item.stroke}" stroke-width="{item.stroke_width:g}"{dash}/>\n'
+        )
+
+
+def _svg_legend(scene: Scene, kt: float, out: list[str]) -> None:
+    """The legend's box, swatches and text, appended to ``out`` (``kt``: the text's scale)."""
+    x, y, w, h = scene.legend_box
     if w:
         out.append(
             f'<rect x="{x:g}" y="{y:g}" width="{w:g}" height="{h:g}" rx="4" fill="#FFFFFF" fill-opacity="0.94" '
@@ -574,8 +585,6 @@ def render_svg(
             f'<text x="{label.x:g}" y="{label.y:g}" font-size="{label.size:g}" fill="#111111" '
             f'dominant-baseline="hanging"{weight}>{xml_escape(label.text)}</text>\n'
         )
-    out.append("</g>\n</svg>\n")
-    return "".join(out)
 
 
 # --- PNG ------------------------------------------------------------------------------------------

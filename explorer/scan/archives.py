@@ -167,7 +167,7 @@ def _record(source: str, data: dict) -> Record | Bad:
     text = data.get("text")
     if not isinstance(text, str) or not text.strip():
         return Bad(source, "no text", "the text field is missing or empty")
-    fields = {}
+    fields: dict[str, str | None] = {}
     for key in ("id", "url", "date", "title"):
         value = data.get(key)
         fields[key] = str(value) if value is not None and not isinstance(value, dict | list) else None

@@ -18,6 +18,7 @@ How it runs:
 
 from __future__ import annotations
 
+import builtins
 import json
 import logging
 import time
@@ -45,7 +46,7 @@ class ScanKit:
     disputed: frozenset[str]
 
     @classmethod
-    def load(cls, gazetteer_path: Path = GAZETTEER_PATH, linker: object | None = None) -> ScanKit:
+    def load(cls, gazetteer_path: Path = GAZETTEER_PATH, linker: Any = None) -> ScanKit:
         from explorer.corpus.candidates import load_rules
         from explorer.data.gazetteer import load_gazetteer
         from explorer.text.linking import Linker
@@ -63,7 +64,7 @@ class PartitionResult:
     input_bytes: int = 0
     mentions: list[tuple] = field(default_factory=list)
     candidates: list[tuple] = field(default_factory=list)
-    articles: list[tuple[str, bytes]] = field(default_factory=list)  # (file name, content) to hand to ingest
+    articles: list[tuple[str, builtins.bytes]] = field(default_factory=list)  # (file name, content) to hand to ingest
     bad: Counter = field(default_factory=Counter)
     examples: list[str] = field(default_factory=list)
 
@@ -251,7 +252,7 @@ def run_scan(
     scheduler: str | None = None,
     partition_bytes: int = DEFAULT_PARTITION_BYTES,
     gazetteer_path: Path = GAZETTEER_PATH,
-    linker: object | None = None,
+    linker: Any = None,
     progress: bool = False,
 ) -> ScanReport:
     """Scan ``archives`` into ``out`` on Dask: ``client`` if given, else the cluster at ``scheduler``,

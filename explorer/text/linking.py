@@ -365,6 +365,10 @@ class Linker:
         A feature of an island ("Kurilsk") gives two links on the same span: the feature (explicit) and
         its island (implicit, rule ``feature``). An anaphor ("the island", "同島") gives an implicit link
         (rule ``anaphora``) to its antecedent when there is exactly one (see AnaphoraRules).
+
+        Long because it is the hot loop, one iteration per candidate match, measured against its peers in
+        benchmarks/bench_linking.py: its state lives in locals, and splitting it into helpers would add a
+        call (and passing that state) per match.
         """
         normalized, breaks = normalize(text)
         size = len(normalized)
