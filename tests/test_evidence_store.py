@@ -189,5 +189,6 @@ def test_scale_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
     assert "store, stamp fresh" in out and "Evidence.load (links everything)" in out
-    assert "ratios 30 / 5 articles" in out and "search() at 30 articles" in out and "no hit" in out
+    # The curated seeds are shown beside every user corpus: 30 synthetic articles are 35 in all.
+    assert "ratios 35 / 5 articles" in out and "search() at 35 articles" in out and "no hit" in out
     assert "       12 " in out  # the exported page of the 12-article corpus
