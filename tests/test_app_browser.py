@@ -4,12 +4,16 @@ Run with ``.venv/bin/python -m pytest -m browser tests/test_app_browser.py``. Cl
 real mouse on the first screen, never after scrolling anything into view, at 1280x720 (a classroom
 projector) and 1440x900. Each test ends by asserting that no request failed and none went to a host
 other than 127.0.0.1. On failure, a screenshot and the page's HTML are saved in ``test-artifacts/``;
-the README's picture, ``docs/explorer.png`` (1280x720, Kunashir selected), is rewritten on every run.
+the README's picture (1280x720, Kunashir selected) is saved as ``test-artifacts/explorer.png`` on every
+run, and copied over ``docs/explorer.png`` when ``KX_UPDATE_DOCS=1`` is set (a test run never changes
+the checkout otherwise).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 
 import pytest
 import yaml
@@ -27,6 +31,7 @@ from app_page import (  # noqa: E402
     scroll_state,
 )
 from browser_support import (  # noqa: E402
+    ARTIFACTS,
     ROOT,
     NetworkGuard,
     launch_chromium,
@@ -385,7 +390,10 @@ def test_screenshot_for_the_readme(app_server, projector_page):
     page.wait_for_url(re.compile(r"[?&]place=kunashir(&|$)"), timeout=TIMEOUT_MS)
     page.mouse.move(1, 700)  # off the map: no hover tooltip in the picture
     page.wait_for_timeout(300)  # the hover style's fade; the picture is not an assertion
-    page.screenshot(path=str(ROOT / "docs" / "explorer.png"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "explorer.png"))
+    if os.environ.get("KX_UPDATE_DOCS") == "1":
+        shutil.copyfile(ARTIFACTS / "explorer.png", ROOT / "docs" / "explorer.png")
     guard.assert_clean()
 
 
