@@ -16,12 +16,11 @@ import pytest
 import yaml
 
 pytest.register_assert_rewrite("browser_support")
+from app_page import component_frame, place_point  # noqa: E402
 from browser_support import (  # noqa: E402
     ROOT,
     VIEWPORT,
-    click_feature,
     launch_chromium,
-    map_frame,
     streamlit_server,
 )
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
@@ -89,13 +88,13 @@ def test_app_fetches_nothing_from_markdown_in_data(tmp_path, browser):
         counter = RequestCounter().attach(context)
         page = context.new_page()
         page.goto(server.url + "/")
-        map_frame(page, TIMEOUT_MS, min_paths=30)
-        click_feature(page, "iturup", TIMEOUT_MS)
-        expect(page.locator(".kx-passage", has_text="kx image").first).to_be_visible(timeout=TIMEOUT_MS)
+        frame = component_frame(page, TIMEOUT_MS)  # the map and the evidence panel, one component
+        page.mouse.click(*place_point(page, "iturup", TIMEOUT_MS))
+        expect(frame.locator(".kx-passage", has_text="kx image").first).to_be_visible(timeout=TIMEOUT_MS)
         for tab in ("Facts", "Names", "Counts per source"):
-            page.get_by_role("tab", name=tab).click()
+            frame.locator(".kx-tabs button", has_text=tab).first.click(timeout=TIMEOUT_MS)
         # The Markdown shows as text, and what the browser received holds no image or link to the host.
-        body = page.content()
+        body = page.content() + frame.content()
         rendered = re.findall(rf'.{{200}}(?:src|href)="http://{re.escape(HOST)}.{{40}}', body)
         assert not rendered, rendered[:3]
         page.wait_for_load_state("networkidle", timeout=TIMEOUT_MS)

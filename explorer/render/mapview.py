@@ -32,7 +32,7 @@ from jinja2 import Template
 
 from explorer.data.gazetteer import PlaceIndex
 from explorer.data.layers import load_layers
-from explorer.data.schema import Place
+from explorer.data.schema import FEATURE_KINDS, Place
 from explorer.evidence import Evidence
 from explorer.render.inert import InertGeoJson, ScriptElement, escape_html
 from explorer.render.naming import LANGS, VIEWS, LabelLang, View, place_label
@@ -207,6 +207,21 @@ class RawHtml(Element):
         self.content = content
 
 
+# Zoom from which the features of the islands (towns, ports, airfields) are drawn; the default view is
+# about 4.75 at 1280 px, and choosing an island zooms to 7 or more.
+FEATURE_MIN_ZOOM = 7
+FEATURE_ZOOM_JS = """(function(map, ids, minZoom){
+  var wanted = {}; ids.forEach(function(id){ wanted[id] = true; });
+  var layers = [];
+  map.eachLayer(function(l){ var p = l.feature && l.feature.properties; if (p && wanted[p.id] && l.getElement) { layers.push(l); } });
+  function update(){
+    var show = map.getZoom() >= minZoom;
+    layers.forEach(function(l){ var el = l.getElement(); if (el) { el.style.display = show ? '' : 'none'; } });
+  }
+  map.on('zoomend', update);
+  update();
+})"""
+
 MAP_CSS = """
 .kx-legend{background:rgba(255,255,255,.95);padding:6px 8px;border:1px solid #555;border-radius:4px;
   font:12px/1.25 system-ui,sans-serif;max-width:250px;color:#111}
@@ -378,7 +393,9 @@ CONTROLLER_JS = r"""
     if (!anchor) { return; }
     var c = L.circleMarker(anchor, {radius: 10, stroke: false, fill: true, fillOpacity: 0, className: 'kx-hit', bubblingMouseEvents: false});
     c.feature = {type: 'Feature', properties: {id: id}, geometry: null};
-    c.on('click', function(){ select(id); });
+    // The circle keeps its mouse events from the map, so it gives the map the keyboard focus itself
+    // (without scrolling the page), as a click on the map would: the arrow keys pan after it.
+    c.on('click', function(){ var box = map.getContainer(); if (box.focus) { box.focus({preventScroll: true}); } select(id); });
     c.bindTooltip(function(){ return (shapes[id] && shapes[id][0].getTooltip()) ? shapes[id][0].getTooltip().getContent() : ''; }, {sticky: true});
     hits[id] = c.addTo(map);
   });
@@ -708,6 +725,19 @@ def build_map(
             ),
             tooltip=folium.GeoJsonTooltip(fields=["label", "summary"], labels=False, sticky=True),
         ).add_to(fmap)
+        # Towns, ports and airfields of an island sit on it: at the default zoom their dots would cover
+        # the island's own click point (Kurilsk on Iturup), so they appear once the map is zoomed in.
+        feature_ids = [
+            f["properties"]["id"]
+            for f in sites["features"]
+            if gazetteer.by_id[f["properties"]["id"]].kind in FEATURE_KINDS
+        ]
+        if feature_ids:
+            fmap.add_child(
+                ScriptElement(
+                    FEATURE_ZOOM_JS + "(" + fmap.get_name() + "," + script_json(feature_ids) + f",{FEATURE_MIN_ZOOM});"
+                )
+            )
     line_info: dict[str, dict] = {}
     if overlays and overlays.get("features"):
         InertGeoJson(
