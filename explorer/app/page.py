@@ -555,7 +555,8 @@ def _component_payload(_evidence: Evidence, key: tuple, _assets: MapAssets, tile
         from explorer.render.lesson import load_overlays
 
         overlays = {"type": "FeatureCollection", "features": list(load_overlays().values())}
-    fmap = build_map(_evidence, view, lang, _assets, online_tiles=tiles, overlays=overlays)
+    # The component outlines the selected place itself; the builder polling ?place= raced its clicks.
+    fmap = build_map(_evidence, view, lang, _assets, online_tiles=tiles, overlays=overlays, follow_url_place=False)
     gazetteer = _evidence.gazetteer
     panels, passages = all_panels(_evidence, view, lang)
     return {

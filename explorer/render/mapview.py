@@ -207,21 +207,6 @@ class RawHtml(Element):
         self.content = content
 
 
-# Zoom from which the features of the islands (towns, ports, airfields) are drawn; the default view is
-# about 4.75 at 1280 px, and choosing an island zooms to 7 or more.
-FEATURE_MIN_ZOOM = 7
-FEATURE_ZOOM_JS = """(function(map, ids, minZoom){
-  var wanted = {}; ids.forEach(function(id){ wanted[id] = true; });
-  var layers = [];
-  map.eachLayer(function(l){ var p = l.feature && l.feature.properties; if (p && wanted[p.id] && l.getElement) { layers.push(l); } });
-  function update(){
-    var show = map.getZoom() >= minZoom;
-    layers.forEach(function(l){ var el = l.getElement(); if (el) { el.style.display = show ? '' : 'none'; } });
-  }
-  map.on('zoomend', update);
-  update();
-})"""
-
 MAP_CSS = """
 .kx-legend{background:rgba(255,255,255,.95);padding:6px 8px;border:1px solid #555;border-radius:4px;
   font:12px/1.25 system-ui,sans-serif;max-width:250px;color:#111}
@@ -393,9 +378,7 @@ CONTROLLER_JS = r"""
     if (!anchor) { return; }
     var c = L.circleMarker(anchor, {radius: 10, stroke: false, fill: true, fillOpacity: 0, className: 'kx-hit', bubblingMouseEvents: false});
     c.feature = {type: 'Feature', properties: {id: id}, geometry: null};
-    // The circle keeps its mouse events from the map, so it gives the map the keyboard focus itself
-    // (without scrolling the page), as a click on the map would: the arrow keys pan after it.
-    c.on('click', function(){ var box = map.getContainer(); if (box.focus) { box.focus({preventScroll: true}); } select(id); });
+    c.on('click', function(){ select(id); });
     c.bindTooltip(function(){ return (shapes[id] && shapes[id][0].getTooltip()) ? shapes[id][0].getTooltip().getContent() : ''; }, {sticky: true});
     hits[id] = c.addTo(map);
   });
@@ -716,6 +699,11 @@ def build_map(
             zoom_on_click=False,
         ).add_to(fmap)
     sites = _decorate(layers["sites"], gazetteer, counts, view, lang)
+    # Towns, ports and airfields of an island sit on it: drawn as dots they covered the island's own
+    # click point at the default zoom (Kurilsk on Iturup). They are in their island's panel instead.
+    sites["features"] = [
+        f for f in sites["features"] if gazetteer.by_id[f["properties"]["id"]].kind not in FEATURE_KINDS
+    ]
     if sites["features"]:
         InertGeoJson(
             sites,
@@ -725,19 +713,6 @@ def build_map(
             ),
             tooltip=folium.GeoJsonTooltip(fields=["label", "summary"], labels=False, sticky=True),
         ).add_to(fmap)
-        # Towns, ports and airfields of an island sit on it: at the default zoom their dots would cover
-        # the island's own click point (Kurilsk on Iturup), so they appear once the map is zoomed in.
-        feature_ids = [
-            f["properties"]["id"]
-            for f in sites["features"]
-            if gazetteer.by_id[f["properties"]["id"]].kind in FEATURE_KINDS
-        ]
-        if feature_ids:
-            fmap.add_child(
-                ScriptElement(
-                    FEATURE_ZOOM_JS + "(" + fmap.get_name() + "," + script_json(feature_ids) + f",{FEATURE_MIN_ZOOM});"
-                )
-            )
     line_info: dict[str, dict] = {}
     if overlays and overlays.get("features"):
         InertGeoJson(
