@@ -11,30 +11,50 @@ the map beside the selected place's evidence; everything else is below or in the
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
 
-from explorer.app import page
-from explorer.app.app_state import AppState, parse_query, to_query
-from explorer.app.evidence_map import COMPONENT_KEY, read_event
-from explorer.app.panel_html import article_choice_label
-from explorer.data.errors import DataError
-from explorer.render.naming import LANG_NAMES, LANGS, VIEWS
+from explorer.app import first_paint, page_frame
+from explorer.app.evidence_map import COMPONENT_KEY, evidence_map
+
+APP_DIR = Path(__file__).parent
 
 st.set_page_config(
     page_title="Kuril Islands explorer", page_icon="🗾", layout="wide", initial_sidebar_state="collapsed"
 )
-page.inject_css()
+page_frame.inject_css()
+folder = page_frame.corpus_folder()
+above_map = st.container()  # title, point of view, place box and notices: filled below, shown above the map
+map_slot = st.container()
 
-folder = page.corpus_folder()
+# --- First paint: a fresh process draws the map saved by an earlier one before loading anything ------
+early = None
+if "start" not in st.session_state:
+    early = first_paint.saved_data(folder, st.query_params.to_dict(), APP_DIR / "static")
+    if early is not None:
+        with map_slot:
+            evidence_map(early[0], selected=early[1], ack=None)
+
+# Everything below needs the gazetteer and the corpus: importing folium, pandas and pydantic takes
+# about 1.5 s in a fresh process, which the first paint above does not wait for.
+from dataclasses import replace  # noqa: E402
+
+from explorer.app import page  # noqa: E402
+from explorer.app.app_state import AppState, parse_query, to_query  # noqa: E402
+from explorer.app.evidence_map import read_event  # noqa: E402
+from explorer.app.panel_html import article_choice_label  # noqa: E402
+from explorer.data.errors import DataError  # noqa: E402
+from explorer.render.viewpoints import LANG_NAMES, LANGS, VIEWS  # noqa: E402
+
 evidence = page.load_evidence(folder)
 if isinstance(evidence, DataError):
-    page.notice(f"The explorer cannot start: {evidence}", "error")
+    with above_map:
+        page.notice(f"The explorer cannot start: {evidence}", "error")
     st.stop()
-for problem in evidence.corpus.problems:
-    page.notice(f"Skipped a file: {problem}", "warning")
+with above_map:
+    for problem in evidence.corpus.problems:
+        page.notice(f"Skipped a file: {problem}", "warning")
 gazetteer = evidence.gazetteer
 places = set(gazetteer.by_id)
 files = [doc.file for doc in evidence.corpus.documents]
@@ -102,75 +122,78 @@ if lesson is not None and step is not None:
 else:
     view = st.session_state.get("view", "neutral")
     lang = st.session_state.get("lang", "en")
-page.render_top(gazetteer, view)
+with above_map:
+    page.render_top(gazetteer, view)
 
-controls = st.columns([3, 3, 2, 2] if lesson is None else [1, 1], gap="small", vertical_alignment="bottom")
-with controls[0]:
-    options = page.place_options(gazetteer, lang, view)
-    if st.session_state.get("place") not in options:
-        st.session_state.place = None
-    st.selectbox(
-        "Place",
-        list(options),
-        key="place",
-        format_func=options.get,
-        placeholder="Choose a place (or click the map)",
-        label_visibility="collapsed",
-    )
-with controls[1]:
-    st.text_input(
-        "Find a place by any of its names",
-        key="search",
-        on_change=page.search_place,
-        args=(gazetteer,),
-        placeholder="Find a place: 択捉, Итуруп, Etorofu, Habomai…",
-        label_visibility="collapsed",
-    )
-if lesson is None:
-    with controls[2]:
+    controls = st.columns([3, 3, 2, 2] if lesson is None else [1, 1], gap="small", vertical_alignment="bottom")
+    with controls[0]:
+        options = page.place_options(gazetteer, lang, view)
+        if st.session_state.get("place") not in options:
+            st.session_state.place = None
         st.selectbox(
-            "Point of view",
-            VIEWS,
-            key="view",
-            format_func=lambda v: gazetteer.data.views[v].label,
+            "Place",
+            list(options),
+            key="place",
+            format_func=options.get,
+            placeholder="Choose a place (or click the map)",
             label_visibility="collapsed",
         )
-    with controls[3]:
-        st.selectbox("Place names", LANGS, key="lang", format_func=LANG_NAMES.get, label_visibility="collapsed")
-page.render_search_problem(gazetteer, lang, view)
+    with controls[1]:
+        st.text_input(
+            "Find a place by any of its names",
+            key="search",
+            on_change=page.search_place,
+            args=(gazetteer,),
+            placeholder="Find a place: 択捉, Итуруп, Etorofu, Habomai…",
+            label_visibility="collapsed",
+        )
+    if lesson is None:
+        with controls[2]:
+            st.selectbox(
+                "Point of view",
+                VIEWS,
+                key="view",
+                format_func=lambda v: gazetteer.data.views[v].label,
+                label_visibility="collapsed",
+            )
+        with controls[3]:
+            st.selectbox("Place names", LANGS, key="lang", format_func=LANG_NAMES.get, label_visibility="collapsed")
+    page.render_search_problem(gazetteer, lang, view)
 
-full_range = dates is None or (dates[0] == months[0] and dates[-1] == months[-1])
-articles = None if lesson is not None or set(chosen) == set(files) else tuple(chosen)
-state = AppState(
-    place=st.session_state.place,
-    view=view,
-    lang=lang,
-    articles=articles,
-    date_from=None if full_range else dates[0],
-    date_to=None if full_range else dates[-1],
-    lesson=lesson.id if lesson else None,
-    step=step.number if step else 1,
-    events=None,
-)
-selected = evidence.filtered(
-    set(state.articles) if state.articles is not None else None, state.date_from, state.date_to
-)
-filtered = selected
-picked = page.timeline_pick() if lesson is None else None
-if picked:
-    reporting = {f for entry in selected.timeline() if entry.event in picked for f in entry.files}
-    filtered = evidence.filtered(reporting, state.date_from, state.date_to)
-    page.render_pick_notice(selected, picked)
-if lesson is None and not filtered.files:
-    page.notice(
-        "No article matches these filters: the map shows no mentions. Widen the article or date filters.", "warning"
+    full_range = dates is None or (dates[0] == months[0] and dates[-1] == months[-1])
+    articles = None if lesson is not None or set(chosen) == set(files) else tuple(chosen)
+    state = AppState(
+        place=st.session_state.place,
+        view=view,
+        lang=lang,
+        articles=articles,
+        date_from=None if full_range else dates[0],
+        date_to=None if full_range else dates[-1],
+        lesson=lesson.id if lesson else None,
+        step=step.number if step else 1,
+        events=None,
     )
-state = replace(state, events=tuple(picked) if picked else None)
+    selected = evidence.filtered(
+        set(state.articles) if state.articles is not None else None, state.date_from, state.date_to
+    )
+    filtered = selected
+    picked = page.timeline_pick() if lesson is None else None
+    if picked:
+        reporting = {f for entry in selected.timeline() if entry.event in picked for f in entry.files}
+        filtered = evidence.filtered(reporting, state.date_from, state.date_to)
+        page.render_pick_notice(selected, picked)
+    if lesson is None and not filtered.files:
+        page.notice(
+            "No article matches these filters: the map shows no mentions. Widen the article or date filters.", "warning"
+        )
+    state = replace(state, events=tuple(picked) if picked else None)
 
 # --- The map and the evidence, side by side, filling the screen -------------------------------------
-page.render_map_and_evidence(
-    filtered, state, tiles, Path(__file__).parent, folder, step, lesson, st.session_state.get("lesson_view")
-)
+with map_slot:
+    if early is None:
+        page.render_map_and_evidence(filtered, state, tiles, APP_DIR, folder, step, lesson)
+    elif not page.first_paint_current(early, filtered, state, tiles, APP_DIR, folder):
+        st.rerun()  # the saved first paint differs from what the page shows now: draw the page's own
 
 # --- Below the fold: search every passage, the timeline, candidate facts -----------------------------
 with st.expander("Full-text search of every passage"):

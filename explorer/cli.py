@@ -18,7 +18,7 @@ from explorer import __version__
 from explorer.data.errors import DataError
 from explorer.data.paths import CORPUS_ENV, GAZETTEER_PATH, GEODATA_DIR, resolve_corpus
 from explorer.data.readers import is_text_encoding
-from explorer.render.naming import LANGS, VIEWS
+from explorer.render.viewpoints import LANGS, VIEWS
 from explorer.terminal import EscapingStream
 
 

@@ -2,7 +2,8 @@
 
 No test sees the working tree's or the user's state: ``KURIL_CORPUS`` (the user corpus every command
 and the app use by default) points at an empty temporary folder, one for the session (inherited by
-module fixtures and subprocesses) and a fresh one for each test.
+module fixtures and subprocesses) and a fresh one for each test; ``XDG_CACHE_HOME`` (where the app
+keeps its first paints) points at a temporary folder for the session.
 """
 
 from __future__ import annotations
@@ -26,10 +27,13 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 _SESSION_CORPUS = Path(tempfile.mkdtemp(prefix="kuril-test-corpus-"))
 os.environ["KURIL_CORPUS"] = str(_SESSION_CORPUS)  # before any fixture or subprocess reads it
+_SESSION_CACHE = Path(tempfile.mkdtemp(prefix="kuril-test-cache-"))
+os.environ["XDG_CACHE_HOME"] = str(_SESSION_CACHE)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(_SESSION_CORPUS, ignore_errors=True)
+    shutil.rmtree(_SESSION_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

@@ -34,7 +34,15 @@ def args(at: AppTest) -> dict:
     """The arguments the map-and-evidence component was drawn with."""
     components = at.get("component_instance")
     assert len(components) == 1, "exactly one map component"
-    return json.loads(components[0].proto.json_args)
+    return component_args(components[0])
+
+
+def component_args(component) -> dict:
+    """A component's arguments with its ``data`` and ``lesson`` strings decoded (as the page does)."""
+    raw = json.loads(component.proto.json_args)
+    data = json.loads(raw.pop("data"))
+    lesson = raw.pop("lesson", None)
+    return {**data, **raw, "lesson": json.loads(lesson) if lesson else None}
 
 
 def report(at: AppTest, **value) -> None:

@@ -430,12 +430,8 @@ def test_small_islands_have_a_generous_hit_area(app_server, projector_page):
     guard.assert_clean()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known defect: in the app the arrow keys no longer pan the map after a click (the component's and "
-    "the map builder's focus patches of Leaflet's keyboard handler both apply); the export is not affected",
-)
 def test_the_keyboard_pans_the_map_after_a_click(app_server, projector_page):
+    """A click gives the map the keyboard (Chromium focuses the clicked <path>; the map takes it back)."""
     page, guard = projector_page
     page.goto(app_server.url + "/")
     frame = component_frame(page, TIMEOUT_MS)
@@ -451,3 +447,41 @@ def test_the_keyboard_pans_the_map_after_a_click(app_server, projector_page):
         timeout=10_000,
     )
     guard.assert_clean()
+
+
+def test_a_fresh_server_draws_the_saved_first_paint_once(playwright_browser, request, tmp_path):
+    """A second process finds the first paint the first one saved (its own cache folder here): the map
+    and ``?place=`` are drawn before the corpus loads, the page's own map call then sends the same map
+    (not drawn again), and the first click selects."""
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    with streamlit_server(APP, ROOT, env=env) as first:
+        context, page, guard = _page(playwright_browser, request, PROJECTOR)
+        page.goto(first.url + "/")
+        component_frame(page, TIMEOUT_MS)
+        expect(page.get_by_role("combobox", name="Place", exact=True)).to_be_visible(timeout=TIMEOUT_MS)
+        guard.assert_clean()
+        context.close()
+    assert list((tmp_path / "cache").rglob("*.json")), "the first process saved no first paint"
+    with streamlit_server(APP, ROOT, env=env) as second:
+        context, page, guard = _page(playwright_browser, request, PROJECTOR)
+        try:
+            page.goto(second.url + "/?place=kunashir")
+            frame = component_frame(page, TIMEOUT_MS)
+            expect(_header(page)).to_have_text(LABELS["kunashir"], timeout=TIMEOUT_MS)
+            frame.evaluate("() => { window.__firstMap = " + MAP_JS + "; }")
+            key = frame.locator("#kx-map-host").get_attribute("data-map-key")
+            # The rest of the page: the controls above the map and the timeline below it.
+            expect(page.get_by_role("combobox", name="Place", exact=True)).to_have_value(
+                LABELS["kunashir"], timeout=TIMEOUT_MS
+            )
+            expect(page.get_by_text("Timeline of dated events")).to_be_visible(timeout=TIMEOUT_MS)
+            assert frame.evaluate("() => window.__firstMap === " + MAP_JS), "the map was drawn a second time"
+            assert frame.locator("#kx-map-host").get_attribute("data-map-key") == key
+            page.mouse.click(*place_point(page, "iturup", TIMEOUT_MS))
+            _assert_selected(page, "iturup", PROJECTOR)
+            page.wait_for_url(re.compile(r"[?&]place=iturup(&|$)"), timeout=TIMEOUT_MS)
+            guard.assert_clean()
+        finally:
+            if test_failed(request.node):
+                save_artifacts(page, "first-paint")
+            context.close()

@@ -34,6 +34,7 @@ STREAMLIT_MODULES = {
     "explorer.app.app_state",
     "explorer.app.user_articles",
     "explorer.app.evidence_map",  # the map + evidence panel as a Streamlit component
+    "explorer.app.page_frame",  # the page's constant CSS, drawn before anything heavy is imported
 }
 
 

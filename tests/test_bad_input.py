@@ -630,7 +630,7 @@ def markdown_texts(app) -> list[str]:
 def all_app_text(app) -> str:
     parts = markdown_texts(app)
     parts += [element.proto.body for element in app.get("html")]
-    parts += [json.loads(element.proto.json_args).get("script", "") for element in app.get("component_instance")]
+    parts += [element.proto.json_args for element in app.get("component_instance")]  # the map's script and panels
     return "\n".join(parts)
 
 

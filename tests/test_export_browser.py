@@ -18,7 +18,7 @@ from explorer.data.gazetteer import load_gazetteer
 from explorer.evidence import Evidence
 from explorer.render.export_map import export_map
 from explorer.render.mapview import STATE_NAMES, claim_code
-from explorer.render.naming import LANGS, VIEWS
+from explorer.render.viewpoints import LANGS, VIEWS
 
 pytestmark = pytest.mark.browser
 VIEWPORTS = [(1280, 720), (1440, 900)]

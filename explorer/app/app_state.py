@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from explorer.render.naming import LANGS, VIEWS, LabelLang, View
+from explorer.render.viewpoints import LANGS, VIEWS, LabelLang, View
 
 _DATE = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")  # ASCII digits only
 

@@ -19,6 +19,7 @@ range and known views.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import streamlit.components.v1 as components
 
-from explorer.render.naming import VIEWS
+from explorer.render.viewpoints import VIEWS
 
 if TYPE_CHECKING:
     import folium
@@ -73,7 +74,7 @@ def map_spec(fmap: folium.Map, key: str, keep_view: bool) -> dict:
     }
 
 
-def evidence_map(
+def component_data(
     *,
     spec: dict,
     assets: dict,
@@ -82,26 +83,38 @@ def evidence_map(
     labels: dict[str, str],
     covered: dict[str, list[str]],
     disputed: list[str],
-    selected: str | None,
-    ack: str | None,
     intro: str,
     css: str,
-    lesson: dict | None = None,
-) -> object:
-    """Draw the component (key :data:`COMPONENT_KEY`) and return its last value."""
+) -> str:
+    """Everything the component draws that a click does not change, as one JSON string.
+
+    One string rather than a dict per argument: Streamlit checks every non-string argument for a
+    dataframe, and that check imports pandas (about 0.6 s in a fresh process), which the first paint
+    (:mod:`explorer.app.first_paint`) must not wait for. The page parses it once per change.
+    """
+    data = {
+        "map": spec,
+        "assets": assets,
+        "panels": panels,
+        "passages": passages,
+        "labels": labels,
+        "covered": covered,
+        "disputed": disputed,
+        "intro": intro,
+        "css": css,
+    }
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def evidence_map(data: str, *, selected: str | None, ack: str | None, lesson: dict | None = None) -> object:
+    """Draw the component (key :data:`COMPONENT_KEY`) with ``data`` from :func:`component_data` and
+    return its last value. ``selected``: the place the server holds as chosen; ``ack``: the token of
+    the page's last report the server has seen; ``lesson``: the lesson's steps and the current one."""
     return _component(
-        map=spec,
-        assets=assets,
-        panels=panels,
-        passages=passages,
-        labels=labels,
-        covered=covered,
-        disputed=disputed,
+        data=data,
         selected=selected,
         ack=ack,
-        intro=intro,
-        css=css,
-        lesson=lesson,
+        lesson=json.dumps(lesson, ensure_ascii=False) if lesson is not None else None,
         key=COMPONENT_KEY,
         default=None,
     )

@@ -15,7 +15,7 @@ Behaviour worth knowing:
 
 from __future__ import annotations
 
-import sys
+import hashlib
 from functools import partial
 from html import escape as html_escape
 from pathlib import Path
@@ -23,25 +23,16 @@ from pathlib import Path
 import streamlit as st
 
 from explorer.app.app_state import AppState, slider_bounds
+from explorer.app.first_paint import STATIC_URL_PREFIX
 from explorer.app.panel_html import PANEL_CSS, all_panels, passages_block
 from explorer.app.place_lookup import lookup
 from explorer.data.errors import DataError
 from explorer.data.gazetteer import PlaceIndex
 from explorer.data.layers import load_layers
-from explorer.data.paths import resolve_corpus
 from explorer.evidence import Evidence
 from explorer.render.evidence_html import styled
 from explorer.render.mapview import MapAssets
 from explorer.render.naming import LabelLang, View, place_label, view_statement
-
-
-def corpus_folder(argv: list[str] | None = None) -> Path:
-    """The user corpus: ``streamlit run app.py -- --corpus DIR``, else ``$KURIL_CORPUS``, else the
-    user data folder. The curated articles are always shown beside it (and never written)."""
-    args = sys.argv[1:] if argv is None else argv
-    if "--corpus" in args and args.index("--corpus") + 1 < len(args):
-        return Path(args[args.index("--corpus") + 1])
-    return resolve_corpus(None)
 
 
 def _fingerprint(folder: Path) -> tuple:
@@ -219,7 +210,7 @@ def map_assets(app_dir: Path) -> MapAssets:
     try:
         # Relative to the component's iframe (/component/explorer.app.evidence_map.evidence_map/index.html),
         # so it also works under server.baseUrlPath; a bare "app/static" would 404 inside the iframe.
-        js, css = static_urls(app_dir / "static", url_prefix="../../app/static")
+        js, css = static_urls(app_dir / "static", url_prefix=STATIC_URL_PREFIX.rstrip("/"))
     except OSError:  # a read-only checkout: fall back to inlining (about 216 KB more per rerun)
         js, css = data_urls()
     return MapAssets(js, css)
@@ -396,29 +387,6 @@ def render_fulltext_search(folder: Path, evidence: Evidence, state: AppState) ->
 
 # --- Layout: the first screen -------------------------------------------------------------------------
 
-# Constant CSS (never built from data): a compact top so the map and the evidence fit in the first
-# screen at 1280x720; the title and the point of view take one line each.
-PAGE_CSS = """
-<style>
-[data-testid="stHeader"]{height:2.5rem;min-height:2.5rem;background:rgba(255,255,255,.9)}
-[data-testid="stMainBlockContainer"]{padding-top:2.7rem;padding-bottom:1.5rem}
-[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"]{gap:.55rem}
-.kx-top h1{font-size:1.45rem;line-height:1.25;margin:0;padding:0;white-space:nowrap;overflow:hidden;
-  text-overflow:ellipsis}
-.kx-top details{font-size:.95rem;margin:2px 0 0 0}
-.kx-top summary{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;cursor:pointer;list-style-position:inside}
-.kx-top details[open] summary{white-space:normal}
-.kx-top .kx-pov-full{margin:.2rem 0 .2rem 1rem;max-width:70rem}
-.kx-notice{border-left:4px solid #E69F00;background:#FFF8E6;padding:.35rem .7rem;margin:0;font-size:.95rem}
-.kx-notice.kx-error{border-color:#D55E00;background:#FDEDE6}
-.kx-notice.kx-info{border-color:#0072B2;background:#EEF6FB}
-</style>
-"""
-
-
-def inject_css() -> None:
-    st.html(PAGE_CSS)
-
 
 def notice(text: str, kind: str = "info") -> None:
     """A message whose text may come from data: escaped HTML, never Markdown."""
@@ -538,15 +506,22 @@ def render_pick_notice(evidence: Evidence, picked: list[str]) -> None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=48)
-def _component_payload(_evidence: Evidence, key: tuple, _assets: MapAssets, tiles: bool) -> dict:
-    """The map and every place's panel for one set of inputs (``key``); cached so that a click, which
-    changes none of them, costs no rebuild.
+def _component_data(
+    _evidence: Evidence, key: tuple, _assets: MapAssets, tiles: bool, first_paint_key: str | None
+) -> str:
+    """The component's data (the map and every place's panel) for one set of inputs (``key``), as
+    :func:`explorer.app.evidence_map.component_data`; cached so that a click, which changes none of
+    them, costs no rebuild. With ``first_paint_key`` it is also saved for the next process's first
+    paint (:mod:`explorer.app.first_paint`).
 
     In lesson mode the map holds every treaty line and no step's extent or outline: the page applies
     those per step (as the exported lesson does), so stepping redraws the map only when the view or
     the label language changes.
     """
-    from explorer.app.evidence_map import map_spec
+    from explorer.app import first_paint
+    from explorer.app.evidence_map import component_data, map_spec
+    from explorer.render.evidence_html import CSS as EVIDENCE_CSS
+    from explorer.render.lesson import LESSON_CSS
     from explorer.render.mapview import build_map
 
     _fingerprint_, view, lang, _articles, _dates, _events, lesson_id = key
@@ -559,14 +534,22 @@ def _component_payload(_evidence: Evidence, key: tuple, _assets: MapAssets, tile
     fmap = build_map(_evidence, view, lang, _assets, online_tiles=tiles, overlays=overlays, follow_url_place=False)
     gazetteer = _evidence.gazetteer
     panels, passages = all_panels(_evidence, view, lang)
-    return {
-        "spec": map_spec(fmap, "|".join(map(str, key)) + f"|{tiles}", keep_view=lesson_id is None),
-        "panels": panels,
-        "passages": passages,
-        "labels": {p.id: place_label(gazetteer, p, lang, view) for p in gazetteer.places},
-        "covered": {p.id: sorted(gazetteer.covered_by(p.id)) for p in gazetteer.places},
-        "disputed": sorted(p.id for p in gazetteer.places if p.disputed),
-    }
+    data = component_data(
+        # The map's key names its content; it is the same in every process (the first paint's map
+        # and the page's own are then one map, not drawn twice).
+        spec=map_spec(fmap, "|".join(map(str, key)) + f"|{tiles}", keep_view=lesson_id is None),
+        assets={"js": [url for _name, url in _assets.js], "css": [url for _name, url in _assets.css]},
+        panels=panels,
+        passages=passages,
+        labels={p.id: place_label(gazetteer, p, lang, view) for p in gazetteer.places},
+        covered={p.id: sorted(gazetteer.covered_by(p.id)) for p in gazetteer.places},
+        disputed=sorted(p.id for p in gazetteer.places if p.disputed),
+        intro=INTRO_HTML,
+        css=EVIDENCE_CSS + PANEL_CSS + LESSON_CSS,
+    )
+    if first_paint_key is not None:
+        first_paint.save(first_paint_key, data)
+    return data
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -599,25 +582,17 @@ INTRO_HTML = (
 )
 
 
-def render_map_and_evidence(
-    evidence: Evidence,
-    state: AppState,
-    tiles: bool,
-    app_dir: Path,
-    folder: Path,
-    step=None,
-    lesson=None,
-    lesson_view: str | None = None,
-) -> None:
-    """The map and the evidence panel (one component; see explorer.app.evidence_map)."""
-    from explorer.app.evidence_map import evidence_map
-    from explorer.render.evidence_html import CSS as EVIDENCE_CSS
-    from explorer.render.lesson import LESSON_CSS
+def _map_args(
+    evidence: Evidence, state: AppState, tiles: bool, app_dir: Path, folder: Path, step=None, lesson=None
+) -> tuple[str, dict | None]:
+    """The component's data for ``state`` (built once per view, language, filters and lesson) and
+    its lesson argument."""
+    from explorer.app import first_paint
 
     assets = map_assets(app_dir)
     fingerprint = _fingerprint(folder)
     key = (
-        hash(fingerprint),
+        hashlib.sha256(repr(fingerprint).encode()).hexdigest()[:16],
         state.view,
         state.lang,
         state.articles,
@@ -625,7 +600,9 @@ def render_map_and_evidence(
         state.events,
         state.lesson,
     )
-    payload = _component_payload(evidence, key, assets, tiles)
+    unfiltered = state.lesson is None and state.articles is None and state.date_from is None and state.events is None
+    saved_as = first_paint.state_key(folder, state.view, state.lang, tiles) if unfiltered else None
+    data = _component_data(evidence, key, assets, tiles, saved_as)
     lesson_args = None
     if lesson is not None and step is not None:
         views = [[v, evidence.gazetteer.data.views[v].label] for v in ("neutral", "japan", "russia")]
@@ -635,20 +612,30 @@ def render_map_and_evidence(
             "view": state.view,
             "views": views,
         }
-    evidence_map(
-        spec=payload["spec"],
-        assets={"js": [url for _name, url in assets.js], "css": [url for _name, url in assets.css]},
-        panels=payload["panels"],
-        passages=payload["passages"],
-        labels=payload["labels"],
-        covered=payload["covered"],
-        disputed=payload["disputed"],
-        selected=state.place,
-        ack=st.session_state.get("map_ack"),
-        intro=INTRO_HTML,
-        css=EVIDENCE_CSS + PANEL_CSS + LESSON_CSS,
-        lesson=lesson_args,
-    )
+    return data, lesson_args
+
+
+def render_map_and_evidence(
+    evidence: Evidence, state: AppState, tiles: bool, app_dir: Path, folder: Path, step=None, lesson=None
+) -> None:
+    """The map and the evidence panel (one component; see explorer.app.evidence_map)."""
+    from explorer.app.evidence_map import evidence_map
+
+    data, lesson_args = _map_args(evidence, state, tiles, app_dir, folder, step, lesson)
+    evidence_map(data, selected=state.place, ack=st.session_state.get("map_ack"), lesson=lesson_args)
+
+
+def first_paint_current(
+    early: tuple[str, str | None], evidence: Evidence, state: AppState, tiles: bool, app_dir: Path, folder: Path
+) -> bool:
+    """After a first paint (:mod:`explorer.app.first_paint`): whether what it drew is what the page
+    would draw now. Builds the page's own data (so the next click's rerun finds it cached)."""
+    from explorer.app import first_paint
+
+    data, _lesson = _map_args(evidence, state, tiles, app_dir, folder)
+    if data != early[0]:  # saved by other code or for other data: replace it
+        first_paint.save(first_paint.state_key(folder, state.view, state.lang, tiles), data)
+    return data == early[0] and state.place == early[1]
 
 
 def render_understood_place(evidence: Evidence, place_id: str, state: AppState) -> None:

@@ -26,7 +26,8 @@ from explorer.render.evidence_html import CSS as EVIDENCE_CSS
 from explorer.render.evidence_html import account_html, article_label, passage_html
 from explorer.render.leaflet_assets import LEAFLET_VERSION, inline_head
 from explorer.render.mapview import MapAssets, RawHtml, ScriptElement, all_label_sets, build_map, script_json
-from explorer.render.naming import VIEWS, LabelLang, View, place_label, view_statement
+from explorer.render.naming import place_label, view_statement
+from explorer.render.viewpoints import VIEWS, LabelLang, View
 
 GSHHG_NOTICE = (
     "Coastlines: GSHHG 2.3.6 (Wessel, P., and W. H. F. Smith, 1996, J. Geophys. Res., 101(B4), 8741–8743), "

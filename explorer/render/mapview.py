@@ -35,7 +35,8 @@ from explorer.data.layers import load_layers
 from explorer.data.schema import FEATURE_KINDS, Place
 from explorer.evidence import Evidence
 from explorer.render.inert import InertGeoJson, ScriptElement, escape_html
-from explorer.render.naming import LANGS, VIEWS, LabelLang, View, place_label
+from explorer.render.naming import place_label
+from explorer.render.viewpoints import LANGS, VIEWS, LabelLang, View
 
 # Okabe–Ito colours by administering state (and, as stripes, by claiming state).
 STATE_COLOURS = {"JP": "#56B4E9", "RU": "#E69F00", "KR": "#009E73"}
@@ -242,6 +243,12 @@ CONTROLLER_JS = r"""
   container.focus = function(options){
     HTMLElement.prototype.focus.call(container, Object.assign({}, options || {}, {preventScroll: true}));
   };
+  // Chromium gives the clicked island's <path> the focus (after Leaflet focused the map), and drawing
+  // the selection on top re-inserts that path, which drops the focus to <body>: the arrow keys then no
+  // longer pan. Keep the focus on the map itself.
+  container.addEventListener('focusin', function(e){
+    if (e.target !== container && e.target.closest && e.target.closest('.leaflet-overlay-pane')) { container.focus(); }
+  });
   if (map.attributionControl) { map.attributionControl.setPrefix('Leaflet'); }
   if (!document.getElementById('kx-patterns')) {
     var holder = document.createElement('div');
@@ -607,11 +614,19 @@ CONTROLLER_JS = r"""
   fillLegend();
   kx.setLines(cfg.shownLines);
   kx.setHighlight(cfg.highlight);
-  map.on('zoomend moveend resize', kx.relayout);
-  map.whenReady(function(){ kx.relayout(); });
-  if (window.ResizeObserver) { new ResizeObserver(function(){ map.invalidateSize({pan: false}); kx.relayout(); }).observe(container); }
-  window.addEventListener('load', kx.relayout);
-  setTimeout(kx.relayout, 0);
+  // Events ask for a layout in the next frame, once however many arrive: drawing the map fires
+  // whenReady, a resize, moveend and load within a few milliseconds, and each layout reads the page's
+  // geometry (labels, the legend's corner). Explicit calls (kx.setNames, printing) lay out at once.
+  var relayoutQueued = false;
+  function relayoutSoon(){
+    if (relayoutQueued) { return; }
+    relayoutQueued = true;
+    requestAnimationFrame(function(){ relayoutQueued = false; kx.relayout(); });
+  }
+  map.on('zoomend moveend resize', relayoutSoon);
+  map.whenReady(relayoutSoon);
+  if (window.ResizeObserver) { new ResizeObserver(function(){ map.invalidateSize({pan: false}); relayoutSoon(); }).observe(container); }
+  window.addEventListener('load', relayoutSoon);
   map.on('kxselect', function(e){ kx.select(e.id); });
   // In the app the map sits in a same-origin iframe and the place lives in the page's URL (?place=...):
   // follow it, so a pick from the list, a search or a deep link outlines and reveals the place without

@@ -18,12 +18,8 @@ from typing import Literal
 
 from explorer.data.gazetteer import PlaceIndex
 from explorer.data.schema import Place
+from explorer.render.viewpoints import LabelLang, View
 
-LabelLang = Literal["en", "ja", "ru", "both"]
-View = Literal["neutral", "japan", "russia"]
-VIEWS: tuple[View, ...] = ("neutral", "japan", "russia")
-LANGS: tuple[LabelLang, ...] = ("en", "ja", "ru", "both")
-LANG_NAMES = {"en": "English", "ja": "日本語 (Japanese)", "ru": "Русский (Russian)", "both": "日本語 + Русский"}
 # Which place stands for "the four disputed groups together" (its label comes from the view).
 DISPUTED_GROUP = "disputed_islands"
 _ISLAND_SUFFIX = re.compile(r"[-\s]?(tō|to|guntō|gunto|shotō|shoto)$")

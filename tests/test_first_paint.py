@@ -1,0 +1,211 @@
+"""The first paint: keys that change with every input, saved files that are checked before use, and
+the page drawn from one (AppTest) matching the page's own."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from streamlit.testing.v1 import AppTest
+
+from explorer.app import first_paint
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app.py"
+VALID = {
+    "map": {"key": "k"},
+    "assets": {"js": [], "css": []},
+    "panels": {},
+    "passages": {},
+    "labels": {},
+    "covered": {},
+}
+
+
+def _article(folder: Path, name: str, text: str = "Iturup and Kunashir.\n") -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_key_is_stable_while_nothing_changes(tmp_path):
+    _article(tmp_path, "010_a.txt")
+    assert first_paint.state_key(tmp_path, "neutral", "en", False) == first_paint.state_key(
+        tmp_path, "neutral", "en", False
+    )
+
+
+@pytest.mark.parametrize(
+    "other",
+    [("japan", "en", False), ("neutral", "ja", False), ("neutral", "en", True), ("russia", "both", False)],
+)
+def test_the_key_changes_with_the_state(tmp_path, other):
+    assert first_paint.state_key(tmp_path, "neutral", "en", False) != first_paint.state_key(tmp_path, *other)
+
+
+@pytest.mark.parametrize("change", ["add", "edit", "remove"])
+def test_the_key_changes_with_the_corpus(tmp_path, change):
+    article = _article(tmp_path, "010_a.txt")
+    before = first_paint.state_key(tmp_path, "neutral", "en", False)
+    if change == "add":
+        _article(tmp_path, "011_b.txt")
+    elif change == "edit":
+        article.write_text("Shikotan, a longer text.\n", encoding="utf-8")
+        os.utime(article, ns=(time.time_ns(), time.time_ns() + 1_000_000))
+    else:
+        article.unlink()
+    assert first_paint.state_key(tmp_path, "neutral", "en", False) != before
+
+
+def test_the_key_differs_between_corpus_folders(tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    two.mkdir()
+    assert first_paint.state_key(one, "neutral", "en", False) != first_paint.state_key(two, "neutral", "en", False)
+
+
+def test_a_saved_paint_is_read_back(tmp_path):
+    data = json.dumps(VALID)
+    first_paint.save("abc", data, tmp_path)
+    assert first_paint.load("abc", tmp_path) == (data, VALID)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "",  # empty
+        "abc",  # the key alone
+        "other\n" + json.dumps(VALID),  # written for another key
+        "abc\n{not json",
+        "abc\n[1, 2]",  # not an object
+        "abc\n" + json.dumps({**VALID, "panels": "<script>"}),  # a field of the wrong type
+        "abc\n" + json.dumps({k: v for k, v in VALID.items() if k != "map"}),  # a field missing
+        "abc\n" + "[" * 100_000,  # nested beyond the parser's limit
+    ],
+)
+def test_a_damaged_or_foreign_file_is_ignored(tmp_path, content):
+    (tmp_path / "abc.json").write_text(content, encoding="utf-8")
+    assert first_paint.load("abc", tmp_path) is None
+
+
+def test_an_oversized_file_is_not_read(tmp_path, monkeypatch):
+    first_paint.save("abc", json.dumps(VALID), tmp_path)
+    monkeypatch.setattr(first_paint, "MAX_BYTES", 10)
+    assert first_paint.load("abc", tmp_path) is None
+
+
+@given(st.binary(max_size=300))
+def test_any_bytes_in_a_saved_file_never_raise(tmp_path_factory, content):
+    folder = tmp_path_factory.mktemp("paint")
+    (folder / "abc.json").write_bytes(content)
+    loaded = first_paint.load("abc", folder)
+    assert loaded is None or isinstance(loaded[1], dict)
+
+
+def test_only_the_newest_files_are_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(first_paint, "KEEP", 3)
+    for n in range(6):
+        first_paint.save(f"k{n}", json.dumps(VALID), tmp_path)
+        os.utime(tmp_path / f"k{n}.json", ns=(n * 10**9, n * 10**9))
+    first_paint.save("k6", json.dumps(VALID), tmp_path)
+    assert sorted(p.stem for p in tmp_path.glob("*.json")) == ["k4", "k5", "k6"]
+
+
+def test_a_cache_folder_that_cannot_be_written_is_not_an_error(tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    first_paint.save("abc", json.dumps(VALID), blocked / "first-paint")  # no exception
+    assert not list(tmp_path.rglob("*.json"))
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({}, (None, "neutral", "en")),
+        ({"place": " kunashir ", "view": "japan", "lang": "ja"}, ("kunashir", "japan", "ja")),
+        ({"view": "other"}, None),
+        ({"lang": "xx"}, None),
+        ({"place": "iturup", "lesson": "kurils-101"}, None),
+        ({"articles": "000"}, None),
+        ({"event": "x"}, None),
+        ({"from": "2016"}, None),
+    ],
+)
+def test_only_plain_explore_urls_take_the_first_paint(query, expected):
+    assert first_paint.query_state(query) == expected
+
+
+def _save_for(corpus: Path, assets: dict, labels: dict | None = None) -> None:
+    data = {**VALID, "assets": assets, "labels": labels or {"kunashir": "Kunashir"}}
+    first_paint.save(first_paint.state_key(corpus, "neutral", "en", False), json.dumps(data))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "../../app/static/../../../etc/passwd",  # outside the static folder
+        "../../app/static/missing.js",  # a file that is not there
+        "https://cdn.example.invalid/leaflet.js",  # not the static folder at all
+    ],
+)
+def test_a_saved_paint_naming_files_outside_the_static_folder_is_not_drawn(tmp_path, user_corpus, url):
+    static = tmp_path / "static"
+    static.mkdir()
+    _save_for(user_corpus, {"js": [url], "css": []})
+    assert first_paint.saved_data(user_corpus, {}, static) is None
+
+
+def test_a_saved_paint_is_drawn_with_a_known_place_only(tmp_path, user_corpus):
+    static = tmp_path / "static" / "leaflet"
+    static.mkdir(parents=True)
+    (static / "leaflet.js").write_text("//", encoding="utf-8")
+    _save_for(user_corpus, {"js": ["../../app/static/leaflet/leaflet.js"], "css": []})
+    assert first_paint.saved_data(user_corpus, {"place": "kunashir"}, tmp_path / "static")[1] == "kunashir"
+    assert first_paint.saved_data(user_corpus, {"place": "<script>"}, tmp_path / "static")[1] is None
+
+
+# --- The app (AppTest) -------------------------------------------------------------------------
+
+
+def _run(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _component(at: AppTest) -> dict:
+    (component,) = at.get("component_instance")
+    return json.loads(component.proto.json_args)
+
+
+def test_the_first_run_saves_a_paint_and_a_new_session_draws_the_same(user_corpus):
+    first = _component(_run())
+    key = first_paint.state_key(user_corpus, "neutral", "en", False)
+    saved = first_paint.load(key)
+    assert saved is not None and saved[0] == first["data"], "the page's data was saved for the next process"
+    again = _component(_run({"place": "kunashir"}))
+    assert again["data"] == first["data"] and again["selected"] == "kunashir"
+
+
+def test_a_stale_paint_is_replaced_by_the_page_own_in_the_same_visit(user_corpus):
+    real = _component(_run())["data"]
+    stale = {**json.loads(real), "intro": "<p>stale</p>"}
+    first_paint.save(first_paint.state_key(user_corpus, "neutral", "en", False), json.dumps(stale))
+    shown = _component(_run())
+    assert shown["data"] == real, "the page drew its own data after the stale first paint"
+    assert first_paint.load(first_paint.state_key(user_corpus, "neutral", "en", False))[0] == real, "and saved it"
+
+
+def test_a_filtered_url_never_takes_the_first_paint(user_corpus, monkeypatch):
+    _run()  # saves the unfiltered page
+    monkeypatch.setattr(first_paint, "load", lambda *a, **k: pytest.fail("a filtered page read a first paint"))
+    at = _run({"articles": "000"})
+    assert json.loads(_component(at)["data"])["map"]["key"]
