@@ -237,6 +237,13 @@ def test_page_states_what_it_shows() -> None:
     assert "択捉島" in page
 
 
+def test_match_explanations_call_no_side_s_name_the_official_one(seeds_map: Path) -> None:
+    """The page serves every view, so a match explanation never calls one state's name "official"."""
+    page = seeds_map.read_text(encoding="utf-8")
+    assert "standard name" in page
+    assert "official name" not in page
+
+
 def test_hostile_text_never_reaches_a_script_or_template_unescaped(hostile_map: Path) -> None:
     page = hostile_map.read_text(encoding="utf-8")
     assert "<script>window.__pwned" not in page and "<img src=x" not in page and "<svg onload" not in page

@@ -18,7 +18,7 @@ from explorer.corpus.documents import Document
 from explorer.data.gazetteer import PlaceIndex
 from explorer.data.schema import Account, Event, Name, Place
 from explorer.evidence import Evidence, PassageEvidence
-from explorer.render.evidence_html import account_html
+from explorer.render.evidence_html import account_html, part_of_html
 from explorer.render.naming import LabelLang, View, place_label
 
 LANGUAGE_NAMES = {"en": "English", "ja": "Japanese", "ru": "Russian"}
@@ -238,14 +238,7 @@ def _passages_tab(
             f'<p class="kx-none">No passage in the selected articles mentions {escape(label)}. '
             "Widen the article or date filters to see more.</p>"
         )
-    for group in evidence.containing_groups(place_id):
-        n = sum(len(a.passages) for a in evidence.articles_for(group))
-        if n:
-            group_label = place_label(gazetteer, gazetteer[group], lang, view)
-            parts.append(
-                f"<details><summary>Also mentioned as part of {escape(group_label)}: "
-                f'{n} passage{"s" if n != 1 else ""}</summary><div data-passages="{escape(group)}"></div></details>'
-            )
+    parts.append(part_of_html(evidence, place_id, lambda g: escape(place_label(gazetteer, gazetteer[g], lang, view))))
     parts.append("</section>")
     return "".join(parts)
 

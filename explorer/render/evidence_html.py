@@ -7,14 +7,15 @@ distinction never rests on colour alone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 from explorer.corpus.documents import Document
 from explorer.data.schema import Account
-from explorer.evidence import PassageEvidence
+from explorer.evidence import Evidence, PassageEvidence
 
 RULE_WORDS = {
-    "exact": "official name",
+    "exact": "standard name",  # not "official": one state's word for its own name (see app.panel_html)
     "variant": "variant name",
     "case_form": "Russian case form",
     "script": "Japanese script",
@@ -122,6 +123,22 @@ def account_html(account: Account, document: Document | None) -> str:
         f'<blockquote class="kx-quote">{escape(account.quote.exact)}</blockquote>'
         + (f'<div class="kx-meta">{escape(account.when_basis)}</div>' if account.when_basis else "")
     )
+
+
+def part_of_html(evidence: Evidence, place_id: str, group_name: Callable[[str], str]) -> str:
+    """ "Also mentioned as part of GROUP: N passages", folded, for each group containing the place
+    whose passages mention it; the passages are filled in from ``<div data-passages="GROUP">``.
+    ``group_name(group_id)`` gives the group's name as escaped HTML (the app and the export word it
+    differently)."""
+    parts = []
+    for group in evidence.containing_groups(place_id):
+        n = sum(len(a.passages) for a in evidence.articles_for(group))
+        if n:
+            parts.append(
+                f"<details><summary>Also mentioned as part of {group_name(group)}: "
+                f'{n} passage{"s" if n != 1 else ""}</summary><div data-passages="{escape(group)}"></div></details>'
+            )
+    return "".join(parts)
 
 
 def styled(fragment: str) -> str:

@@ -23,7 +23,7 @@ from explorer import __version__
 from explorer.corpus.atomic_files import write_output
 from explorer.evidence import Evidence
 from explorer.render.evidence_html import CSS as EVIDENCE_CSS
-from explorer.render.evidence_html import account_html, article_label, passage_html
+from explorer.render.evidence_html import account_html, article_label, part_of_html, passage_html
 from explorer.render.leaflet_assets import LEAFLET_VERSION, inline_head
 from explorer.render.mapview import MapAssets, RawHtml, ScriptElement, all_label_sets, build_map, script_json
 from explorer.render.naming import place_label, view_statement
@@ -305,15 +305,13 @@ def place_panel_html(evidence: Evidence, place_id: str, view: View, lang: LabelL
         if articles
         else "<p>No passage in this corpus mentions it by name.</p>"
     )
-    for group in evidence.containing_groups(place_id):
-        n = sum(len(a.passages) for a in evidence.articles_for(group))
-        if n:
-            group_label = place_label(gazetteer, gazetteer[group], lang, view)
-            parts.append(
-                f'<details><summary>Also mentioned as part of <span data-kx-name="{e(group)}">{e(group_label)}</span>: '
-                f"{n} passage{'s' if n != 1 else ''}"
-                f'</summary><div data-passages="{e(group)}"></div></details>'
-            )
+    parts.append(
+        part_of_html(
+            evidence,
+            place_id,
+            lambda g: f'<span data-kx-name="{e(g)}">{e(place_label(gazetteer, gazetteer[g], lang, view))}</span>',
+        )
+    )
     events = evidence.events_at(place_id)
     parts.append(f"<h3>Deployments and meetings located here ({len(events)})</h3>")
     for event, accounts in events:
