@@ -267,7 +267,6 @@ def feature_point(
     """Page coordinates of a point that hits the map feature whose ``properties.id`` is ``place_id``."""
     frame = map_frame(page, timeout, guard=guard)
     iframe = page.locator(MAP_IFRAME)
-    iframe.scroll_into_view_if_needed()
     # Poll until the feature has a point that the mouse would hit: right after the paths appear,
     # Leaflet may still be laying the map out (fitBounds, labels, legend), and a point found then
     # can be wrong a moment later.
@@ -278,11 +277,6 @@ def feature_point(
     box = iframe.bounding_box()
     assert box is not None, "the map iframe is not displayed"
     return box["x"] + point["x"], box["y"] + point["y"]
-
-
-def click_feature(page, place_id: str, timeout: float = 30_000, guard: NetworkGuard | None = None) -> None:
-    """Click the map feature whose ``properties.id`` is ``place_id`` with the real mouse."""
-    page.mouse.click(*feature_point(page, place_id, timeout, guard))
 
 
 def save_artifacts(page, name: str) -> list[Path]:

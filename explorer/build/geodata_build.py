@@ -41,7 +41,7 @@ from typing import Any
 from explorer.build import gshhg
 from explorer.data.errors import DataError
 from explorer.data.paths import GAZETTEER_PATH, GEODATA_DIR
-from explorer.data.schema import FeatureProperties, Gazetteer, Place
+from explorer.data.schema import FeatureProperties, Place
 
 KURIL_BBOX = (145.0, 43.15, 157.0, 51.2)  # lon_min, lat_min, lon_max, lat_max
 REGION_BBOX = (128.0, 33.0, 163.0, 56.0)
@@ -82,20 +82,9 @@ class _Feature:
 
 
 def _load_places(gazetteer_path: Path) -> list[Place]:
-    try:
-        from explorer.data.gazetteer import load_gazetteer
-    except ImportError:  # pragma: no cover - only while explorer/data/gazetteer.py is being written
-        return _read_gazetteer(gazetteer_path).places
+    from explorer.data.gazetteer import load_gazetteer
+
     return list(load_gazetteer(gazetteer_path).places)
-
-
-def _read_gazetteer(path: Path) -> Gazetteer:  # pragma: no cover - fallback
-    import yaml
-
-    try:
-        return Gazetteer.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
-    except Exception as exc:
-        raise DataError(path, f"not a valid gazetteer: {exc}") from exc
 
 
 def _transformers():
