@@ -16,6 +16,7 @@ Behaviour worth knowing:
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from functools import partial
 from html import escape as html_escape
 from pathlib import Path
@@ -507,12 +508,13 @@ def render_pick_notice(evidence: Evidence, picked: list[str]) -> None:
 
 @st.cache_resource(show_spinner=False, max_entries=48)
 def _component_data(
-    _evidence: Evidence, key: tuple, _assets: MapAssets, tiles: bool, first_paint_key: str | None
+    _evidence: Evidence, key: tuple, _assets: MapAssets, tiles: bool, _first_paint_key: Callable[[], str] | None
 ) -> str:
     """The component's data (the map and every place's panel) for one set of inputs (``key``), as
     :func:`explorer.app.evidence_map.component_data`; cached so that a click, which changes none of
-    them, costs no rebuild. With ``first_paint_key`` it is also saved for the next process's first
-    paint (:mod:`explorer.app.first_paint`).
+    them, costs no rebuild. With ``_first_paint_key`` (called only here, on a cache miss: it stats
+    every file of the corpus) it is also saved for the next process's first paint
+    (:mod:`explorer.app.first_paint`).
 
     In lesson mode the map holds every treaty line and no step's extent or outline: the page applies
     those per step (as the exported lesson does), so stepping redraws the map only when the view or
@@ -547,8 +549,8 @@ def _component_data(
         intro=INTRO_HTML,
         css=EVIDENCE_CSS + PANEL_CSS + LESSON_CSS,
     )
-    if first_paint_key is not None:
-        first_paint.save(first_paint_key, data)
+    if _first_paint_key is not None:
+        first_paint.save(_first_paint_key(), data)
     return data
 
 
@@ -601,7 +603,7 @@ def _map_args(
         state.lesson,
     )
     unfiltered = state.lesson is None and state.articles is None and state.date_from is None and state.events is None
-    saved_as = first_paint.state_key(folder, state.view, state.lang, tiles) if unfiltered else None
+    saved_as = partial(first_paint.state_key, folder, state.view, state.lang, tiles) if unfiltered else None
     data = _component_data(evidence, key, assets, tiles, saved_as)
     lesson_args = None
     if lesson is not None and step is not None:
