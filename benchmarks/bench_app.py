@@ -134,48 +134,56 @@ def _click_ms(page, figures: AppFigures, place: str, labels: dict[str, str]) -> 
 
 
 def browser_figures(
-    browser, script: Path, figures: AppFigures, starts: int, clicks: int, labels: dict[str, str], cache: Path
+    browser,
+    script: Path,
+    figures: AppFigures,
+    attempt: int,
+    starts: int,
+    clicks: int,
+    labels: dict[str, str],
+    cache: Path,
 ) -> None:
-    for attempt in range(starts):
-        server = StreamlitServer(script, ROOT, env={"XDG_CACHE_HOME": str(cache)}).start()
-        context = browser.new_context(viewport=VIEWPORT)
-        page = context.new_page()
-        guard = NetworkGuard().attach(page)
-        try:
-            figures.health_s.append(server.wait_ready(60))
-            page.goto(server.url + "/")
-            if figures.name == "explorer":
-                component_frame(page, TIMEOUT_MS, min_paths=30)
-            else:
-                map_frame(page, TIMEOUT_MS, min_paths=30, guard=guard)
-            started = time.perf_counter() - server.started_at
-            if attempt == 0:
-                figures.first_start_s = started
-            else:
-                figures.cold_start_s.append(started)
-            if attempt == starts - 1:  # clicks on the last server, warmed up by one click per island
-                _install_clock(page, figures, guard)
-                for index in range(clicks + len(CLICKED)):
-                    place = CLICKED[index % len(CLICKED)]
-                    if figures.name == "explorer":  # no scrolling: the map is in the first screen
-                        x, y = place_point(page, place, TIMEOUT_MS)
-                    else:
-                        x, y = feature_point(page, place, TIMEOUT_MS, guard)
-                    page.evaluate("() => { window.__kxClock.shown = []; }")
-                    page.mouse.click(x, y)
-                    elapsed = _click_ms(page, figures, place, labels)
-                    if index >= len(CLICKED):
-                        figures.click_ms.append(elapsed)
-        except Exception as err:  # report and go on: the other app's figures are still worth having
-            figures.problems.append(f"browser run {attempt + 1}: {type(err).__name__}: {str(err).splitlines()[0]}")
-            saved = save_artifacts(page, f"bench-{figures.name}-run{attempt + 1}")
-            figures.problems += [f"saved {path.relative_to(ROOT)}" for path in saved]
-            break
-        finally:
-            figures.problems += [f"failed request: {r}" for r in guard.failed]
-            figures.problems += [f"request to another host: {r}" for r in guard.foreign]
-            context.close()
-            server.stop()
+    """One start of one app (``attempt`` of ``starts``); the clicks are timed on the last one."""
+    if figures.problems:
+        return  # an earlier start of this app failed: its figures would not be comparable
+    server = StreamlitServer(script, ROOT, env={"XDG_CACHE_HOME": str(cache)}).start()
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    guard = NetworkGuard().attach(page)
+    try:
+        figures.health_s.append(server.wait_ready(60))
+        page.goto(server.url + "/")
+        if figures.name == "explorer":
+            component_frame(page, TIMEOUT_MS, min_paths=30)
+        else:
+            map_frame(page, TIMEOUT_MS, min_paths=30, guard=guard)
+        started = time.perf_counter() - server.started_at
+        if attempt == 0:
+            figures.first_start_s = started
+        else:
+            figures.cold_start_s.append(started)
+        if attempt == starts - 1:  # clicks on the last server, warmed up by one click per island
+            _install_clock(page, figures, guard)
+            for index in range(clicks + len(CLICKED)):
+                place = CLICKED[index % len(CLICKED)]
+                if figures.name == "explorer":  # no scrolling: the map is in the first screen
+                    x, y = place_point(page, place, TIMEOUT_MS)
+                else:
+                    x, y = feature_point(page, place, TIMEOUT_MS, guard)
+                page.evaluate("() => { window.__kxClock.shown = []; }")
+                page.mouse.click(x, y)
+                elapsed = _click_ms(page, figures, place, labels)
+                if index >= len(CLICKED):
+                    figures.click_ms.append(elapsed)
+    except Exception as err:  # report and go on: the other app's figures are still worth having
+        figures.problems.append(f"browser run {attempt + 1}: {type(err).__name__}: {str(err).splitlines()[0]}")
+        saved = save_artifacts(page, f"bench-{figures.name}-run{attempt + 1}")
+        figures.problems += [f"saved {path.relative_to(ROOT)}" for path in saved]
+    finally:
+        figures.problems += [f"failed request: {r}" for r in guard.failed]
+        figures.problems += [f"request to another host: {r}" for r in guard.foreign]
+        context.close()
+        server.stop()
 
 
 # The page's clock again: the button going down, then the frame in which the step's text is drawn
@@ -398,9 +406,14 @@ def main(argv: list[str] | None = None) -> int:
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         try:
-            for figures, script in ((explorer, EXPLORER), (bare, BARE)):
-                with tempfile.TemporaryDirectory(prefix="kx-bench-cache-") as cache:
-                    browser_figures(browser, script, figures, args.starts, args.clicks, labels, Path(cache))
+            # The two apps' starts alternate (explorer, peer, explorer, ...), so a machine that slows
+            # down or speeds up during the run weighs on both alike.
+            with tempfile.TemporaryDirectory(prefix="kx-bench-cache-") as cache:
+                for attempt in range(args.starts):
+                    for figures, script in ((explorer, EXPLORER), (bare, BARE)):
+                        browser_figures(
+                            browser, script, figures, attempt, args.starts, args.clicks, labels, Path(cache)
+                        )
             lesson_figures(browser, explorer, args.steps)
         finally:
             browser.close()

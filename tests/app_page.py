@@ -155,3 +155,8 @@ def place_centre(page, place_id: str) -> tuple[float, float]:
     assert point is not None, f"{place_id} is not on the map"
     box = page.locator(COMPONENT_IFRAME).bounding_box()
     return box["x"] + point["x"], box["y"] + point["y"]
+
+
+def wait_until_idle(page, timeout: float = 30_000) -> None:
+    """Until the app's script is not running (Streamlit marks its root ``data-test-script-state``)."""
+    page.locator('[data-test-script-state="notRunning"]').first.wait_for(state="attached", timeout=timeout)
