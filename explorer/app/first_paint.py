@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from explorer import __version__
-from explorer.data.paths import APP_NAME, CURATED_CORPUS, GEODATA_DIR, LESSONS_DIR
+from explorer.data.paths import CURATED_CORPUS, GEODATA_DIR, LESSONS_DIR, first_paint_dir
 from explorer.render.viewpoints import LANGS, VIEWS
 
 FORMAT = "1"  # bump when the saved data's shape changes
@@ -51,10 +51,8 @@ _REQUIRED = {"map": dict, "assets": dict, "panels": dict, "passages": dict, "lab
 
 
 def cache_dir() -> Path:
-    """Where saved first paints live: the user's cache folder (``$XDG_CACHE_HOME`` is honoured)."""
-    from platformdirs import user_cache_path
-
-    return user_cache_path(APP_NAME) / "first-paint"
+    """Where saved first paints live (:func:`explorer.data.paths.first_paint_dir`)."""
+    return first_paint_dir()
 
 
 def _files(root: Path, follow_links: bool) -> Iterator[tuple[str, int, int]]:

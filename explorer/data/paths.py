@@ -94,3 +94,11 @@ def index_dir(corpus: Path) -> Path:
         key = hashlib.sha256(str(Path(corpus).resolve()).encode()).hexdigest()[:12]
         return user_cache_path(APP_NAME, appauthor=False) / f"curated-{key}"
     return Path(corpus) / CACHE_DIR
+
+
+def first_paint_dir() -> Path:
+    """Where the app keeps its saved first paints: the user cache folder (``$XDG_CACHE_HOME`` is
+    honoured), never a corpus, so a corpus someone shares cannot carry one."""
+    from platformdirs import user_cache_path
+
+    return user_cache_path(APP_NAME, appauthor=False) / "first-paint"
