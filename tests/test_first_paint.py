@@ -209,3 +209,29 @@ def test_a_filtered_url_never_takes_the_first_paint(user_corpus, monkeypatch):
     monkeypatch.setattr(first_paint, "load", lambda *a, **k: pytest.fail("a filtered page read a first paint"))
     at = _run({"articles": "000"})
     assert json.loads(_component(at)["data"])["map"]["key"]
+
+
+def test_the_first_paint_imports_nothing_heavy():
+    """What app.py imports before it draws a first paint loads no folium, pandas, numpy or pydantic (they
+    take about 1.5 s in a fresh process; the first paint exists so as not to wait for them)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import explorer.app.page_frame, explorer.app.first_paint, explorer.app.evidence_map; "
+        "print(sorted(m for m in ('folium', 'pandas', 'numpy', 'pydantic', 'yaml', 'geopandas') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
+@pytest.mark.parametrize("lesson", [None, {"steps": [], "current": 1}])
+def test_the_component_gets_only_strings(monkeypatch, lesson):
+    """Streamlit checks every non-string component argument for a dataframe, which imports pandas."""
+    from explorer.app import evidence_map
+
+    seen: dict = {}
+    monkeypatch.setattr(evidence_map, "_component", lambda **kwargs: seen.update(kwargs))
+    evidence_map.evidence_map(json.dumps(VALID), selected="iturup", ack=None, lesson=lesson)
+    sent = {k: v for k, v in seen.items() if k not in ("key", "default")}
+    assert all(v is None or isinstance(v, str) for v in sent.values()), sent
