@@ -6,7 +6,8 @@ and the data files. Two modes: Explore (filters, any place) and Lesson (a teache
 lesson file; each step sets the view, labels and extent).
 
 At 1280x720 the first screen holds the title, the point of view (one line each), the place box and
-the map beside the selected place's evidence; everything else is below or in the sidebar.
+the map beside the selected place's evidence; everything else is below or in the sidebar. A fresh
+process first draws the map an earlier one saved (explorer.app.first_paint), then loads the rest.
 """
 
 from __future__ import annotations
