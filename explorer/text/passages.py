@@ -181,29 +181,36 @@ def sentence_ends(text: str) -> list[tuple[int, int]]:
     (it holds no whitespace), and the only extra ones, at the very end of a paragraph, where the whole
     text lets the lookahead see the next paragraph, close the same span as the paragraph's end does.
     """
+    return list(zip(*_sentence_end_spans(text), strict=True))
+
+
+def _sentence_end_spans(text: str) -> tuple[list[int], list[int]]:
+    """The starts and the ends of :func:`sentence_ends`, as two lists."""
     japanese = "。" in text or "！" in text or "？" in text
     pattern = _SENTENCE_END if japanese else _SENTENCE_END_WESTERN
     # What pattern.finditer(text) yields, found faster: every match starts on one of the stops, so the
     # pattern is tried only where str.find puts a stop (re's own scan tries it at every character when the
     # pattern starts with an alternation, and its lookahead is slow). A match covers a run of stops: the
     # stops it covers are skipped, as finditer skips them.
-    stops: list[int] = []
+    candidates: list[int] = []
     for stop in _JAPANESE_STOPS + _WESTERN_STOPS if japanese else _WESTERN_STOPS:
         at = text.find(stop)
         while at >= 0:
-            stops.append(at)
+            candidates.append(at)
             at = text.find(stop, at + 1)
-    stops.sort()
-    ends: list[tuple[int, int]] = []
+    candidates.sort()
+    starts: list[int] = []
+    ends: list[int] = []
     match = pattern.match
     after = 0
-    for at in stops:
+    for at in candidates:
         if at >= after:
             found = match(text, at)
             if found is not None:
                 after = found.end()
-                ends.append((at, after))
-    return ends
+                starts.append(at)
+                ends.append(after)
+    return starts, ends
 
 
 def _sentences_between(
@@ -277,8 +284,8 @@ def split_passages(text: str, stem: str, headline: str | None = None) -> list[Pa
     # are found once and walked forward, and passages are built without NamedTuple's Python-level __new__.
     result: list[Passage] = []
     append = result.append
-    ends = sentence_ends(text)  # one pass over the whole text, not one per paragraph
-    n_ends = len(ends)
+    dots, stops = _sentence_end_spans(text)  # one pass over the whole text, not one per paragraph
+    n_ends = len(dots)
     next_end = 0  # the first end not before the current paragraph (both come in text order)
     wanted = headline.strip() if headline else None
     headline_found = False
@@ -298,14 +305,15 @@ def split_passages(text: str, stem: str, headline: str | None = None) -> list[Pa
             append(_new_passage(Passage, (f"{stem}:p{number}.s0", "dateline", p_start, stop, number)))
             index = 1
             p_start += dateline.end()
-        while next_end < n_ends and ends[next_end][0] < p_start:
+        while next_end < n_ends and dots[next_end] < p_start:
             next_end += 1
         prefix = f"{stem}:p{number}.s"
         begin = p_start
         while next_end < n_ends:
-            dot, stop = ends[next_end]
+            dot = dots[next_end]
             if dot >= p_end:
                 break
+            stop = stops[next_end]
             next_end += 1
             if text[dot] == "." and _is_abbreviation(text, begin, dot):
                 continue
@@ -326,7 +334,7 @@ _new_passage = tuple.__new__  # Passage(...) without the NamedTuple's Python-lev
 
 def _may_be_caption(body: str) -> bool:
     """Cheap substring tests that every CAPTION_MARKERS match needs (the regex is the slow part)."""
-    return "hoto" in body or "HOTO" in body or "ото" in body or "写真" in body
+    return "hoto" in body or "HOTO" in body or "фото" in body or "Фото" in body or "写真" in body
 
 
 def _looks_like_headline(body: str) -> bool:
