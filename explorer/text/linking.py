@@ -427,7 +427,7 @@ class Linker:
         antecedents: list[tuple[int, int, str]] = []
         last_end = -1  # normalized end of the last link made (a suffix right after it undoes it)
         last_count = 0  # how many links the last mention made (a feature makes two)
-        last_antecedent = False  # whether the last mention was recorded as an antecedent
+        last_antecedent = 0  # whether the last mention was recorded as an antecedent (its class)
         newlines: list[int] | None = None  # line starts, for paragraphs when no passages are given
         after_vessel = -1  # where a name would have to start to be a vessel's name
         skip_until = -1  # end of the last word linked by the typo rule
@@ -532,7 +532,7 @@ class Linker:
                     )
                 )
                 last_count = 2
-            last_antecedent = bool(cls)
+            last_antecedent = cls
             if cls:  # paragraphs are worked out only when an anaphor needs them
                 antecedents.append((o_start, cls, antecedent))
             last_end = end
