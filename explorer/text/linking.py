@@ -205,16 +205,18 @@ _CYRILLIC = "абвгдежзийклмнопрстуфхцчшщъыьэюя"
 # most frequent character first: ``python -m benchmarks.scan_order``), and the most frequent characters
 # that start no key (the space, punctuation) get a root child of their own, a "padding" node: a key of that
 # character and SCAN_SENTINEL, which no text that reaches that automaton contains. A padding node is no
-# key's prefix and no key's end, so the scan goes to it and, on the next character, fails back to the root
-# exactly as it would have stayed there (see scan_automaton); it is found at once instead of after every
-# child of the root.
+# real key's prefix and no key's end, so the scan goes to it and, on the next character, fails back to the
+# root exactly as it would have stayed there (tests/test_linking.py checks iter_long against a plain
+# automaton); it is found at once instead of after every child of the root.
 SCAN_ORDER = (
     ' estianorеоаинldт%cрсupл-mвкfпghーдм:b"のまуすя.ンзьыでし'
     "yをйvwルб,トxはにイ'ス)(kがせчんるいгたックжてリ0フ_シラなれプきタфり。ドさアц1х"
     "デю2шョ[]ァ定ジバ=/かロと、レテあィブグщz数サセコ>パ<用オエキマメq語j名使`こ行カムみウ"
     "$表ェ35らくэ文指示不ュ合;力ポ字ケ効う要ダ列4けベ無設出86一*変値中ボチ失モャザォ時|正め成作"
 )
-SCAN_PADDING = 80  # the first SCAN_PADDING characters of SCAN_ORDER that start no key are padded (measured)
+# The first SCAN_PADDING characters of SCAN_ORDER that start no key are padded. Not all: every padding node
+# is one more child to pass for a character that is neither padded nor a key's start (rare kanji).
+SCAN_PADDING = 80
 SCAN_SENTINEL = "\uffff"  # a noncharacter; a text that has it is scanned by an automaton without padding
 
 

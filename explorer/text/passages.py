@@ -109,7 +109,6 @@ _SENTENCE_END = re.compile(_WESTERN_END + r"|[。！？]+[」』）]*")
 _JAPANESE_STOPS = ("。", "！", "？")
 _WESTERN_STOPS = (".", "!", "?", "…")  # what _WESTERN_END starts with
 _WORD_BEFORE = re.compile(r"([A-Za-zА-Яа-яЁё.]+)$")
-_LINE = re.compile(r"[^\n]*\n?")
 
 
 class Passage(NamedTuple):
