@@ -243,8 +243,9 @@ _ABBREVIATION_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu
 )
 
 
-# The last two letters of every abbreviation of two letters or more.
+# The last two letters of every abbreviation of two letters or more, and the last three of those of three or more.
 _ABBREVIATION_ENDINGS = frozenset(word[-2:] for word in ABBREVIATIONS if len(word) > 1)
+_ABBREVIATION_ENDINGS_3 = frozenset(word[-3:] for word in ABBREVIATIONS if len(word) > 2)
 
 
 def _is_abbreviation(text: str, begin: int, dot: int) -> bool:
@@ -257,12 +258,16 @@ def _is_abbreviation(text: str, begin: int, dot: int) -> bool:
         last = text[dot - 1]
         if last not in _ABBREVIATION_CHARS:
             return False
-        if (
-            last != "."
-            and text[dot - 2] in _ABBREVIATION_CHARS
-            and text[dot - 2 : dot].lower() not in _ABBREVIATION_ENDINGS
-        ):
-            return False
+        if last != "." and text[dot - 2] in _ABBREVIATION_CHARS:
+            if text[dot - 2 : dot].lower() not in _ABBREVIATION_ENDINGS:
+                return False
+            # "deployed", "missiles": common endings of abbreviations too ("wed", "pres"), not of three letters.
+            if (
+                dot - 3 >= low
+                and text[dot - 3] in _ABBREVIATION_CHARS
+                and text[dot - 3 : dot].lower() not in _ABBREVIATION_ENDINGS_3
+            ):
+                return False
     at = dot
     while at > low and text[at - 1] in _ABBREVIATION_CHARS:
         at -= 1
