@@ -164,7 +164,7 @@ _ABBREVIATION_PIECES = st.sampled_from(
 
 def _reference_sentences(text: str) -> list[tuple[int, int]]:
     """The sentences of one paragraph as the splitter was first written: re.finditer for the ends, and the
-    word before a dot found with _WORD_BEFORE in a window of 24 characters."""
+    word before a dot found by a regex in a window of 24 characters (as passages.py's loop finds it)."""
     import re
 
     from explorer.text.passages import ABBREVIATIONS
@@ -172,7 +172,7 @@ def _reference_sentences(text: str) -> list[tuple[int, int]]:
     western = r"[.!?…]+[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-ZА-ЯЁ0-9\u3000-\u9fff])"
     japanese = any(stop in text for stop in "。！？")
     pattern = re.compile(western + r"|[。！？]+[」』）]*" if japanese else western)
-    word_before = re.compile(r"([A-Za-zА-Яа-яЁё.]+)$")
+    word_before = re.compile(r"([A-Za-zА-Яа-яЁё.]+)\Z")  # \Z: "$" would also match before a final "\n"
     spans, begin = [], 0
     for match in pattern.finditer(text):
         dot, stop = match.span()
