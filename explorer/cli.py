@@ -162,7 +162,8 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         default=GEODATA_DIR,
         metavar="DIR",
-        help="folder holding islands/region/sites.geojson (default: geodata/)",
+        help="folder holding islands/region/sites.geojson and systems.yaml (default: geodata/; without a "
+        "systems.yaml there, the curated one is checked, as fact candidates then read it)",
     )
     validate.set_defaults(run=_validate)
 
@@ -346,7 +347,8 @@ def _validate(args: argparse.Namespace) -> int:
     from explorer.validate import validate_all
 
     layers = {name: args.geodata / f"{name}.geojson" for name in ("islands", "region", "sites")}
-    report = validate_all(args.gazetteer, layers, args.corpus)
+    systems = args.geodata / "systems.yaml"
+    report = validate_all(args.gazetteer, layers, args.corpus, systems_path=systems if systems.is_file() else None)
     for line in report.checked:
         print(f"ok: {line}")
     for problem in report.problems:

@@ -2,7 +2,8 @@
 
 What is checked: the gazetteer (schema, unique ids, references), each GeoJSON layer (structure,
 ids known to the gazetteer and unique, geometry valid and inside the region, RFC 7946 winding and
-precision, size budget), the corpus (sources.yaml, articles readable, facts anchored), and the
+precision, size budget), the candidate rules and the systems gazetteer (schema, unique ids, every
+entry's names compiled), the corpus (sources.yaml, articles readable, facts anchored), and the
 lessons (their places, layers, quotes and facts) with the treaty-line layer.
 """
 
@@ -17,8 +18,8 @@ from explorer.corpus.facts import check_anchors, load_facts
 from explorer.data.errors import DataError
 from explorer.data.gazetteer import PlaceIndex, load_gazetteer
 from explorer.data.paths import GAZETTEER_PATH, LAYER_FILES
-from explorer.data.readers import read_geojson
-from explorer.data.schema import FeatureProperties
+from explorer.data.readers import read_geojson, read_yaml
+from explorer.data.schema import FeatureProperties, Systems
 
 # (min lon, min lat, max lon, max lat): the Kuril chain and its neighbours, Korea to Kamchatka.
 REGION = (125.0, 30.0, 165.0, 60.0)
@@ -44,9 +45,11 @@ def validate_all(
     lessons: bool = True,
     *,
     check_corpus: bool = True,
+    systems_path: Path | None = None,
 ) -> Report:
-    """Check the gazetteer, the layers, the corpus (the curated articles and the user corpus
-    ``corpus_folder``, default the user's; ``check_corpus=False`` skips it) and the lessons."""
+    """Check the gazetteer, the layers, the candidate rules, the systems gazetteer (``systems_path``, default
+    ``geodata/systems.yaml``), the corpus (the curated articles and the user corpus ``corpus_folder``,
+    default the user's; ``check_corpus=False`` skips it) and the lessons."""
     report = Report()
     try:
         index = load_gazetteer(gazetteer_path)
@@ -76,6 +79,7 @@ def validate_all(
     if index is not None:
         report.problems.extend(_anchor_problems(index))
     report.problems.extend(validate_candidate_rules(report))
+    report.problems.extend(validate_systems(report, systems_path))
     if check_corpus:
         report.problems.extend(validate_corpus(corpus_folder, index, report))
     if lessons and index is not None and check_corpus:
@@ -111,6 +115,35 @@ def validate_candidate_rules(report: Report, path: Path | None = None) -> list[D
         return [err]
     report.checked.append(f"{path}: candidate rules valid")
     return []
+
+
+def validate_systems(report: Report, path: Path | None = None) -> list[DataError]:
+    """``systems.yaml``, the systems gazetteer fact candidates read: its schema, unique ids, and the names of
+    every entry compiled as the candidates compile them (an entry without names would match nothing)."""
+    from explorer.corpus.candidates import SYSTEMS_PATH, compile_keywords
+
+    path = path or SYSTEMS_PATH
+    try:
+        systems = read_yaml(path, Systems)
+    except DataError as err:
+        return [err]
+    problems: list[DataError] = []
+    first: dict[str, int] = {}
+    for number, entry in enumerate(systems.systems):
+        where = f"systems[{number}] (id {entry.id!r})"
+        if entry.id in first:
+            problems.append(DataError(path, f"duplicate id (also systems[{first[entry.id]}])", where))
+        first.setdefault(entry.id, number)
+        try:
+            pattern = compile_keywords(entry.names.model_dump())
+        except (TypeError, re.error) as err:
+            problems.append(DataError(path, f"bad names: {err}", where))
+            continue
+        if pattern is None:
+            problems.append(DataError(path, "has no names in any language", where))
+    if not problems:
+        report.checked.append(f"{path}: {len(systems.systems)} systems valid")
+    return problems
 
 
 def validate_lessons(index: PlaceIndex, corpus_folder: Path | None, report: Report) -> list[DataError]:

@@ -398,3 +398,45 @@ def test_linker_pickles_and_links_the_same(linker) -> None:
 
     text = "Officials on Shikotna. Residents of Kurilsk said the island was calm."
     assert pickle.loads(pickle.dumps(linker)).link(text, "t") == linker.link(text, "t")
+
+
+# --- Speed-ups kept equal: the scan automaton finds what a plain one finds --------------------------
+
+_KEY_PIECES = st.sampled_from(["a", "b", "ab", "ba", "c", " ", "-", "к", "и", "島", "択捉", "x y", "'"])
+_TEXT_PIECES = st.sampled_from(
+    ["a", "b", "c", " ", "-", "к", "и", "島", "択", "捉", "x", "y", "'", ".", "\n", "q", "é"]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.lists(_KEY_PIECES, min_size=1, max_size=4).map("".join), min_size=1, max_size=12, unique=True),
+    st.lists(_TEXT_PIECES, max_size=60).map("".join),
+    st.text(alphabet=" .'-qxyéab\n", max_size=8),
+)
+def test_scan_automaton_finds_what_a_plain_automaton_finds(keys: list[str], text: str, padding: str) -> None:
+    """Keys in frequency order and padding nodes change the speed of iter_long, never its output, including
+    pyahocorasick's own leftmost-longest quirks (a key whose suffix is a key, keys inside keys)."""
+    import ahocorasick
+
+    from explorer.text.linking import SCAN_ORDER, SCAN_PADDING, scan_automaton
+
+    entries = {key: (index, key) for index, key in enumerate(keys)}
+    plain = ahocorasick.Automaton()
+    for key, value in entries.items():
+        plain.add_word(key, value)
+    plain.make_automaton()
+    for pads in (padding, SCAN_ORDER[:SCAN_PADDING]):
+        scan = scan_automaton(entries, pads)
+        assert list(scan.iter_long(text)) == list(plain.iter_long(text))
+        if len(text) > 2:  # a window, as Linker._shorter scans one
+            window = (text, 1, len(text) - 1)
+            assert list(scan.iter_long(*window)) == list(plain.iter_long(*window))
+
+
+def test_a_text_holding_the_scan_sentinel_links_as_without_it(linker) -> None:
+    from explorer.text.linking import SCAN_SENTINEL
+
+    text = "Patrols near Iturup and Kunashir. 択捉島の港"
+    marked = text.replace(". ", f".{SCAN_SENTINEL}")
+    assert places(linker, marked) == places(linker, text) == ["iturup", "kunashir", "iturup"]

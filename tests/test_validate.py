@@ -15,7 +15,7 @@ import pytest
 
 from explorer.data.errors import DataError
 from explorer.data.readers import read_geojson, read_text, read_yaml
-from explorer.data.schema import Gazetteer
+from explorer.data.schema import Gazetteer, Systems
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,6 +52,14 @@ def test_repository_data_is_valid() -> None:
     assert result.returncode == 0, result.stderr
     assert "valid" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_validate_lists_the_systems_gazetteer(data_copy: Path) -> None:
+    result = validate_copy(data_copy)
+    assert result.returncode == 0, result.stderr
+    systems = data_copy / "geodata/systems.yaml"
+    entries = len(read_yaml(systems, Systems).systems)
+    assert f"ok: {systems}: {entries} systems valid" in result.stdout.splitlines()
 
 
 def _replace(path: Path, old: str, new: str, count: int = 1) -> None:
@@ -234,6 +242,31 @@ BROKEN = {
         lambda root: (root / "geodata/gazetteer.yaml").write_text("places: " + "[" * 30000 + "]" * 30000),
         "gazetteer.yaml",
         "nests deeper than 64 levels",
+    ),
+    # Issue 12: the systems gazetteer is checked like the other data files.
+    "unknown category in the systems gazetteer": (
+        lambda root: _replace(root / "geodata/systems.yaml", "category: exercise", "category: picnic"),
+        "systems.yaml",
+        "category: Input should be",
+    ),
+    "repeated system id": (
+        lambda root: _replace(root / "geodata/systems.yaml", "  - id: bal\n", "  - id: bastion\n"),
+        "systems.yaml",
+        "duplicate id (also systems[1])",
+    ),
+    "system without names": (
+        lambda root: _replace(
+            root / "geodata/systems.yaml", "names: {en: [Buk, Buk-M3], ru: [Бук*], ja: [ブーク]}", "names: {}"
+        ),
+        "systems.yaml",
+        "(id 'buk'): has no names in any language",
+    ),
+    "system name that is only a marker": (
+        lambda root: _replace(
+            root / "geodata/systems.yaml", "names: {en: [Buk, Buk-M3], ru: [Бук*], ja: [ブーク]}", "names: {en: ['*']}"
+        ),
+        "systems.yaml",
+        "bad names: keywords must be text",
     ),
     "empty article in the corpus": (
         lambda root: (root / "seeds/zz_empty.txt").write_bytes(b""),

@@ -90,6 +90,12 @@ def _compile(group: dict) -> re.Pattern[str] | None:
     return re.compile("|".join(_keyword_pattern(w) for w in sorted(words, key=len, reverse=True)))
 
 
+def compile_keywords(group: dict) -> re.Pattern[str] | None:
+    """One pattern for the keywords of a group (``{"en": [...], "ru": [...], "ja": [...]}``) as the rules and the
+    systems gazetteer use them; ``None`` when it has none. Raises TypeError for a keyword that is no text."""
+    return _compile(group)
+
+
 @dataclass(frozen=True)
 class Rules:
     systems: list[tuple[str, bool, re.Pattern[str]]]

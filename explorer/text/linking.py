@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Mapping
 from typing import Literal, NamedTuple
 
 import ahocorasick
@@ -69,7 +70,7 @@ _TYPOGRAPHY = (
     ("ё", "е"),  # Russian text writes Зеленый and Зелёный alike (upper-case Ё is lowered first)
 )
 _REPLACEMENT = dict(_TYPOGRAPHY)
-_SPECIAL = re.compile("[" + "".join(re.escape(ch) for ch in _REPLACEMENT if ch != "\n") + "]")
+_SPECIAL_CHARS = tuple(ch for ch in _REPLACEMENT if ch != "\n")
 _TRANSLATION = str.maketrans(_REPLACEMENT)  # for short strings (flags)
 # Deletions: a soft hyphen anywhere; a hyphen + line break (+ indent) between two letters. The
 # regex starts with a literal, so re's fast prefix search applies (an alternation would defeat it).
@@ -120,9 +121,11 @@ def normalize(text: str) -> tuple[str, list[tuple[int, int]] | None]:
     if len(lowered) != len(text):  # e.g. "İ" lowers to two code points: lower one by one
         lowered = "".join(ch.lower()[0] for ch in text)
     lowered = lowered.replace("\n", " ")
-    # One regex pass finds which of the other characters occur; usually none or one or two.
-    for ch in set(_SPECIAL.findall(lowered)):
-        lowered = lowered.replace(ch, _REPLACEMENT[ch])
+    # Which of the other characters occur (usually none or one or two): a C-level search each, faster
+    # than one regex pass with a class of non-ASCII characters. No replacement makes another one's source.
+    for ch in _SPECIAL_CHARS:
+        if ch in lowered:
+            lowered = lowered.replace(ch, _REPLACEMENT[ch])
     deletions = _deletions(text)
     if not deletions:
         return lowered, None
@@ -195,6 +198,45 @@ _ISLAND_KINDS = frozenset({"island", "islet"})
 _GROUP_KINDS = frozenset({"group", "archipelago"})
 _LATIN = "abcdefghijklmnopqrstuvwxyz"
 _CYRILLIC = "абвгдежзийклмнопрстуфхцчшщъыьэюя"
+
+# The scan's speed, never its result. pyahocorasick finds a trie node's child by a linear search over the
+# children in the order they were added, and most characters of a text are looked up at the root, where
+# there are ~150 children. So keys are added in this order (normalized English, Russian and Japanese text,
+# most frequent character first: ``python -m benchmarks.scan_order``), and the most frequent characters
+# that start no key (the space, punctuation) get a root child of their own, a "padding" node: a key of that
+# character and SCAN_SENTINEL, which no text that reaches that automaton contains. A padding node is no
+# real key's prefix and no key's end, so the scan goes to it and, on the next character, fails back to the
+# root exactly as it would have stayed there (tests/test_linking.py checks iter_long against a plain
+# automaton); it is found at once instead of after every child of the root.
+SCAN_ORDER = (
+    ' estianorеоаинldт%cрсupл-mвкfпghーдм:b"のまуすя.ンзьыでし'
+    "yをйvwルб,トxはにイ'ス)(kがせчんるいгたックжてリ0フ_シラなれプきタфり。ドさアц1х"
+    "デю2шョ[]ァ定ジバ=/かロと、レテあィブグщz数サセコ>パ<用オエキマメq語j名使`こ行カムみウ"
+    "$表ェ35らくэ文指示不ュ合;力ポ字ケ効う要ダ列4けベ無設出86一*変値中ボチ失モャザォ時|正め成作"
+)
+# The first SCAN_PADDING characters of SCAN_ORDER that start no key are padded. Not all: every padding node
+# is one more child to pass for a character that is neither padded nor a key's start (rare kanji).
+SCAN_PADDING = 80
+SCAN_SENTINEL = "\uffff"  # a noncharacter; a text that has it is scanned by an automaton without padding
+
+
+def scan_automaton(entries: Mapping[str, object], padding: str = "") -> ahocorasick.Automaton:
+    """An Aho-Corasick automaton of ``entries`` (key -> value) whose ``iter_long`` finds exactly what one
+    built in any other order finds, on any text without SCAN_SENTINEL; ``padding``: characters that get a
+    padding node when they start no key (see SCAN_ORDER)."""
+    rank = {ch: at for at, ch in enumerate(SCAN_ORDER)}
+    unranked = len(rank)
+
+    def order(key: str) -> tuple[int, ...]:
+        return tuple(rank.get(ch, unranked + ord(ch)) for ch in key)
+
+    firsts = {key[0] for key in entries}
+    pads = {ch + SCAN_SENTINEL: None for ch in padding if ch not in firsts and ch != SCAN_SENTINEL}
+    automaton = ahocorasick.Automaton()
+    for key in sorted([*entries, *pads], key=order):
+        automaton.add_word(key, entries.get(key))
+    automaton.make_automaton()
+    return automaton
 
 
 def _antecedent_class(place, by_id: dict) -> tuple[int, str | None]:
@@ -328,10 +370,8 @@ class Linker:
                 entries[prefix] = (len(prefix), True, False, _FUZZY, prefix)
         self._not_before = frozenset(normalize(word)[0] for word in rules.anaphora.not_before)
         self._paragraphs_back = rules.anaphora.paragraphs_back
-        self._automaton = ahocorasick.Automaton()
-        for key, value in entries.items():
-            self._automaton.add_word(key, value)
-        self._automaton.make_automaton()
+        self._automaton = scan_automaton(entries, SCAN_ORDER[:SCAN_PADDING])
+        self._plain_automaton = scan_automaton(entries)  # for a text that holds SCAN_SENTINEL
         self.alias_count = len(entries)
 
     def _typo(self, word: str, prefix: str) -> tuple | None:
@@ -345,11 +385,13 @@ class Linker:
                 return payload
         return None
 
-    def _shorter(self, normalized: str, start: int, end: int) -> tuple[int, int, tuple] | None:
+    def _shorter(
+        self, automaton: ahocorasick.Automaton, normalized: str, start: int, end: int
+    ) -> tuple[int, int, tuple] | None:
         """The first key inside ``normalized[start:end - 1]`` that sits on its word boundaries: used when the
         longest key at a place fails its boundary ("Urup Island" in "Urup Islands"). Rare, so not inlined."""
         size = len(normalized)
-        for sub_last, sub in self._automaton.iter_long(normalized, start, end - 1):
+        for sub_last, sub in automaton.iter_long(normalized, start, end - 1):
             sub_start = sub_last - sub[0] + 1
             sub_end = sub_last + 1
             if (sub[1] and sub_start and normalized[sub_start - 1] in WORD_CHARS) or (
@@ -374,27 +416,35 @@ class Linker:
         size = len(normalized)
         locator: PassageLocator | None = None  # built on the first anaphor (rare)
         cursor, passage_count = 0, len(passages) if passages else 0
+        # The passage at ``cursor``, and where the next one starts, kept in locals: links come in text order,
+        # so the passages are walked forward, and most links fall in the passage of the link before them.
+        here_start = here_end = next_start = 0
+        here_id = None
+        if passages:
+            here_start, here_end, here_id = passages[0].start, passages[0].end, passages[0].id
+            next_start = passages[1].start if passage_count > 1 else len(text)
         text_size = len(text)
         links: list[Link] = []
         # (start, class, island or group id) of every place linked so far, for anaphora.
         antecedents: list[tuple[int, int, str]] = []
         last_end = -1  # normalized end of the last link made (a suffix right after it undoes it)
         last_count = 0  # how many links the last mention made (a feature makes two)
-        last_antecedent = False  # whether the last mention was recorded as an antecedent
+        last_antecedent = 0  # whether the last mention was recorded as an antecedent (its class)
         newlines: list[int] | None = None  # line starts, for paragraphs when no passages are given
         after_vessel = -1  # where a name would have to start to be a vessel's name
         skip_until = -1  # end of the last word linked by the typo rule
         # iter_long yields the leftmost-longest non-overlapping keys in text order, resolved in C. When the
         # longest key at a place fails its word boundary, the first shorter key inside it that fits is used
         # ("Urup Island" in "Urup Islands"); the benchmark's per-alias reference agrees on its corpus.
-        for last, value in self._automaton.iter_long(normalized):
+        automaton = self._automaton if SCAN_SENTINEL not in normalized else self._plain_automaton
+        for last, value in automaton.iter_long(normalized):
             length, left, right, role, payload = value
             start = last - length + 1
             end = last + 1
             if (left and start and normalized[start - 1] in WORD_CHARS) or (
                 right and end < size and normalized[end] in WORD_CHARS
             ):
-                shorter = self._shorter(normalized, start, end) if length > 1 else None
+                shorter = self._shorter(automaton, normalized, start, end) if length > 1 else None
                 if shorter is None:
                     continue
                 start, end, (length, left, right, role, payload) = shorter
@@ -462,14 +512,15 @@ class Linker:
             ):
                 flags += ("possessive",)
             if passages:
-                # Links come in text order: walk the passages forward instead of a search per link.
-                while cursor + 1 < passage_count and passages[cursor + 1].start <= o_start:
-                    cursor += 1
-                current = passages[cursor]
-                found = current if current.start <= o_start < current.end else None
+                if next_start <= o_start:
+                    while cursor + 1 < passage_count and passages[cursor + 1].start <= o_start:
+                        cursor += 1
+                    current = passages[cursor]
+                    here_start, here_end, here_id = current.start, current.end, current.id
+                    next_start = passages[cursor + 1].start if cursor + 1 < passage_count else len(text)
+                passage = here_id if here_start <= o_start < here_end else None
             else:
-                found = None
-            passage = found.id if found else None
+                passage = None
             # tuple.__new__ skips the NamedTuple's Python-level __new__: this loop runs per mention.
             links.append(
                 _new_tuple(Link, (file, place, o_start, o_end, surface, kind, alias, rule, passage, flags, lang))
@@ -483,7 +534,7 @@ class Linker:
                     )
                 )
                 last_count = 2
-            last_antecedent = bool(cls)
+            last_antecedent = cls
             if cls:  # paragraphs are worked out only when an anaphor needs them
                 antecedents.append((o_start, cls, antecedent))
             last_end = end

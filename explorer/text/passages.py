@@ -12,7 +12,7 @@ and one-paragraph-per-line news copy stay apart.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from typing import Literal, NamedTuple
 
 PassageKind = Literal["headline", "dateline", "caption", "sentence"]
@@ -96,6 +96,7 @@ DATELINE = re.compile(
     r"(?:\s*\([^)\n]{1,40}\))?"
     r"\s*(?:--|–|—|-)\s*"
 )
+_DATELINE_SECOND = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ.'- ЁАБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ")
 # Case-sensitive alternatives on purpose: an IGNORECASE search is several times slower here.
 CAPTION_MARKERS = re.compile(r"\((?:[Ff]ile )?(?:[Pp]hoto|PHOTO)\b|(?:Photo|PHOTO) [Cc]redit:|\b[Фф]ото\b|写真")
 
@@ -106,8 +107,8 @@ _WESTERN_END = r"[.!?…]+[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-ZА-ЯЁ0-9
 _SENTENCE_END_WESTERN = re.compile(_WESTERN_END)
 _SENTENCE_END = re.compile(_WESTERN_END + r"|[。！？]+[」』）]*")
 _JAPANESE_STOPS = ("。", "！", "？")
+_WESTERN_STOPS = (".", "!", "?", "…")  # what _WESTERN_END starts with
 _WORD_BEFORE = re.compile(r"([A-Za-zА-Яа-яЁё.]+)$")
-_LINE = re.compile(r"[^\n]*\n?")
 
 
 class Passage(NamedTuple):
@@ -124,29 +125,30 @@ class Passage(NamedTuple):
 def paragraphs(text: str) -> list[tuple[int, int]]:
     """(start, end) of each paragraph, trailing whitespace excluded."""
     spans: list[tuple[int, int]] = []
-    current: tuple[int, int] | None = None
-    for line in _LINE.finditer(text):
-        raw = line.group()
-        if not raw:
-            break
+    p_start = p_end = -1  # the paragraph so far (-1: none)
+    line_start = 0
+    # Lines by str.split, offsets by their lengths: a regex match object per line cost more than the rest.
+    for raw in text.split("\n"):
+        at = line_start
+        line_start += len(raw) + 1
         content = raw.rstrip()
-        if not content.strip():
-            if current:
-                spans.append(current)
-            current = None
+        if not content:  # a blank line ends the paragraph
+            if p_start >= 0:
+                spans.append((p_start, p_end))
+                p_start = -1
             continue
-        lead = len(raw) - len(raw.lstrip())
-        start, end = line.start() + lead, line.start() + len(content)
+        start = at + len(raw) - len(raw.lstrip())
+        end = at + len(content)
         # Indexes, not slices: slicing the paragraph so far for every line made hard-wrapped text
         # quadratic (a 5 MB article took 158 s).
-        if current and _continues(text, current[0], current[1], start):
-            current = (current[0], end)
+        if p_start >= 0 and _continues(text, p_start, p_end, start):
+            p_end = end
         else:
-            if current:
-                spans.append(current)
-            current = (start, end)
-    if current:
-        spans.append(current)
+            if p_start >= 0:
+                spans.append((p_start, p_end))
+            p_start, p_end = start, end
+    if p_start >= 0:
+        spans.append((p_start, p_end))
     return spans
 
 
@@ -179,8 +181,36 @@ def sentence_ends(text: str) -> list[tuple[int, int]]:
     (it holds no whitespace), and the only extra ones, at the very end of a paragraph, where the whole
     text lets the lookahead see the next paragraph, close the same span as the paragraph's end does.
     """
+    return list(zip(*_sentence_end_spans(text), strict=True))
+
+
+def _sentence_end_spans(text: str) -> tuple[list[int], list[int]]:
+    """The starts and the ends of :func:`sentence_ends`, as two lists."""
     japanese = "。" in text or "！" in text or "？" in text
-    return [match.span() for match in (_SENTENCE_END if japanese else _SENTENCE_END_WESTERN).finditer(text)]
+    pattern = _SENTENCE_END if japanese else _SENTENCE_END_WESTERN
+    # What pattern.finditer(text) yields, found faster: every match starts on one of the stops, so the
+    # pattern is tried only where str.find puts a stop (re's own scan tries it at every character when the
+    # pattern starts with an alternation, and its lookahead is slow). A match covers a run of stops: the
+    # stops it covers are skipped, as finditer skips them.
+    candidates: list[int] = []
+    for stop in _JAPANESE_STOPS + _WESTERN_STOPS if japanese else _WESTERN_STOPS:
+        at = text.find(stop)
+        while at >= 0:
+            candidates.append(at)
+            at = text.find(stop, at + 1)
+    candidates.sort()
+    starts: list[int] = []
+    ends: list[int] = []
+    match = pattern.match
+    after = 0
+    for at in candidates:
+        if at >= after:
+            found = match(text, at)
+            if found is not None:
+                after = found.end()
+                starts.append(at)
+                ends.append(after)
+    return starts, ends
 
 
 def _sentences_between(
@@ -213,10 +243,31 @@ _ABBREVIATION_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu
 )
 
 
+# The last two letters of every abbreviation of two letters or more, and the last three of those of three or more.
+_ABBREVIATION_ENDINGS = frozenset(word[-2:] for word in ABBREVIATIONS if len(word) > 1)
+_ABBREVIATION_ENDINGS_3 = frozenset(word[-3:] for word in ABBREVIATIONS if len(word) > 2)
+
+
 def _is_abbreviation(text: str, begin: int, dot: int) -> bool:
     # Only the word before the dot matters: look back a bounded window, not to the sentence start.
     # (The same word as _WORD_BEFORE.search(text, max(begin, dot - 24), dot), found by a short loop.)
     low = max(begin, dot - 24)
+    if dot - 2 >= low:
+        # Most words are told apart by their last two letters, without the loop: a word of two letters
+        # or more (no dots stripped from its end) is an abbreviation only if it ends like one.
+        last = text[dot - 1]
+        if last not in _ABBREVIATION_CHARS:
+            return False
+        if last != "." and text[dot - 2] in _ABBREVIATION_CHARS:
+            if text[dot - 2 : dot].lower() not in _ABBREVIATION_ENDINGS:
+                return False
+            # "deployed", "missiles": common endings of abbreviations too ("wed", "pres"), not of three letters.
+            if (
+                dot - 3 >= low
+                and text[dot - 3] in _ABBREVIATION_CHARS
+                and text[dot - 3 : dot].lower() not in _ABBREVIATION_ENDINGS_3
+            ):
+                return False
     at = dot
     while at > low and text[at - 1] in _ABBREVIATION_CHARS:
         at -= 1
@@ -233,43 +284,71 @@ def split_passages(text: str, stem: str, headline: str | None = None) -> list[Pa
     ``headline`` (from the article's metadata) marks the paragraph that is the headline; without it
     the first short line with no terminal punctuation is taken as the headline.
     """
+    # The per-paragraph scan of _sentences_between, inlined: this runs once per sentence of every article
+    # the ``links`` command reads (benchmarks/bench_linking.py), so the sentence ends of the whole text
+    # are found once and walked forward, and passages are built without NamedTuple's Python-level __new__.
     result: list[Passage] = []
+    append = result.append
+    dots, stops = _sentence_end_spans(text)  # one pass over the whole text, not one per paragraph
+    n_ends = len(dots)
+    next_end = 0  # the first end not before the current paragraph (both come in text order)
+    wanted = headline.strip() if headline else None
     headline_found = False
-    ends = sentence_ends(text)  # one regex pass over the whole text, not one per paragraph
-    end_starts = [dot for dot, _ in ends]
     for number, (p_start, p_end) in enumerate(paragraphs(text)):
         body = text[p_start:p_end]
-        is_headline = not headline_found and (
-            body.strip() == headline.strip() if headline else _looks_like_headline(body)
-        )
-        if is_headline:
+        if not headline_found and (body.strip() == wanted if wanted is not None else _looks_like_headline(body)):
             headline_found = True
-            result.append(Passage(f"{stem}:p{number}.s0", "headline", p_start, p_end, number))
+            append(_new_passage(Passage, (f"{stem}:p{number}.s0", "headline", p_start, p_end, number)))
             continue
         if _may_be_caption(body) and CAPTION_MARKERS.search(body):
-            result.append(Passage(f"{stem}:p{number}.s0", "caption", p_start, p_end, number))
+            append(_new_passage(Passage, (f"{stem}:p{number}.s0", "caption", p_start, p_end, number)))
             continue
-        offset = 0
-        dateline = DATELINE.match(body)
+        index = 0
+        # A dateline's second character is a capital, a dot, an apostrophe, a hyphen or a space: most
+        # paragraphs are told apart by that, without the regex.
+        dateline = DATELINE.match(body) if body[1:2] in _DATELINE_SECOND else None
         if dateline and dateline.end() < len(body):
             stop = p_start + len(dateline.group().rstrip(" -–—"))
-            result.append(Passage(f"{stem}:p{number}.s0", "dateline", p_start, stop, number))
-            offset = 1
+            append(_new_passage(Passage, (f"{stem}:p{number}.s0", "dateline", p_start, stop, number)))
+            index = 1
             p_start += dateline.end()
-        first = bisect_left(end_starts, p_start)
-        for index, (s_start, s_end) in enumerate(_sentences_between(text, p_start, p_end, ends, first), start=offset):
-            result.append(Passage(f"{stem}:p{number}.s{index}", "sentence", s_start, s_end, number))
+        while next_end < n_ends and dots[next_end] < p_start:
+            next_end += 1
+        prefix = f"{stem}:p{number}.s"
+        begin = p_start
+        while next_end < n_ends:
+            dot = dots[next_end]
+            if dot >= p_end:
+                break
+            stop = stops[next_end]
+            next_end += 1
+            if text[dot] == "." and _is_abbreviation(text, begin, dot):
+                continue
+            # Only a span that starts on whitespace can be blank (the others start where the skip below stopped).
+            if not text[begin].isspace() or text[begin:stop].strip():
+                append(_new_passage(Passage, (f"{prefix}{index}", "sentence", begin, stop, number)))
+                index += 1
+            begin = stop
+            while begin < p_end and text[begin].isspace():
+                begin += 1
+        if begin < p_end and (not text[begin].isspace() or text[begin:p_end].strip()):
+            append(_new_passage(Passage, (f"{prefix}{index}", "sentence", begin, p_end, number)))
     return result
+
+
+_new_passage = tuple.__new__  # Passage(...) without the NamedTuple's Python-level __new__
 
 
 def _may_be_caption(body: str) -> bool:
     """Cheap substring tests that every CAPTION_MARKERS match needs (the regex is the slow part)."""
-    return "hoto" in body or "HOTO" in body or "ото" in body or "写真" in body
+    return "hoto" in body or "HOTO" in body or "фото" in body or "Фото" in body or "写真" in body
 
 
 def _looks_like_headline(body: str) -> bool:
-    words = body.split()
-    return 3 <= len(words) <= 25 and body.rstrip()[-1] not in ".!?:;,。" and "\n" not in body
+    if "\n" in body:
+        return False
+    words = body.split(None, 25)  # 26 parts: more than 25 words
+    return 3 <= len(words) <= 25 and body.rstrip()[-1] not in ".!?:;,。"
 
 
 class PassageLocator:
