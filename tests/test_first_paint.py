@@ -235,3 +235,19 @@ def test_the_component_gets_only_strings(monkeypatch, lesson):
     evidence_map.evidence_map(json.dumps(VALID), selected="iturup", ack=None, lesson=lesson)
     sent = {k: v for k, v in seen.items() if k not in ("key", "default")}
     assert all(v is None or isinstance(v, str) for v in sent.values()), sent
+
+
+def test_the_key_ignores_subfolders_of_the_corpus(tmp_path):
+    """The corpus is the files in its folder; a big subfolder (``--corpus ~/Documents``) is not walked."""
+    _article(tmp_path, "010_a.txt")
+    before = first_paint.state_key(tmp_path, "neutral", "en", False)
+    (tmp_path / "drafts").mkdir()
+    _article(tmp_path / "drafts", "x.txt")
+    assert first_paint.state_key(tmp_path, "neutral", "en", False) == before
+
+
+def test_the_key_changes_when_a_package_that_draws_the_map_is_upgraded(tmp_path, monkeypatch):
+    before = first_paint.state_key(tmp_path, "neutral", "en", False)
+    real = first_paint._installed
+    monkeypatch.setattr(first_paint, "_installed", lambda name: "99.0" if name == "folium" else real(name))
+    assert first_paint.state_key(tmp_path, "neutral", "en", False) != before

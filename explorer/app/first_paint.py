@@ -16,7 +16,8 @@ What is kept and when:
 * read (:func:`draw`) only on a session's first run, and only when the URL asks for nothing but
   ``place``, ``view`` and ``lang``;
 * the key covers every file of the package, the curated data and the user's corpus folder by name,
-  size and modification time, so any change is a miss, never a stale map;
+  size and modification time, and the versions of the packages that render the map, so any change
+  is a miss, never a stale map;
 * kept in the user's cache folder (``~/.cache/kuril-explorer/first-paint`` on Linux, or
   ``$XDG_CACHE_HOME``), never in the corpus: a shared corpus cannot carry one. At most
   :data:`KEEP` files; a damaged or foreign file is ignored (the page takes the normal path).
@@ -33,6 +34,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
 
 from explorer import __version__
@@ -47,6 +49,8 @@ URL_KEYS = frozenset({"place", "view", "lang"})
 # How the component's page names a file of the app's static folder (explorer.app.page.map_assets).
 STATIC_URL_PREFIX = "../../app/static/"
 _PACKAGE = Path(__file__).resolve().parents[1]
+# Packages whose version changes what the map looks like (an upgrade makes a new first paint).
+RENDERING_PACKAGES = ("streamlit", "folium", "branca", "django-js-lib-leaflet")
 _REQUIRED = {"map": dict, "assets": dict, "panels": dict, "passages": dict, "labels": dict, "covered": dict}
 
 
@@ -55,10 +59,11 @@ def cache_dir() -> Path:
     return first_paint_dir()
 
 
-def _files(root: Path, follow_links: bool) -> Iterator[tuple[str, int, int]]:
-    """(relative path, size, mtime) of every file under ``root``; hidden entries and caches skipped."""
+def _files(root: Path, follow_links: bool, recursive: bool = True) -> Iterator[tuple[str, int, int]]:
+    """(relative path, size, mtime) of every file under ``root`` (only its own files unless
+    ``recursive``); hidden entries and caches skipped."""
     for folder, dirs, names in os.walk(root, followlinks=follow_links):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in {"__pycache__", "curated"})
+        dirs[:] = sorted(d for d in dirs if recursive and not d.startswith(".") and d not in {"__pycache__", "curated"})
         for name in sorted(names):
             if name.startswith("."):
                 continue
@@ -68,15 +73,24 @@ def _files(root: Path, follow_links: bool) -> Iterator[tuple[str, int, int]]:
                 yield str(path.relative_to(root)), stat.st_size, stat.st_mtime_ns
 
 
+def _installed(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
 def state_key(corpus: Path, view: str, lang: str, tiles: bool) -> str:
     """The key of one saved state: the code, the data, the corpus folder and the state, hashed."""
     parts: list[object] = [FORMAT, __version__, sys.version_info[:2], view, lang, tiles]
+    parts.append([_installed(name) for name in RENDERING_PACKAGES])
     parts.append(list(_files(_PACKAGE, follow_links=False)))
     for root in (GEODATA_DIR, CURATED_CORPUS, LESSONS_DIR):
         parts.append(list(_files(root, follow_links=True)))
     with contextlib.suppress(OSError):
         corpus = corpus.resolve()
-    parts += [str(corpus), list(_files(corpus, follow_links=False)) if corpus.is_dir() else None]
+    # The corpus is the files in its folder (explorer.corpus.documents lists no subfolder).
+    parts += [str(corpus), list(_files(corpus, follow_links=False, recursive=False)) if corpus.is_dir() else None]
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
 
