@@ -93,44 +93,76 @@ if known != files:  # articles were added (upload) or removed: new ones join the
         st.session_state.articles = [f for f in files if f in kept]
     st.session_state.known_files = files
 
-# --- Sidebar: mode, lesson, filters, downloads, uploads -------------------------------------------
-with st.sidebar:
-    modes = ["Explore", "Lesson"] if lessons else ["Explore"]
-    mode = st.radio("Mode", modes, key="mode", horizontal=True)
-    lesson = step = None
-    if mode == "Lesson":
-        lesson_id = st.selectbox("Lesson", list(lessons), key="lesson", format_func=lambda i: lessons[i].title)
-        lesson = lessons[lesson_id]
-        step = page.lesson_step_select(lesson, evidence)
-        chosen, dates = files, None
-    else:
-        st.header("Filters")
-        chosen = st.multiselect("Articles", files, key="articles", format_func=labels.get)
-        dates = None
-        if len(months) > 1:
-            dates = st.select_slider(
-                "Articles published between",
-                options=months,
-                key="dates",
-                value=st.session_state.get("dates_from_url") or (months[0], months[-1]),
-            )
-    tiles = st.toggle("Online map tiles (needs a network)", key="tiles")
-
-# --- Top: title and point of view, one line each; then the place box --------------------------------
+# --- What the page shows, read from the widgets' state before any widget is drawn --------------------
+# The map goes out first: the browser loads each widget's code before it reaches an element sent after
+# them (about a second on a first start). The widgets are drawn after the map, above it and in the
+# sidebar, from this same state (page.resync_if_widgets_differ reruns once if one reports otherwise).
+modes = ["Explore", "Lesson"] if lessons else ["Explore"]
+if st.session_state.get("mode") not in modes:
+    st.session_state.mode = modes[0]
+mode = st.session_state.mode
+lesson = step = None
+if mode == "Lesson":
+    if st.session_state.get("lesson") not in lessons:
+        st.session_state.lesson = next(iter(lessons))
+    lesson = lessons[st.session_state.lesson]
+    step = page.lesson_step(lesson, evidence)
+    chosen, dates = files, None
+else:
+    if "articles" not in st.session_state:  # the list was not drawn in the last run (lesson mode)
+        st.session_state.articles = list(files)
+    chosen = list(st.session_state.articles)
+    dates = None
+    if len(months) > 1:
+        dates = tuple(
+            st.session_state.get("dates") or st.session_state.get("dates_from_url") or (months[0], months[-1])
+        )
+tiles = bool(st.session_state.get("tiles", False))
 if lesson is not None and step is not None:
     view = st.session_state.get("lesson_view") or step.view
     lang = step.lang
 else:
     view = st.session_state.get("view", "neutral")
     lang = st.session_state.get("lang", "en")
+options = page.place_options(gazetteer, lang, view)
+if st.session_state.get("place") not in options:
+    st.session_state.place = None
+
+full_range = dates is None or (dates[0] == months[0] and dates[-1] == months[-1])
+articles = None if lesson is not None or set(chosen) == set(files) else tuple(chosen)
+state = AppState(
+    place=st.session_state.place,
+    view=view,
+    lang=lang,
+    articles=articles,
+    date_from=None if full_range else dates[0],
+    date_to=None if full_range else dates[-1],
+    lesson=lesson.id if lesson else None,
+    step=step.number if step else 1,
+    events=None,
+)
+selected = evidence.filtered(
+    set(state.articles) if state.articles is not None else None, state.date_from, state.date_to
+)
+filtered = selected
+picked = page.timeline_pick() if lesson is None else None
+if picked:
+    reporting = {f for entry in selected.timeline() if entry.event in picked for f in entry.files}
+    filtered = evidence.filtered(reporting, state.date_from, state.date_to)
+state = replace(state, events=tuple(picked) if picked else None)
+
+# --- The map and the evidence, side by side, filling the screen -------------------------------------
+with map_slot:
+    if early is None:
+        page.render_map_and_evidence(filtered, state, tiles, APP_DIR, folder, step, lesson)
+    elif not page.first_paint_current(early, filtered, state, tiles, APP_DIR, folder):
+        st.rerun()  # the saved first paint differs from what the page shows now: draw the page's own
+
+# --- Top: title and point of view, one line each; then the place box (shown above the map) ------------
 with above_map:
     page.render_top(gazetteer, view)
-
     controls = st.columns([3, 3, 2, 2] if lesson is None else [1, 1], gap="small", vertical_alignment="bottom")
     with controls[0]:
-        options = page.place_options(gazetteer, lang, view)
-        if st.session_state.get("place") not in options:
-            st.session_state.place = None
         st.selectbox(
             "Place",
             list(options),
@@ -160,41 +192,43 @@ with above_map:
         with controls[3]:
             st.selectbox("Place names", LANGS, key="lang", format_func=LANG_NAMES.get, label_visibility="collapsed")
     page.render_search_problem(gazetteer, lang, view)
-
-    full_range = dates is None or (dates[0] == months[0] and dates[-1] == months[-1])
-    articles = None if lesson is not None or set(chosen) == set(files) else tuple(chosen)
-    state = AppState(
-        place=st.session_state.place,
-        view=view,
-        lang=lang,
-        articles=articles,
-        date_from=None if full_range else dates[0],
-        date_to=None if full_range else dates[-1],
-        lesson=lesson.id if lesson else None,
-        step=step.number if step else 1,
-        events=None,
-    )
-    selected = evidence.filtered(
-        set(state.articles) if state.articles is not None else None, state.date_from, state.date_to
-    )
-    filtered = selected
-    picked = page.timeline_pick() if lesson is None else None
     if picked:
-        reporting = {f for entry in selected.timeline() if entry.event in picked for f in entry.files}
-        filtered = evidence.filtered(reporting, state.date_from, state.date_to)
         page.render_pick_notice(selected, picked)
     if lesson is None and not filtered.files:
         page.notice(
             "No article matches these filters: the map shows no mentions. Widen the article or date filters.", "warning"
         )
-    state = replace(state, events=tuple(picked) if picked else None)
 
-# --- The map and the evidence, side by side, filling the screen -------------------------------------
-with map_slot:
-    if early is None:
-        page.render_map_and_evidence(filtered, state, tiles, APP_DIR, folder, step, lesson)
-    elif not page.first_paint_current(early, filtered, state, tiles, APP_DIR, folder):
-        st.rerun()  # the saved first paint differs from what the page shows now: draw the page's own
+# --- Sidebar: mode, lesson, filters, downloads, uploads -------------------------------------------
+with st.sidebar:
+    drawn = [st.radio("Mode", modes, key="mode", horizontal=True)]
+    if mode == "Lesson":
+        drawn.append(st.selectbox("Lesson", list(lessons), key="lesson", format_func=lambda i: lessons[i].title))
+        drawn.append(page.lesson_step_select(lesson))
+    else:
+        st.header("Filters")
+        drawn.append(st.multiselect("Articles", files, key="articles", format_func=labels.get))
+        if len(months) > 1:
+            drawn.append(
+                tuple(
+                    st.select_slider(
+                        "Articles published between",
+                        options=months,
+                        key="dates",
+                        value=st.session_state.get("dates_from_url") or (months[0], months[-1]),
+                    )
+                )
+            )
+    drawn.append(st.toggle("Online map tiles (needs a network)", key="tiles"))
+expected = [mode]
+if lesson is not None and step is not None:
+    expected += [lesson.id, step.number]
+else:
+    expected.append(chosen)
+    if dates is not None:
+        expected.append(dates)
+expected.append(tiles)
+page.resync_if_widgets_differ(drawn, expected)
 
 # --- Below the fold: search every passage, the timeline, candidate facts -----------------------------
 with st.expander("Full-text search of every passage"):

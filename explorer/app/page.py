@@ -429,14 +429,33 @@ def apply_url_state(parsed: AppState, files: list[str], months: list[str], first
             state.lesson_view = None
 
 
-def lesson_step_select(lesson, evidence: Evidence):
-    """The step list in the sidebar (Previous/Next and the arrow keys live beside the step text)."""
+def lesson_step(lesson, evidence: Evidence):
+    """The lesson step the page shows (``st.session_state.step``, kept within the lesson), resolved."""
     total = len(lesson.steps)
     st.session_state.step = min(max(int(st.session_state.get("step", 1)), 1), total)
-    number = st.selectbox(
+    return _resolved_step(lesson, st.session_state.step - 1, evidence)
+
+
+def lesson_step_select(lesson) -> int:
+    """The step list in the sidebar (Previous/Next and the arrow keys live beside the step text);
+    drawn after :func:`lesson_step` has settled ``st.session_state.step``. Returns the step number."""
+    total = len(lesson.steps)
+    return st.selectbox(
         "Step", list(range(1, total + 1)), key="step", format_func=lambda n: f"{n}. {lesson.steps[n - 1].title}"
     )
-    return _resolved_step(lesson, number - 1, evidence)
+
+
+def resync_if_widgets_differ(drawn: list, expected: list) -> None:
+    """The page is built from the widgets' state before the widgets are drawn (the map goes first);
+    if a widget reports another value than that state said, rerun once so the page shows what the
+    widgets show. Once per difference: a widget that kept disagreeing must not loop the page."""
+    if drawn == expected:
+        st.session_state.pop("widget_resync", None)
+        return
+    signature = repr((drawn, expected))
+    if st.session_state.get("widget_resync") != signature:
+        st.session_state.widget_resync = signature
+        st.rerun()
 
 
 def _resolved_step(lesson, index: int, evidence: Evidence):
@@ -594,7 +613,8 @@ def _map_args(
     assets = map_assets(app_dir)
     fingerprint = _fingerprint(folder)
     key = (
-        hashlib.sha256(repr(fingerprint).encode()).hexdigest()[:16],
+        # The folder too: two corpus folders may hold the same files, but each has its own first paint.
+        hashlib.sha256(repr((str(folder), fingerprint)).encode()).hexdigest()[:16],
         state.view,
         state.lang,
         state.articles,
