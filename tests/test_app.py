@@ -480,3 +480,18 @@ def test_fulltext_search_filters_by_place_and_outlet(corpus_copy: Path, monkeypa
     widget(at, "selectbox", "Outlet").set_value("KUNA").run()
     assert not at.exception
     assert "KUNA" in page_html(at) or "No passage contains" in notices(at)
+
+
+def test_back_from_lesson_mode_every_article_is_selected_again() -> None:
+    """The article list is not drawn in lesson mode (Streamlit then forgets its value); back in Explore
+    it shows every article, and the map shows what the list shows."""
+    at = start()
+    files = widget(at, "multiselect", "Articles").value
+    assert files
+    widget(at, "radio", "Mode").set_value("Lesson").run()
+    assert not at.exception and args(at)["lesson"] is not None
+    widget(at, "radio", "Mode").set_value("Explore").run()
+    assert not at.exception
+    assert widget(at, "multiselect", "Articles").value == files
+    assert "No article matches these filters" not in notices(at)
+    assert args(at)["lesson"] is None
