@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
+from test_app import start
 
 from explorer.app import first_paint
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = ROOT / "app.py"
 VALID = {
     "map": {"key": "k"},
     "assets": {"js": [], "css": []},
@@ -172,42 +172,33 @@ def test_a_saved_paint_is_drawn_with_a_known_place_only(tmp_path, user_corpus):
 # --- The app (AppTest) -------------------------------------------------------------------------
 
 
-def _run(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def _component(at: AppTest) -> dict:
     (component,) = at.get("component_instance")
     return json.loads(component.proto.json_args)
 
 
 def test_the_first_run_saves_a_paint_and_a_new_session_draws_the_same(user_corpus):
-    first = _component(_run())
+    first = _component(start())
     key = first_paint.state_key(user_corpus, "neutral", "en", False)
     saved = first_paint.load(key)
     assert saved is not None and saved[0] == first["data"], "the page's data was saved for the next process"
-    again = _component(_run({"place": "kunashir"}))
+    again = _component(start({"place": "kunashir"}))
     assert again["data"] == first["data"] and again["selected"] == "kunashir"
 
 
 def test_a_stale_paint_is_replaced_by_the_page_own_in_the_same_visit(user_corpus):
-    real = _component(_run())["data"]
+    real = _component(start())["data"]
     stale = {**json.loads(real), "intro": "<p>stale</p>"}
     first_paint.save(first_paint.state_key(user_corpus, "neutral", "en", False), json.dumps(stale))
-    shown = _component(_run())
+    shown = _component(start())
     assert shown["data"] == real, "the page drew its own data after the stale first paint"
     assert first_paint.load(first_paint.state_key(user_corpus, "neutral", "en", False))[0] == real, "and saved it"
 
 
 def test_a_filtered_url_never_takes_the_first_paint(user_corpus, monkeypatch):
-    _run()  # saves the unfiltered page
+    start()  # saves the unfiltered page
     monkeypatch.setattr(first_paint, "load", lambda *a, **k: pytest.fail("a filtered page read a first paint"))
-    at = _run({"articles": "000"})
+    at = start({"articles": "000"})
     assert json.loads(_component(at)["data"])["map"]["key"]
 
 
