@@ -85,6 +85,8 @@ if event is not None and event.token != st.session_state.get("map_ack"):
         st.session_state.lesson_view = None
     if event.view:
         st.session_state.lesson_view = event.view
+    if event.more:
+        page.show_more_passages(event.more)
 
 known = st.session_state.setdefault("known_files", files)
 if known != files:  # articles were added (upload) or removed: new ones join the selection

@@ -138,6 +138,11 @@ class Evidence:
             result.append(ArticleEvidence(doc, passages))
         return result
 
+    def passage_count(self, place_id: str) -> int:
+        """Number of passages that mention the place (directly): what ``articles_for`` would hold,
+        without building it."""
+        return len({(l.file, l.passage) for l in self.links_for(place_id) if l.passage})
+
     def passage_counts(self) -> dict[str, int]:
         """Number of passages that mention each place (directly)."""
         return {place: len({(l.file, l.passage) for l in links}) for place, links in self._by_place.items()}
@@ -166,9 +171,10 @@ class Evidence:
         if self.facts is None:
             return []
         covered = self.gazetteer.covered_by(place_id)
+        files = self.files
         result = []
         for event in self.facts.events:
-            accounts = [a for a in event.accounts if a.file in self.files]
+            accounts = [a for a in event.accounts if a.file in files]
             if accounts and covered & (set(event.where) | {w for a in accounts for w in a.where}):
                 result.append((event, accounts))
         return result

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from explorer.app.panel_html import PAGE_SIZE
+
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"  # absolute: AppTest.from_file resolves relative paths against this file
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
@@ -495,3 +497,37 @@ def test_back_from_lesson_mode_every_article_is_selected_again() -> None:
     assert widget(at, "multiselect", "Articles").value == files
     assert "No article matches these filters" not in notices(at)
     assert args(at)["lesson"] is None
+
+
+@pytest.fixture()
+def many_iturup_articles(tmp_path: Path, user_corpus: Path) -> Path:
+    """40 of the user's articles about Iturup, each with a dated dateline (2020-01-01 to 2020-02-09)."""
+    from explorer.corpus.ingest import ingest
+
+    drafts = tmp_path / "drafts"
+    drafts.mkdir()
+    for n in range(40):
+        day = f"2020-{1 + n // 31:02d}-{1 + n % 31:02d}"
+        month = "January" if n < 31 else "February"
+        (drafts / f"a{n:02d}.txt").write_text(
+            f"MOSCOW, {month} {1 + n % 31}, 2020 (Reuters) - Report number {n} ({day}) on a patrol near Iturup.\n",
+            encoding="utf-8",
+        )
+    report = ingest([drafts], user_corpus, update_index=False)
+    assert len(report.added) == 40, report
+    return user_corpus
+
+
+def test_a_place_with_many_passages_shows_the_newest_then_more_on_request(many_iturup_articles: Path) -> None:
+    at = start({"place": "iturup"})
+    first = args(at)["passages"]["iturup"]
+    assert first.count('class="kx-passage') == PAGE_SIZE
+    assert "Report number 39 " in first and "Report number 0 " not in first  # newest article first
+    assert 'data-kx-more="iturup"' in first and f"The newest {PAGE_SIZE} of" in first
+    map_key = args(at)["map"]["key"]
+    report(at, place="iturup", more="iturup")
+    more = args(at)["passages"]["iturup"]
+    assert more.count('class="kx-passage') > PAGE_SIZE and "Report number 0 " in more
+    assert args(at)["map"]["key"] == map_key, "asking for more passages must not redraw the map"
+    report(at, place="iturup", more="<script>")  # not a place: ignored
+    assert args(at)["passages"]["iturup"] == more

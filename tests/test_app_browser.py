@@ -489,3 +489,36 @@ def test_a_fresh_server_draws_the_saved_first_paint_once(playwright_browser, req
             if test_failed(request.node):
                 save_artifacts(page, "first-paint")
             context.close()
+
+
+@pytest.fixture(scope="module")
+def many_articles_server(tmp_path_factory):
+    """The app over a corpus of 40 dated articles about Iturup (more than one page of passages)."""
+    from explorer.corpus.ingest import ingest
+
+    drafts, corpus = tmp_path_factory.mktemp("drafts"), tmp_path_factory.mktemp("many-corpus")
+    for n in range(40):
+        (drafts / f"a{n:02d}.txt").write_text(
+            f"MOSCOW, January {1 + n % 28}, 2020 (Reuters) - Report number {n} on a patrol near Iturup.\n",
+            encoding="utf-8",
+        )
+    ingest([drafts], corpus, update_index=False)
+    with streamlit_server(APP, ROOT, script_args=["--corpus", str(corpus)]) as server:
+        yield server
+
+
+def test_show_more_brings_the_next_passages_without_redrawing_the_map(many_articles_server, projector_page):
+    page, guard = projector_page
+    page.goto(many_articles_server.url + "/?place=iturup")
+    frame = component_frame(page, TIMEOUT_MS)
+    expect(_header(page)).to_have_text(LABELS["iturup"], timeout=TIMEOUT_MS)
+    own = component(page).locator('#kx-body section[data-tab=passages] > div[data-passages="iturup"] .kx-passage')
+    expect(own).to_have_count(30, timeout=TIMEOUT_MS)
+    frame.evaluate("() => { window.__firstMap = " + MAP_JS + "; }")
+    before = scroll_state(page)
+    component(page).locator('button[data-kx-more="iturup"]').click(timeout=TIMEOUT_MS)
+    expect(own).to_have_count(44, timeout=TIMEOUT_MS)  # the 40 articles and the seeds' 4 passages
+    assert frame.evaluate("() => window.__firstMap === " + MAP_JS), "the map was drawn again"
+    assert scroll_state(page) == before, "the page scrolled (only the panel may)"
+    expect(_header(page)).to_have_text(LABELS["iturup"], timeout=TIMEOUT_MS)
+    guard.assert_clean()

@@ -49,6 +49,7 @@ class MapEvent:
     step: int | None = None
     view: str | None = None
     cleared: bool = False
+    more: str | None = None  # the place whose next passages the reader asked for
 
 
 def map_spec(fmap: folium.Map, key: str, keep_view: bool) -> dict:
@@ -130,10 +131,12 @@ def read_event(value: object, places: set[str], steps: int = 0) -> MapEvent | No
     place = value.get("place")
     step = value.get("step")
     view = value.get("view")
+    more = value.get("more")
     return MapEvent(
         token=token,
         place=place if isinstance(place, str) and place in places else None,
         step=step if isinstance(step, int) and not isinstance(step, bool) and 1 <= step <= steps else None,
         view=view if isinstance(view, str) and view in VIEWS else None,
         cleared=value.get("place", "") is None and "place" in value,
+        more=more if isinstance(more, str) and more in places else None,
     )

@@ -25,7 +25,7 @@ import streamlit as st
 
 from explorer.app.app_state import AppState, slider_bounds
 from explorer.app.first_paint import STATIC_URL_PREFIX
-from explorer.app.panel_html import PANEL_CSS, all_panels, passages_block
+from explorer.app.panel_html import PAGE_SIZE, PANEL_CSS, all_panels, passages_block
 from explorer.app.place_lookup import lookup
 from explorer.data.errors import DataError
 from explorer.data.gazetteer import PlaceIndex
@@ -429,6 +429,13 @@ def apply_url_state(parsed: AppState, files: list[str], months: list[str], first
             state.lesson_view = None
 
 
+def show_more_passages(place_id: str) -> None:
+    """The reader asked for the next :data:`PAGE_SIZE` passages of ``place_id`` (kept for the session)."""
+    shown = dict(st.session_state.get("shown_passages", {}))
+    shown[place_id] = shown.get(place_id, PAGE_SIZE) + PAGE_SIZE
+    st.session_state.shown_passages = shown
+
+
 def lesson_step(lesson, evidence: Evidence):
     """The lesson step the page shows (``st.session_state.step``, kept within the lesson), resolved."""
     total = len(lesson.steps)
@@ -527,7 +534,12 @@ def render_pick_notice(evidence: Evidence, picked: list[str]) -> None:
 
 @st.cache_resource(show_spinner=False, max_entries=48)
 def _component_data(
-    _evidence: Evidence, key: tuple, _assets: MapAssets, tiles: bool, _first_paint_key: Callable[[], str] | None
+    _evidence: Evidence,
+    key: tuple,
+    _assets: MapAssets,
+    tiles: bool,
+    _first_paint_key: Callable[[], str] | None,
+    shown: tuple[tuple[str, int], ...] = (),
 ) -> str:
     """The component's data (the map and every place's panel) for one set of inputs (``key``), as
     :func:`explorer.app.evidence_map.component_data`; cached so that a click, which changes none of
@@ -554,7 +566,8 @@ def _component_data(
     # The component outlines the selected place itself; the builder polling ?place= raced its clicks.
     fmap = build_map(_evidence, view, lang, _assets, online_tiles=tiles, overlays=overlays, follow_url_place=False)
     gazetteer = _evidence.gazetteer
-    panels, passages = all_panels(_evidence, view, lang)
+    # ``shown``: places whose reader asked for more passages (not in the map's key: no redraw).
+    panels, passages = all_panels(_evidence, view, lang, dict(shown))
     data = component_data(
         # The map's key names its content; it is the same in every process (the first paint's map
         # and the page's own are then one map, not drawn twice).
@@ -622,9 +635,12 @@ def _map_args(
         state.events,
         state.lesson,
     )
+    shown = tuple(sorted(st.session_state.get("shown_passages", {}).items()))
     unfiltered = state.lesson is None and state.articles is None and state.date_from is None and state.events is None
-    saved_as = partial(first_paint.state_key, folder, state.view, state.lang, tiles) if unfiltered else None
-    data = _component_data(evidence, key, assets, tiles, saved_as)
+    saved_as = (
+        partial(first_paint.state_key, folder, state.view, state.lang, tiles) if unfiltered and not shown else None
+    )
+    data = _component_data(evidence, key, assets, tiles, saved_as, shown)
     lesson_args = None
     if lesson is not None and step is not None:
         views = [[v, evidence.gazetteer.data.views[v].label] for v in ("neutral", "japan", "russia")]

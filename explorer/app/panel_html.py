@@ -12,12 +12,13 @@ header), Facts (with the number of disagreements), Names, Counts per source.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 
 from explorer.corpus.documents import Document
 from explorer.data.gazetteer import PlaceIndex
 from explorer.data.schema import Account, Event, Name, Place
-from explorer.evidence import Evidence, PassageEvidence
+from explorer.evidence import ArticleEvidence, Evidence, PassageEvidence
 from explorer.render.evidence_html import account_html, part_of_html
 from explorer.render.naming import LabelLang, View, place_label
 
@@ -36,6 +37,8 @@ KIND_WORDS = {
 IMPLICIT_WORD = "implicit reference"
 
 PANEL_CSS = """
+.kx-more-line{margin:.6rem 0;font-size:.9rem;color:#222}
+.kx-more-line button{font:inherit;padding:2px 10px;cursor:pointer}
 .kx-head h2{margin:0 0 2px 0;font-size:1.3rem;line-height:1.25}
 .kx-status{margin:0 0 4px 0;font-size:.9rem;color:#222}
 .kx-tabs{display:flex;gap:2px;border-bottom:1px solid #999;margin:4px 0 6px 0;flex-wrap:wrap}
@@ -163,10 +166,31 @@ def disputed_passages(evidence: Evidence, place_id: str) -> set[tuple[str, str]]
     return found
 
 
-def passages_block(evidence: Evidence, place_id: str, view: View, disputed: set[tuple[str, str]]) -> str:
-    """Every passage that mentions the place, grouped by article, escaped."""
+PAGE_SIZE = 30  # passages a place's panel shows before "Show more"
+
+
+def _newest_first(articles: list[ArticleEvidence]) -> list[ArticleEvidence]:
+    """Articles by publication date, newest first; undated ones last, in corpus order."""
+    dated = [a for a in articles if a.document.article and a.document.article.date]
+    undated = [a for a in articles if not (a.document.article and a.document.article.date)]
+    return sorted(dated, key=lambda a: a.document.article.date or "", reverse=True) + undated  # type: ignore[union-attr]
+
+
+def passages_block(
+    evidence: Evidence, place_id: str, view: View, disputed: set[tuple[str, str]], limit: int | None = None
+) -> str:
+    """The passages that mention the place, grouped by article, newest article first, escaped. With
+    ``limit``, the first ``limit`` passages, then how many there are and a "Show more" button
+    (``data-kx-more``: the page asks the server for the next ones)."""
     parts = []
-    for article in evidence.articles_for(place_id):
+    articles = _newest_first(evidence.articles_for(place_id))
+    total = sum(len(a.passages) for a in articles)
+    left = total if limit is None else limit
+    for article in articles:
+        if left <= 0:
+            break
+        shown = article.passages[:left]
+        left -= len(shown)
         parts.append(f'<h4 class="kx-article">{escape(article_choice_label(article.document))}</h4>')
         parts.extend(
             passage_html(
@@ -176,7 +200,13 @@ def passages_block(evidence: Evidence, place_id: str, view: View, disputed: set[
                 (article.document.file, p.passage.id) in disputed,
                 place_id,
             )
-            for p in article.passages
+            for p in shown
+        )
+    if limit is not None and total > limit:
+        more = min(PAGE_SIZE, total - limit)
+        parts.append(
+            f'<p class="kx-more-line">The newest {limit:,} of {total:,} passages. '
+            f'<button type="button" data-kx-more="{escape(place_id)}">Show {more:,} more</button></p>'
         )
     return "".join(parts)
 
@@ -292,12 +322,16 @@ def _counts_tab(evidence: Evidence, counts: dict[str, int]) -> str:
     return "".join(parts)
 
 
-def all_panels(evidence: Evidence, view: View, lang: LabelLang) -> tuple[dict[str, str], dict[str, str]]:
-    """(place id -> panel HTML, place id -> passages HTML) for every place in the gazetteer."""
+def all_panels(
+    evidence: Evidence, view: View, lang: LabelLang, shown: Mapping[str, int] | None = None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(place id -> panel HTML, place id -> passages HTML) for every place in the gazetteer. Each
+    place's passages stop after :data:`PAGE_SIZE` (or ``shown[place]``), newest article first."""
     panels: dict[str, str] = {}
     passages: dict[str, str] = {}
     for place in evidence.gazetteer.places:
         panels[place.id] = place_panel(evidence, place.id, view, lang)
         if evidence.links_for(place.id):
-            passages[place.id] = passages_block(evidence, place.id, view, disputed_passages(evidence, place.id))
+            limit = (shown or {}).get(place.id, PAGE_SIZE)
+            passages[place.id] = passages_block(evidence, place.id, view, disputed_passages(evidence, place.id), limit)
     return panels, passages

@@ -132,7 +132,7 @@ def part_of_html(evidence: Evidence, place_id: str, group_name: Callable[[str], 
     differently)."""
     parts = []
     for group in evidence.containing_groups(place_id):
-        n = sum(len(a.passages) for a in evidence.articles_for(group))
+        n = evidence.passage_count(group)
         if n:
             parts.append(
                 f"<details><summary>Also mentioned as part of {group_name(group)}: "
