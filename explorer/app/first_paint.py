@@ -137,7 +137,7 @@ def save(key: str, data: str, folder: Path | None = None) -> None:
 
 def query_state(query: dict[str, str]) -> tuple[str | None, str, str] | None:
     """(place, view, lang) from a URL the first paint can honour, else None. The place is checked
-    against the saved data's places by :func:`draw`; view and language against the known ids."""
+    against the saved data's places by :func:`saved_data`; view and language against the known ids."""
     if not saveable(query):
         return None
     view = (query.get("view") or "neutral").strip()
