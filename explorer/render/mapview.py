@@ -472,7 +472,7 @@ CONTROLLER_JS = r"""
     });
     return out;
   }
-  // Which place's land is at a point of the container (labels hidden while asking), or null.
+  // Which place's land is at a point of the container, or null.
   var pathIds = new Map(), drawnShapes = [];
   Object.keys(shapes).forEach(function(id){ shapes[id].forEach(function(l){
     pathIds.set(l._path, id);
