@@ -54,11 +54,6 @@ RENDERING_PACKAGES = ("streamlit", "folium", "branca", "django-js-lib-leaflet")
 _REQUIRED = {"map": dict, "assets": dict, "panels": dict, "passages": dict, "labels": dict, "covered": dict}
 
 
-def cache_dir() -> Path:
-    """Where saved first paints live (:func:`explorer.data.paths.first_paint_dir`)."""
-    return first_paint_dir()
-
-
 def _files(root: Path, follow_links: bool, recursive: bool = True) -> Iterator[tuple[str, int, int]]:
     """(relative path, size, mtime) of every file under ``root`` (only its own files unless
     ``recursive``); hidden entries and caches skipped."""
@@ -102,7 +97,7 @@ def saveable(query: dict[str, str]) -> bool:
 def load(key: str, folder: Path | None = None) -> tuple[str, dict] | None:
     """The saved component data for ``key`` (its text and its parsed form), or None when there is
     none or it does not look like ours. A saved file is the key on its first line, then the data."""
-    path = (folder or cache_dir()) / f"{key}.json"
+    path = (folder or first_paint_dir()) / f"{key}.json"
     try:
         if path.stat().st_size > MAX_BYTES:
             return None
@@ -121,7 +116,7 @@ def save(key: str, data: str, folder: Path | None = None) -> None:
     """Keep ``data`` (from :func:`explorer.app.evidence_map.component_data`, made with ``key``) for
     the next process; keeps the newest :data:`KEEP` files. Never fails the page: a read-only or full
     cache folder only means the next start takes the normal path."""
-    folder = folder or cache_dir()
+    folder = folder or first_paint_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, suffix=".tmp", delete=False) as out:

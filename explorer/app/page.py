@@ -23,6 +23,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from explorer.app import first_paint
 from explorer.app.app_state import AppState, slider_bounds
 from explorer.app.first_paint import STATIC_URL_PREFIX
 from explorer.app.panel_html import PAGE_SIZE, PANEL_CSS, all_panels, passages_block
@@ -551,7 +552,6 @@ def _component_data(
     those per step (as the exported lesson does), so stepping redraws the map only when the view or
     the label language changes.
     """
-    from explorer.app import first_paint
     from explorer.app.evidence_map import component_data, map_spec
     from explorer.render.evidence_html import CSS as EVIDENCE_CSS
     from explorer.render.lesson import LESSON_CSS
@@ -621,8 +621,6 @@ def _map_args(
 ) -> tuple[str, dict | None]:
     """The component's data for ``state`` (built once per view, language, filters and lesson) and
     its lesson argument."""
-    from explorer.app import first_paint
-
     assets = map_assets(app_dir)
     fingerprint = _fingerprint(folder)
     key = (
@@ -668,8 +666,6 @@ def first_paint_current(
 ) -> bool:
     """After a first paint (:mod:`explorer.app.first_paint`): whether what it drew is what the page
     would draw now. Builds the page's own data (so the next click's rerun finds it cached)."""
-    from explorer.app import first_paint
-
     data, _lesson = _map_args(evidence, state, tiles, app_dir, folder)
     if data != early[0]:  # saved by other code or for other data: replace it
         first_paint.save(first_paint.state_key(folder, state.view, state.lang, tiles), data)

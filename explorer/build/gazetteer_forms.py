@@ -52,7 +52,9 @@ def _morph():
     try:
         import pymorphy3
     except ImportError:  # pragma: no cover - a dev dependency
-        raise SystemExit("pymorphy3 is needed: pip install -r requirements-dev.txt") from None
+        raise SystemExit(
+            'pymorphy3 is needed: pip install -r requirements-dev.txt (or the package\'s "build" extra)'
+        ) from None
     return pymorphy3.MorphAnalyzer(lang="ru")
 
 
@@ -151,7 +153,9 @@ def never_words(morph, gazetteer: Gazetteer) -> list[str]:
     try:
         from spellchecker import SpellChecker
     except ImportError:  # pragma: no cover - a dev dependency
-        raise SystemExit("pyspellchecker is needed: pip install -r requirements-dev.txt") from None
+        raise SystemExit(
+            'pyspellchecker is needed: pip install -r requirements-dev.txt (or the package\'s "build" extra)'
+        ) from None
     english = SpellChecker(language="en").word_frequency.dictionary
     names = {normalize(n.text)[0].strip() for p in gazetteer.places for n in p.names}
     lemmas = {normalize(n.text)[0].strip() for p in gazetteer.places for n in p.names if n.lang == "ru"}
