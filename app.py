@@ -46,6 +46,7 @@ from explorer.app.app_state import AppState, parse_query, to_query  # noqa: E402
 from explorer.app.evidence_map import read_event  # noqa: E402
 from explorer.app.panel_html import article_choice_label  # noqa: E402
 from explorer.data.errors import DataError  # noqa: E402
+from explorer.evidence import ArticleInfo  # noqa: E402
 from explorer.render.viewpoints import LANG_NAMES, LANGS, VIEWS  # noqa: E402
 
 evidence = page.load_evidence(folder)
@@ -58,9 +59,12 @@ with above_map:
         page.notice(f"Skipped a file: {problem}", "warning")
 gazetteer = evidence.gazetteer
 places = set(gazetteer.by_id)
-files = [doc.file for doc in evidence.corpus.documents]
-labels = {doc.file: article_choice_label(doc) for doc in evidence.corpus.documents}
-months = sorted({d[:7] for d in evidence.article_dates()})
+# Evidence read from the store (a corpus of thousands of articles) does not list its articles: no
+# article filter then, only dates (explorer.stored_evidence).
+documents = evidence.corpus.documents if evidence.lists_articles else []
+files = [doc.file for doc in documents]
+labels = {doc.file: article_choice_label(ArticleInfo.of(doc)) for doc in documents}
+months = evidence.months()
 lessons = page.available_lessons()
 event_ids = {event.event for event in evidence.timeline()}
 
@@ -196,7 +200,7 @@ with above_map:
     page.render_search_problem(gazetteer, lang, view)
     if picked:
         page.render_pick_notice(selected, picked)
-    if lesson is None and not filtered.files:
+    if lesson is None and filtered.is_empty:
         page.notice(
             "No article matches these filters: the map shows no mentions. Widen the article or date filters.", "warning"
         )
@@ -209,7 +213,13 @@ with st.sidebar:
         drawn.append(page.lesson_step_select(lesson))
     else:
         st.header("Filters")
-        drawn.append(st.multiselect("Articles", files, key="articles", format_func=labels.get))
+        if evidence.lists_articles:
+            drawn.append(st.multiselect("Articles", files, key="articles", format_func=labels.get))
+        else:
+            st.caption(
+                f"{evidence.article_total:,} articles, read from the corpus's store: too many to list here. "
+                "Narrow them by date, or search the passages below the map."
+            )
         if len(months) > 1:
             drawn.append(
                 tuple(
@@ -226,7 +236,8 @@ expected = [mode]
 if lesson is not None and step is not None:
     expected += [lesson.id, step.number]
 else:
-    expected.append(chosen)
+    if evidence.lists_articles:
+        expected.append(chosen)
     if dates is not None:
         expected.append(dates)
 expected.append(tiles)
@@ -251,7 +262,7 @@ with st.sidebar:
     if lesson is not None:
         page.render_handout_download(lesson, evidence)
     st.header("Grow the corpus")
-    page.render_upload(folder)
+    page.render_upload(folder, evidence)
 
 query = to_query(state, files)
 st.session_state.written_query = query

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import ClassVar
 
 from explorer.corpus.documents import Corpus, Document, load_corpus
 from explorer.corpus.facts import FactSet, load_facts
@@ -55,6 +57,55 @@ class ArticleEvidence:
 
 
 @dataclass(frozen=True)
+class ArticleInfo:
+    """What tells an article apart in a list: its file and, where known, outlet, date and headline."""
+
+    file: str
+    outlet: str | None = None
+    date: str | None = None
+    headline: str | None = None
+
+    @classmethod
+    def of(cls, document: Document) -> ArticleInfo:
+        """The document's metadata; without a headline there, the paragraph the passage splitter took
+        as the headline (what the store keeps)."""
+        article = document.article
+        headline = article.headline if article is not None else None
+        if not headline:
+            found = next((p for p in document.passages if p.kind == "headline"), None)
+            headline = document.text[found.start : found.end].strip() if found is not None else None
+        if article is None:
+            return cls(document.file, headline=headline)
+        return cls(document.file, article.outlet, article.date, headline)
+
+
+@dataclass(frozen=True)
+class ArticlePassages:
+    """One article's passages on a page of a place's evidence."""
+
+    article: ArticleInfo
+    passages: list[PassageEvidence]
+
+
+@dataclass(frozen=True)
+class SourceCounts:
+    """How often each article speaks of a place: ``rows`` of (article, count); when ``articles`` is
+    more than the rows hold, the rows are those with the most. ``unit`` says what is counted
+    ("mentions" or "passages")."""
+
+    unit: str
+    articles: int
+    rows: list[tuple[ArticleInfo, int]]
+
+
+def newest_first(articles: list[ArticleEvidence]) -> list[ArticleEvidence]:
+    """Articles by publication date, newest first; undated ones last, in corpus order."""
+    dated = [a for a in articles if a.document.article and a.document.article.date]
+    undated = [a for a in articles if not (a.document.article and a.document.article.date)]
+    return sorted(dated, key=lambda a: a.document.article.date or "", reverse=True) + undated  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True)
 class TimelineEntry:
     when: str
     precision: str
@@ -72,6 +123,9 @@ class Evidence:
     links: list[Link]
     facts: FactSet | None
     _by_place: dict[str, list[Link]] = field(default_factory=dict, repr=False)
+    # Whether every article and link is at hand (the article filter, the data exports, candidate
+    # facts); False for evidence read from the store a page at a time (explorer.stored_evidence).
+    lists_articles: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         for link in self.links:
@@ -116,6 +170,31 @@ class Evidence:
     def files(self) -> set[str]:
         return {doc.file for doc in self.corpus.documents}
 
+    @cached_property
+    def _file_set(self) -> frozenset[str]:
+        return frozenset(doc.file for doc in self.corpus.documents)
+
+    def has_file(self, file: str) -> bool:
+        """Whether the article ``file`` is among the articles this evidence shows (filters applied)."""
+        return file in self._file_set
+
+    @property
+    def is_empty(self) -> bool:
+        """No article passes the filters."""
+        return not self.corpus.documents
+
+    def months(self) -> list[str]:
+        """The months (``YYYY-MM``, or ``YYYY``) the articles are dated in, oldest first."""
+        return sorted({date[:7] for date in self.article_dates()})
+
+    @property
+    def article_total(self) -> int:
+        """Articles this evidence shows (filters applied)."""
+        return len(self.corpus.documents)
+
+    def outlets(self) -> list[str]:
+        return sorted({d.article.outlet for d in self.corpus.documents if d.article and d.article.outlet})
+
     # --- Per place --------------------------------------------------------------------------------
 
     def links_for(self, place_id: str) -> list[Link]:
@@ -137,6 +216,31 @@ class Evidence:
             ]
             result.append(ArticleEvidence(doc, passages))
         return result
+
+    def passage_page(self, place_id: str, limit: int | None = None) -> tuple[int, list[ArticlePassages]]:
+        """How many passages mention the place (directly), and the first ``limit`` of them (all when
+        None), grouped by article, newest article first."""
+        articles = newest_first(self.articles_for(place_id))
+        total = sum(len(a.passages) for a in articles)
+        left = total if limit is None else limit
+        page = []
+        for article in articles:
+            if left <= 0:
+                break
+            shown = article.passages[:left]
+            left -= len(shown)
+            page.append(ArticlePassages(ArticleInfo.of(article.document), shown))
+        return total, page
+
+    def article_count(self, place_id: str) -> int:
+        """Number of articles with a passage that mentions the place (directly)."""
+        return len({link.file for link in self.links_for(place_id) if link.passage})
+
+    def source_counts(self, place_id: str) -> SourceCounts:
+        """Mentions of the place per article, in corpus order."""
+        counts = self.counts_per_source(place_id)
+        rows = [(ArticleInfo.of(d), counts[d.file]) for d in self.corpus.documents if d.file in counts]
+        return SourceCounts("mentions", len(rows), rows)
 
     def passage_count(self, place_id: str) -> int:
         """Number of passages that mention the place (directly): what ``articles_for`` would hold,
@@ -171,10 +275,9 @@ class Evidence:
         if self.facts is None:
             return []
         covered = self.gazetteer.covered_by(place_id)
-        files = self.files
         result = []
         for event in self.facts.events:
-            accounts = [a for a in event.accounts if a.file in files]
+            accounts = [a for a in event.accounts if self.has_file(a.file)]
             if accounts and covered & (set(event.where) | {w for a in accounts for w in a.where}):
                 result.append((event, accounts))
         return result
@@ -185,7 +288,7 @@ class Evidence:
             return []
         entries = []
         for event in self.facts.events:
-            accounts = [a for a in event.accounts if a.file in self.files]
+            accounts = [a for a in event.accounts if self.has_file(a.file)]
             when = event.when or next((a.when for a in accounts if a.when), None)
             if not accounts or not when:
                 continue

@@ -15,7 +15,9 @@ Behaviour worth knowing:
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 from collections.abc import Callable
 from functools import partial
 from html import escape as html_escape
@@ -23,7 +25,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from explorer.app import first_paint
+from explorer.app import first_paint, page_frame
 from explorer.app.app_state import AppState, slider_bounds
 from explorer.app.first_paint import STATIC_URL_PREFIX
 from explorer.app.panel_html import PAGE_SIZE, PANEL_CSS, all_panels, passages_block
@@ -56,16 +58,54 @@ def _fingerprint(folder: Path) -> tuple:
 
 
 @st.cache_resource(show_spinner="Reading the corpus and linking places…")
-def _load(folder: str, fingerprint: tuple) -> Evidence | DataError:
+def _load(folder: str, fingerprint: tuple, backend: str) -> Evidence | DataError:
+    from explorer.stored_evidence import open_evidence
+
     try:
         load_layers()  # a bad layer file stops the app here with its name, not in the map with a traceback
-        return Evidence.load(Path(folder))
+        return open_evidence(Path(folder), "store" if backend == "store" else "memory")
     except DataError as err:  # shown as a message, never a traceback
         return err
 
 
+@functools.lru_cache(maxsize=16)
+def _backend(folder: str, asked: str, folder_state: tuple) -> str:
+    from explorer.stored_evidence import chosen_backend
+
+    return chosen_backend(Path(folder), asked)  # type: ignore[arg-type]
+
+
+def evidence_backend(folder: Path) -> str:
+    """ "memory" or "store" for ``folder`` (see :mod:`explorer.stored_evidence`): counted again only
+    when the folder changes (an article added or removed)."""
+    try:
+        stat = os.stat(folder)
+        folder_state: tuple = (stat.st_ino, stat.st_mtime_ns)
+    except OSError:
+        folder_state = ()
+    return _backend(str(folder), page_frame.evidence_backend(), folder_state)
+
+
+def corpus_fingerprint(folder: Path) -> tuple:
+    """What the cached evidence and the map depend on in the corpus. In memory: every article file's
+    size and mtime. From the store: a few stats (:func:`explorer.corpus.search_index.quick_stamp`) and
+    the index file's identity, never one per article: an article edited in place, rather than added
+    or removed, shows once the store is brought up to date (by search, or the next start)."""
+    if evidence_backend(folder) != "store":
+        return _fingerprint(folder)
+    from explorer.corpus.search_index import index_path, quick_stamp
+
+    try:
+        stat = index_path(folder).stat()
+        index: tuple = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        index = ()
+    return ("store", quick_stamp(folder), index)
+
+
 def load_evidence(folder: Path) -> Evidence | DataError:
-    return _load(str(folder), _fingerprint(folder))
+    """The evidence of the curated articles and ``folder``'s, loaded once per corpus state."""
+    return _load(str(folder), corpus_fingerprint(folder), evidence_backend(folder))
 
 
 @st.cache_resource(show_spinner=False)
@@ -96,6 +136,12 @@ def render_handout_download(lesson, evidence: Evidence) -> None:
     from explorer.render.export_map import export_map_html
     from explorer.render.lesson import handout_html
 
+    if not evidence.lists_articles:
+        st.caption(
+            "This corpus is read from its store: the lesson as one HTML file comes from the command line, "
+            "`kuril-explorer export-map --lesson ID`."
+        )
+        return
     st.download_button(
         "Lesson as one HTML file (steps through it offline)",
         data=lambda: export_map_html(evidence, lesson=lesson).encode("utf-8"),
@@ -140,11 +186,18 @@ def _candidate_facts(folder: str, fingerprint: tuple) -> list[dict]:
 def render_candidates(folder: Path, evidence: Evidence, place_id: str) -> None:
     """Sentences that look like unrecorded deployment facts at this place: for a curator to review,
     never written anywhere by the app."""
+    if evidence_backend(folder) == "store":
+        with st.expander("Candidate facts for review"):
+            st.caption(
+                "This corpus is read from its store, and proposing candidates reads every article: "
+                "`kuril-explorer facts --candidates` lists them (`kuril-explorer scan` does it for an archive)."
+            )
+        return
     covered = evidence.gazetteer.covered_by(place_id)
     found = [
         c
         for c in _candidate_facts(str(folder), _fingerprint(folder))
-        if c["file"] in evidence.files and covered & set(c["where"])
+        if evidence.has_file(c["file"]) and covered & set(c["where"])
     ]
     with st.expander(f"Candidate facts for review: {len(found)} (not curated)"):
         st.caption(
@@ -222,23 +275,20 @@ def render_downloads(evidence: Evidence, state: AppState) -> None:
     """Download buttons for what is on screen (filters, view, language, selected place).
 
     Each file is generated only when its button is clicked (``data`` is a callable) and the click
-    does not rerun the page, so the buttons cost nothing on a map click.
+    does not rerun the page, so the buttons cost nothing on a map click. Evidence read from the
+    store offers the map pictures only: the page and data exports hold every passage.
     """
-    from explorer.render.export_map import export_map_html
-    from explorer.render.exports import FORMATS, export_bytes
     from explorer.render.picture import render_png, render_svg
 
     highlight = frozenset([state.place]) if state.place else frozenset()
     stem = f"kuril-explorer-{state.view}-{state.lang}" + (f"-{state.place}" if state.place else "")
-    st.download_button(
-        "Evidence map (one HTML file, works offline)",
-        data=lambda: export_map_html(evidence, state.view, state.lang, state.place).encode("utf-8"),
-        file_name=f"{stem}.html",
-        mime="text/html",
-        on_click="ignore",
-        width="stretch",
-        help="Leaflet, the islands and every passage in one file: open it from disk or embed it in a report.",
-    )
+    if evidence.lists_articles:
+        _render_full_downloads(evidence, state, stem)
+    else:
+        st.caption(
+            "This corpus is read from its store a page at a time, so the page and data exports, which hold "
+            "every passage, come from the command line: `kuril-explorer export-map` and `kuril-explorer export`."
+        )
     picture_png, picture_svg = st.columns(2)
     picture_png.download_button(
         "Map picture (PNG)",
@@ -256,6 +306,21 @@ def render_downloads(evidence: Evidence, state: AppState) -> None:
         on_click="ignore",
         width="stretch",
     )
+
+
+def _render_full_downloads(evidence: Evidence, state: AppState, stem: str) -> None:
+    from explorer.render.export_map import export_map_html
+    from explorer.render.exports import FORMATS, export_bytes
+
+    st.download_button(
+        "Evidence map (one HTML file, works offline)",
+        data=lambda: export_map_html(evidence, state.view, state.lang, state.place).encode("utf-8"),
+        file_name=f"{stem}.html",
+        mime="text/html",
+        on_click="ignore",
+        width="stretch",
+        help="Leaflet, the islands and every passage in one file: open it from disk or embed it in a report.",
+    )
     for fmt, (suffix, mime, description, _writer) in FORMATS.items():
         st.download_button(
             f"Data: {description}",
@@ -267,7 +332,7 @@ def render_downloads(evidence: Evidence, state: AppState) -> None:
         )
 
 
-def render_upload(folder: Path) -> None:
+def render_upload(folder: Path, evidence: Evidence) -> None:
     """Add articles to the user corpus ``folder`` (never the curated data). Each upload is ingested
     once; the corpus then reloads (its cache key is the folders' file lists). Below: the user's
     articles, each removable after a confirmation."""
@@ -285,7 +350,7 @@ def render_upload(folder: Path) -> None:
     if fresh:
         _ingest_uploads(folder, fresh, done)
     render_upload_messages()
-    render_user_articles(folder)
+    render_user_articles(folder, with_metadata=evidence.lists_articles)
 
 
 def _ingest_uploads(folder: Path, fresh: list, done: set[str]) -> None:
@@ -343,7 +408,7 @@ def render_fulltext_search(folder: Path, evidence: Evidence, state: AppState) ->
     if state.place:
         label = place_label(gazetteer, gazetteer[state.place], state.lang, state.view)
         only_place = st.checkbox(f"Only passages about {_plain(label)}", key="fulltext_place")
-    outlets = sorted({d.article.outlet for d in evidence.corpus.documents if d.article and d.article.outlet})
+    outlets = evidence.outlets()
     outlet = (
         st.selectbox("Outlet", outlets, index=None, key="fulltext_outlet", placeholder="any outlet")
         if outlets
@@ -622,7 +687,7 @@ def _map_args(
     """The component's data for ``state`` (built once per view, language, filters and lesson) and
     its lesson argument."""
     assets = map_assets(app_dir)
-    fingerprint = _fingerprint(folder)
+    fingerprint = corpus_fingerprint(folder)
     key = (
         # The folder too: two corpus folders may hold the same files, but each has its own first paint.
         hashlib.sha256(repr((str(folder), fingerprint)).encode()).hexdigest()[:16],
@@ -673,11 +738,11 @@ def first_paint_current(
 
 
 def render_understood_place(evidence: Evidence, place_id: str, state: AppState) -> None:
-    """A query that is a place's name, in any script: say which place, and show its passages."""
+    """A query that is a place's name, in any script: say which place, and show its newest passages
+    (the map's panel pages through the rest)."""
     gazetteer = evidence.gazetteer
     label = place_label(gazetteer, gazetteer[place_id], state.lang, state.view)
-    articles = evidence.articles_for(place_id)
-    count = sum(len(a.passages) for a in articles)
+    count = evidence.passage_count(place_id)
     left, right = st.columns([4, 1], vertical_alignment="center")
     with left:
         notice(
@@ -685,5 +750,6 @@ def render_understood_place(evidence: Evidence, place_id: str, state: AppState) 
             "articles mention it by any of its names (below), then the passages that contain the words."
         )
     right.button("Show it on the map", key="fulltext_select", on_click=_pick_suggestion, args=(place_id,))
-    if articles:
-        st.html(f"<style>{PANEL_CSS}</style>" + styled(passages_block(evidence, place_id, state.view, set())))
+    if count:
+        block = passages_block(evidence, place_id, state.view, set(), PAGE_SIZE, more_button=False)
+        st.html(f"<style>{PANEL_CSS}</style>" + styled(block))

@@ -5,6 +5,7 @@ with these alone; :mod:`explorer.app.page` holds everything that needs the corpu
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -20,6 +21,17 @@ def corpus_folder(argv: list[str] | None = None) -> Path:
     if "--corpus" in args and args.index("--corpus") + 1 < len(args):
         return Path(args[args.index("--corpus") + 1])
     return resolve_corpus(None)
+
+
+def evidence_backend(argv: list[str] | None = None) -> str:
+    """How the app reads the evidence: ``streamlit run app.py -- --evidence memory|store|auto``, else
+    ``$KURIL_EVIDENCE``, else ``auto`` (in memory up to a few thousand articles, from the store above;
+    see :mod:`explorer.stored_evidence`). An unknown value means ``auto``."""
+    args = sys.argv[1:] if argv is None else argv
+    value = os.environ.get("KURIL_EVIDENCE", "auto")
+    if "--evidence" in args and args.index("--evidence") + 1 < len(args):
+        value = args[args.index("--evidence") + 1]
+    return value if value in ("auto", "memory", "store") else "auto"
 
 
 # Constant CSS (never built from data): a compact top so the map and the evidence fit in the first

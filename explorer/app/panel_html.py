@@ -15,10 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from html import escape
 
-from explorer.corpus.documents import Document
 from explorer.data.gazetteer import PlaceIndex
 from explorer.data.schema import Account, Event, Name, Place
-from explorer.evidence import ArticleEvidence, Evidence, PassageEvidence
+from explorer.evidence import ArticleInfo, Evidence, PassageEvidence, SourceCounts
 from explorer.render.evidence_html import account_html, part_of_html
 from explorer.render.naming import LabelLang, View, place_label
 
@@ -60,20 +59,16 @@ PANEL_CSS = """
 """
 
 
-def article_choice_label(document: Document) -> str:
+def article_choice_label(article: ArticleInfo) -> str:
     """A label that tells articles apart: outlet (or headline), date, short id.
 
     Two articles from an unknown outlet on the same day still differ by headline and id.
     """
-    article = document.article
-    short_id = document.file.split("_", 1)[0] if "_" in document.file else document.file[:12]
-    outlet = article.outlet if article and article.outlet else None
-    headline = article.headline if article and article.headline else None
-    first = outlet or _shorten(headline or document.file, 48)
-    date = article.date if article and article.date else "date unknown"
-    parts = [first, date]
-    if outlet and headline:
-        parts.append(_shorten(headline, 40))
+    short_id = article.file.split("_", 1)[0] if "_" in article.file else article.file[:12]
+    first = article.outlet or _shorten(article.headline or article.file, 48)
+    parts = [first, article.date or "date unknown"]
+    if article.outlet and article.headline:
+        parts.append(_shorten(article.headline, 40))
     parts.append(f"#{short_id}")
     return " · ".join(parts)
 
@@ -169,45 +164,41 @@ def disputed_passages(evidence: Evidence, place_id: str) -> set[tuple[str, str]]
 PAGE_SIZE = 30  # passages a place's panel shows before "Show more"
 
 
-def _newest_first(articles: list[ArticleEvidence]) -> list[ArticleEvidence]:
-    """Articles by publication date, newest first; undated ones last, in corpus order."""
-    dated = [a for a in articles if a.document.article and a.document.article.date]
-    undated = [a for a in articles if not (a.document.article and a.document.article.date)]
-    return sorted(dated, key=lambda a: a.document.article.date or "", reverse=True) + undated  # type: ignore[union-attr]
-
-
 def passages_block(
-    evidence: Evidence, place_id: str, view: View, disputed: set[tuple[str, str]], limit: int | None = None
+    evidence: Evidence,
+    place_id: str,
+    view: View,
+    disputed: set[tuple[str, str]],
+    limit: int | None = None,
+    *,
+    more_button: bool = True,
 ) -> str:
     """The passages that mention the place, grouped by article, newest article first, escaped. With
     ``limit``, the first ``limit`` passages, then how many there are and a "Show more" button
-    (``data-kx-more``: the page asks the server for the next ones)."""
+    (``data-kx-more``: the page asks the server for the next ones), or without ``more_button`` a
+    pointer to the map's panel."""
     parts = []
-    articles = _newest_first(evidence.articles_for(place_id))
-    total = sum(len(a.passages) for a in articles)
-    left = total if limit is None else limit
-    for article in articles:
-        if left <= 0:
-            break
-        shown = article.passages[:left]
-        left -= len(shown)
-        parts.append(f'<h4 class="kx-article">{escape(article_choice_label(article.document))}</h4>')
+    total, page = evidence.passage_page(place_id, limit)
+    for article in page:
+        parts.append(f'<h4 class="kx-article">{escape(article_choice_label(article.article))}</h4>')
         parts.extend(
             passage_html(
                 evidence.gazetteer,
                 p,
                 view,
-                (article.document.file, p.passage.id) in disputed,
+                (article.article.file, p.passage.id) in disputed,
                 place_id,
             )
-            for p in shown
+            for p in article.passages
         )
     if limit is not None and total > limit:
         more = min(PAGE_SIZE, total - limit)
-        parts.append(
-            f'<p class="kx-more-line">The newest {limit:,} of {total:,} passages. '
-            f'<button type="button" data-kx-more="{escape(place_id)}">Show {more:,} more</button></p>'
+        button = (
+            f'<button type="button" data-kx-more="{escape(place_id)}">Show {more:,} more</button>'
+            if more_button
+            else "The place's panel beside the map shows the rest."
         )
+        parts.append(f'<p class="kx-more-line">The newest {limit:,} of {total:,} passages. {button}</p>')
     return "".join(parts)
 
 
@@ -229,11 +220,10 @@ def place_panel(evidence: Evidence, place_id: str, view: View, lang: LabelLang) 
             f"<b>Claimed by:</b> {escape(place.claimed_by or 'no other claimant recorded')}</p>"
         )
     parts.append("</header>")
-    articles = evidence.articles_for(place_id)
-    count = sum(len(a.passages) for a in articles)
+    count = evidence.passage_count(place_id)
+    article_count = evidence.article_count(place_id) if count else 0
     events = evidence.events_at(place_id)
     disagreements = sum(len(event.disagreements) for event, _ in events)
-    counts = evidence.counts_per_source(place_id)
     facts_title = f"Facts ({len(events)}" + (
         f" · {disagreements} disagreement{'s' if disagreements != 1 else ''})" if disagreements else ")"
     )
@@ -245,10 +235,10 @@ def place_panel(evidence: Evidence, place_id: str, view: View, lang: LabelLang) 
         + _tab("counts", "Counts per source", False)
         + "</div>"
     )
-    parts.append(_passages_tab(evidence, place_id, label, len(articles), count, view, lang))
+    parts.append(_passages_tab(evidence, place_id, label, article_count, count, view, lang))
     parts.append(_facts_tab(evidence, events))
     parts.append(_names_tab(place))
-    parts.append(_counts_tab(evidence, counts))
+    parts.append(_counts_tab(evidence.source_counts(place_id) if count else None))
     return "".join(parts)
 
 
@@ -307,15 +297,22 @@ def _names_tab(place: Place) -> str:
     )
 
 
-def _counts_tab(evidence: Evidence, counts: dict[str, int]) -> str:
+def _counts_tab(counts: SourceCounts | None) -> str:
     parts = ['<section class="kx-tab" data-tab="counts" hidden>']
-    if counts:
+    if counts is not None and counts.rows:
+        if counts.articles > len(counts.rows):
+            parts.append(
+                f'<p class="kx-count-line">The {len(counts.rows)} of {counts.articles:,} articles with the most '
+                f"{escape(counts.unit)}.</p>"
+            )
         rows = "".join(
-            f'<tr><td>{escape(article_choice_label(doc))}</td><td class="kx-num">{counts[doc.file]}</td></tr>'
-            for doc in evidence.corpus.documents
-            if doc.file in counts
+            f'<tr><td>{escape(article_choice_label(article))}</td><td class="kx-num">{count:,}</td></tr>'
+            for article, count in counts.rows
         )
-        parts.append(f'<table class="kx-table"><tr><th>article</th><th class="kx-num">mentions</th></tr>{rows}</table>')
+        parts.append(
+            f'<table class="kx-table"><tr><th>article</th><th class="kx-num">{escape(counts.unit)}</th></tr>'
+            f"{rows}</table>"
+        )
     else:
         parts.append('<p class="kx-none">No mention in the selected articles.</p>')
     parts.append("</section>")
@@ -331,7 +328,7 @@ def all_panels(
     passages: dict[str, str] = {}
     for place in evidence.gazetteer.places:
         panels[place.id] = place_panel(evidence, place.id, view, lang)
-        if evidence.links_for(place.id):
+        if evidence.passage_count(place.id):
             limit = (shown or {}).get(place.id, PAGE_SIZE)
             passages[place.id] = passages_block(evidence, place.id, view, disputed_passages(evidence, place.id), limit)
     return panels, passages

@@ -6,35 +6,45 @@ never listed here: they cannot be removed.
 
 from __future__ import annotations
 
+import functools
+import os
 from pathlib import Path
 
 import streamlit as st
 
-from explorer.corpus.documents import USER, article_files, corpus_view
+from explorer.corpus.documents import ARTICLE_SUFFIXES, USER, article_files, corpus_view, load_sources
 from explorer.corpus.removal import remove_article
 from explorer.data.errors import DataError
 
 CONFIRM_KEY = "remove_pending"
+LISTED = 50  # articles listed with a Remove button
 DONE_KEY = "removed_article"
 
 
-def render_user_articles(folder: Path) -> None:
-    """Your articles (in ``folder``) with a Remove button; "Yes, remove" then deletes one."""
+def render_user_articles(folder: Path, *, with_metadata: bool = True, limit: int = LISTED) -> None:
+    """Your articles (in ``folder``) with a Remove button; "Yes, remove" then deletes one. At most
+    ``limit`` are listed, the newest first. Without ``with_metadata`` (a corpus read from its store)
+    the list gives file names only: reading every article's metadata costs seconds at 100,000."""
     removed = st.session_state.pop(DONE_KEY, None)
     if removed:
         st.success(f"Removed {removed} from your corpus.")
     try:
-        entries = article_files(corpus_view(folder))[0]
-    except DataError as err:
+        if with_metadata:
+            entries = article_files(corpus_view(folder))[0]
+            mine = [(e.path, e.article.headline if e.article else None) for e in entries if e.origin == USER]
+        else:
+            mine = [(path, None) for path in _own_article_paths(folder)]
+    except (DataError, OSError) as err:
         st.error(f"Your corpus cannot be read: {err}")
         return
-    mine = [entry for entry in entries if entry.origin == USER]
-    st.caption(f"Your corpus: {folder} ({len(mine)} article{'' if len(mine) == 1 else 's'} of yours)")
+    count = len(mine)
+    shown = sorted(mine, key=lambda item: _mtime(item[0]), reverse=True)[:limit]
+    more = f"; the newest {len(shown)} are listed" if count > len(shown) else ""
+    st.caption(f"Your corpus: {folder} ({count:,} article{'' if count == 1 else 's'} of yours{more})")
     pending = st.session_state.get(CONFIRM_KEY)
-    for entry in mine:
-        name = entry.path.name
-        headline = entry.article.headline if entry.article and entry.article.headline else "no headline"
-        st.text(f"{name} · {headline}")  # st.text: article data is never Markdown
+    for path, headline in shown:
+        name = path.name
+        st.text(f"{name} · {headline or 'no headline'}")  # st.text: article data is never Markdown
         if pending != name:
             if st.button("Remove…", key=f"remove_{name}"):
                 st.session_state[CONFIRM_KEY] = name
@@ -54,3 +64,34 @@ def render_user_articles(folder: Path) -> None:
         if no.button("Keep it", key=f"remove_no_{name}"):
             st.session_state.pop(CONFIRM_KEY, None)
             st.rerun()
+
+
+def _own_article_paths(folder: Path) -> list[Path]:
+    """The user's article files (not the curated ones), from one listing, kept until the folder
+    changes (an article added or removed): statting 100,000 files on every rerun costs a tenth of a
+    second."""
+    stat = os.stat(folder)
+    return list(_listing(str(folder), stat.st_ino, stat.st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=4)
+def _listing(folder: str, _inode: int, _mtime_ns: int) -> tuple[Path, ...]:
+    view = corpus_view(Path(folder))
+    curated: set[str] = set()
+    if view.curated is not None and view.curated == view.user:  # a complete corpus: skip what it curates
+        sources = load_sources(view.user)
+        curated = {article.file for article in sources.articles} if sources else set()
+    with os.scandir(view.user) as scan:
+        found = [
+            Path(entry.path)
+            for entry in scan
+            if entry.name.endswith(ARTICLE_SUFFIXES) and entry.name not in curated and entry.is_file()
+        ]
+    return tuple(sorted(found, key=_mtime, reverse=True))
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0

@@ -19,6 +19,7 @@ while nothing changed; the index is rebuilt when the corpus changed. Imports no 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import sqlite3
@@ -65,7 +66,7 @@ class PassagePage:
 
 _DATE = re.compile(ISO_DATE_PREFIX)
 STORE_FILE = "evidence.sqlite3"
-STORE_VERSION = "1"
+STORE_VERSION = "2"
 _COLUMNS = 'p.id, p.file, p.kind, p.start, p."end", p.text, p.places, p.outlet, p.date, p.lang'
 
 # The store's own tables, derived from the search index: every (place, passage) pair in the page
@@ -81,16 +82,36 @@ CREATE TABLE ordered(
 CREATE TABLE counts(
     place TEXT NOT NULL, inside INTEGER NOT NULL, passages INTEGER NOT NULL, articles INTEGER NOT NULL,
     PRIMARY KEY(place, inside)) WITHOUT ROWID;
+CREATE TABLE months(month TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE outlets(outlet TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 _FILL = """
 INSERT OR IGNORE INTO ordered
 SELECT pp.place, 0, p.date IS NULL, coalesce(p.date, ''), p.file, p.start, p.rowid
 FROM idx.passage_places pp JOIN idx.passages p ON p.rowid = pp.passage WHERE p.rowid > :after;
+INSERT OR IGNORE INTO months
+SELECT DISTINCT substr(date, 1, 7) FROM idx.passages WHERE rowid > :after AND date IS NOT NULL;
+INSERT OR IGNORE INTO outlets SELECT DISTINCT outlet FROM idx.passages WHERE rowid > :after AND outlet IS NOT NULL;
 INSERT OR IGNORE INTO ordered
 SELECT pc.place, 1, p.date IS NULL, coalesce(p.date, ''), p.file, p.start, p.rowid
 FROM idx.place_cover pc JOIN idx.passage_places pp ON pp.place = pc.covered JOIN idx.passages p ON p.rowid = pp.passage
 WHERE p.rowid > :after AND pc.place IN (SELECT place FROM idx.place_cover GROUP BY place HAVING count(*) > 1);
 """
+
+
+Period = tuple[str | None, str | None]
+
+
+def _filters(table: str, period: Period, files: frozenset[str] | None) -> tuple[str, list]:
+    """SQL conditions (each after " AND") and parameters for a date range and a set of files."""
+    where, params = "", []
+    if period[0] or period[1]:
+        where += f" AND in_period(nullif({table}.date, ''), ?, ?)"
+        params += [period[0], period[1]]
+    if files is not None:
+        where += f" AND {table}.file IN (SELECT value FROM json_each(?))"
+        params.append(json.dumps(sorted(files)))
+    return where, params
 
 
 def _in_period(date: str | None, date_from: str | None, date_to: str | None) -> int:
@@ -104,9 +125,14 @@ def _uri(path: Path, mode: str | None = None) -> str:
 
 
 def _index_identity(path: Path) -> tuple[str, str]:
-    """(inode, inode:size:mtime) of the search index: an ingest appends in place, a rebuild is a new file."""
-    stat = path.stat()
-    return str(stat.st_ino), f"{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}"
+    """(inode, inode:fingerprint:last passage) of the search index: an ingest appends in place and
+    stores a new fingerprint, a rebuild is a new file. Read through SQLite, not from the file's size
+    and mtime: in WAL mode an ingest's pages wait in the ``-wal`` file, and the main file is unchanged."""
+    inode = str(path.stat().st_ino)
+    with contextlib.closing(sqlite3.connect(_uri(path, "ro"), uri=True)) as conn:
+        fingerprint = conn.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+        last = conn.execute("SELECT coalesce(max(rowid), 0) FROM passages").fetchone()[0]
+    return inode, f"{inode}:{fingerprint[0] if fingerprint else ''}:{last}"
 
 
 def _sync_store(index: Path, store: Path) -> bool:
@@ -188,6 +214,7 @@ class EvidenceStore:
         self.conn.create_function("in_period", 3, _in_period, deterministic=True)
         self._linker = linker
         self._links: dict[str, list] = {}
+        self._folders: list[Path] | None = None
         self._lock = threading.Lock()  # one connection, shared by the app's threads: one query at a time
         self._groups = {row[0] for row in self._query("SELECT DISTINCT place FROM counts WHERE inside = 1")}
 
@@ -226,6 +253,60 @@ class EvidenceStore:
         """Articles in the store (those with at least one passage)."""
         return self._query("SELECT count(DISTINCT file) FROM idx.passages")[0][0]
 
+    def filtered_counts(self, period: Period = (None, None), files: frozenset[str] | None = None) -> dict[str, int]:
+        """Passages that mention each place directly, in the articles within ``period`` (and among
+        ``files`` when given). A scan of every (place, passage) pair: a filter costs a second or so at
+        100,000 articles, where the unfiltered counts are read from a table."""
+        where, params = _filters("o", period, files)
+        rows = self._query(
+            f"SELECT o.place, count(*) FROM ordered o WHERE o.inside = 0{where} GROUP BY o.place", params
+        )
+        return dict(rows)
+
+    def source_counts(
+        self, place: str, period: Period = (None, None), files: frozenset[str] | None = None, limit: int = 20
+    ) -> tuple[int, list[tuple[str, int]]]:
+        """How many articles have passages that mention ``place`` directly, and the ``limit`` with the
+        most: (file, passages), most first (then newest, then by file)."""
+        where, params = _filters("o", period, files)
+        rows = self._query(
+            "SELECT o.file, min(o.undated), max(o.date), count(*) AS n FROM ordered o "
+            f"WHERE o.place = ? AND o.inside = 0{where} GROUP BY o.file ORDER BY n DESC, 2, 3 DESC, o.file",
+            [place, *params],
+        )
+        return len(rows), [(file, count) for file, _undated, _date, count in rows[: max(0, limit)]]
+
+    def article_info(self, file: str) -> tuple[str | None, str | None, str | None]:
+        """(outlet, date, headline) of the article ``file``, as its passages carry them: the headline
+        is its headline passage (the metadata's headline, or the paragraph taken as one)."""
+        rows = self._query(
+            "SELECT outlet, date, (SELECT text FROM idx.passages WHERE file = ?1 AND kind = 'headline' "
+            "ORDER BY start LIMIT 1) FROM idx.passages WHERE file = ?1 LIMIT 1",
+            (file,),
+        )
+        if not rows:
+            return None, None, None
+        outlet, date, headline = rows[0]
+        return outlet, date, headline.strip() if headline else None
+
+    def months(self) -> list[str]:
+        """The months (``YYYY-MM``; ``YYYY`` for articles dated to the year) articles are dated in."""
+        return [row[0] for row in self._query("SELECT month FROM months ORDER BY month")]
+
+    def outlets(self) -> list[str]:
+        """Every outlet named in the articles' metadata, sorted."""
+        return [row[0] for row in self._query("SELECT outlet FROM outlets ORDER BY outlet")]
+
+    def article_date(self, file: str) -> tuple[bool, str | None]:
+        """(whether the store holds the article ``file``, its date)."""
+        rows = self._query("SELECT date FROM idx.passages WHERE file = ? LIMIT 1", (file,))
+        return (True, rows[0][0]) if rows else (False, None)
+
+    def any_article(self, period: Period = (None, None), files: frozenset[str] | None = None) -> bool:
+        """Whether any article passes the filters."""
+        where, params = _filters("p", period, files)
+        return bool(self._query(f"SELECT 1 FROM idx.passages p WHERE 1{where} LIMIT 1", params))
+
     # --- Pages ------------------------------------------------------------------------------------
 
     def passages(
@@ -237,18 +318,21 @@ class EvidenceStore:
         inside: bool = False,
         date_from: str | None = None,
         date_to: str | None = None,
+        files: frozenset[str] | None = None,
     ) -> PassagePage:
         """One page of the passages that mention ``place`` (with ``inside``: or a place inside it),
-        newest article first, and how many there are in all. Raises ``ValueError`` for a bad date."""
+        newest article first, and how many there are in all; only in ``files`` when given. Raises
+        ``ValueError`` for a bad date."""
         for name, value in (("date_from", date_from), ("date_to", date_to)):
             if value is not None and not _DATE.match(value):
                 raise ValueError(f"{name} must be YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}")
         offset, limit = max(0, int(offset)), max(0, int(limit))
         flag = int(inside and place in self._groups)
         where, params = "o.place = ? AND o.inside = ?", [place, flag]
-        if date_from or date_to:
-            where += " AND in_period(nullif(o.date, ''), ?, ?)"
-            params += [date_from, date_to]
+        if date_from or date_to or files is not None:
+            extra, extra_params = _filters("o", (date_from, date_to), files)
+            where += extra
+            params += extra_params
             total = self._query(f"SELECT count(*) FROM ordered o WHERE {where}", params)[0][0]
         else:
             found_total = self._query("SELECT passages FROM counts WHERE place = ? AND inside = ?", params)
@@ -272,8 +356,7 @@ class EvidenceStore:
         from explorer.evidence import PassageEvidence
         from explorer.text.passages import Passage
 
-        paragraph = int(passage.id.rsplit(":p", 1)[1].split(".", 1)[0])
-        span = Passage(passage.id, passage.kind, passage.start, passage.end, paragraph)  # type: ignore[arg-type]
+        span = Passage(passage.id, passage.kind, passage.start, passage.end, _paragraph(passage.id))  # type: ignore[arg-type]
         keep = {places} if isinstance(places, str) else places
         mentions = [link for link in self.mentions(passage) if keep is None or link.place in keep]
         return PassageEvidence(span, passage.text, mentions)
@@ -281,24 +364,54 @@ class EvidenceStore:
     def mentions(self, passage: StoredPassage) -> list:
         """The mentions in one passage (``explorer.text.linking.Link``, offsets in the article text).
 
-        The passage's article is linked whole, as the index was built: some rules (anaphora, a
-        feature's island) read the rest of the paragraph, so a passage linked alone can differ.
+        The passage's article is linked whole, with the passages the index holds for it: some rules
+        (anaphora, a feature's island) read the rest of the paragraph, so a passage linked alone can
+        differ. Only that article's file is read (no listing of the corpus).
         """
         return [link for link in self._article_links(passage.file) if link.passage == passage.id]
 
     def _article_links(self, file: str) -> list:
         if file not in self._links:
-            from explorer.corpus.documents import article_files, corpus_view, load_document
+            from explorer.data.readers import read_text
+            from explorer.text.passages import Passage
+
+            path = self._article_path(file)
+            rows = self._query('SELECT id, kind, start, "end" FROM idx.passages WHERE file = ? ORDER BY start', (file,))
+            if path is None or not rows:
+                return []
+            try:
+                text = read_text(path, follow_symlinks=False)
+            except DataError:
+                return []  # removed or replaced since the index was built: no highlight, never a crash
+            spans = [Passage(pid, kind, start, end, _paragraph(pid)) for pid, kind, start, end in rows]
+            if len(self._links) >= 512:  # a page touches a few articles; keep the memory bounded
+                self._links.clear()
+            self._links[file] = self.linker().link(text, file, spans)
+        return self._links[file]
+
+    def linker(self) -> Any:
+        """The linker the mentions come from (built from the gazetteer on first use)."""
+        if self._linker is None:
             from explorer.corpus.workers import cached_gazetteer
 
-            if self._linker is None:
-                self._linker = cached_gazetteer(Path(self.gazetteer_path))[1]
-            entries = {entry.path.name: entry for entry in article_files(corpus_view(self.corpus))[0]}
-            entry = entries.get(file)
-            if entry is None:
-                return []
-            document = load_document(entry.path, entry.article, origin=entry.origin, follow_symlinks=False)
-            if len(self._links) >= 64:  # one page touches a few articles; keep the memory bounded
-                self._links.clear()
-            self._links[file] = self._linker.link(document.text, document.file, document.passages)
-        return self._links[file]
+            self._linker = cached_gazetteer(Path(self.gazetteer_path))[1]
+        return self._linker
+
+    def _article_path(self, file: str) -> Path | None:
+        """The article file ``file`` in the curated folder or the user's (as the index lists them)."""
+        if self._folders is None:
+            from explorer.corpus.documents import corpus_view
+
+            self._folders = list(corpus_view(self.corpus).folders)
+        if "/" in file or "\\" in file or file.startswith("."):
+            return None
+        for folder in self._folders:
+            path = folder / file
+            if path.is_file() and not path.is_symlink():
+                return path
+        return None
+
+
+def _paragraph(passage_id: str) -> int:
+    """The paragraph number in a passage id ("<stem>:p<paragraph>.s<sentence>")."""
+    return int(passage_id.rsplit(":p", 1)[1].split(".", 1)[0])
