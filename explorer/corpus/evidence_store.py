@@ -25,6 +25,7 @@ import re
 import sqlite3
 import tempfile
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from explorer.corpus.search_index import fresh_index_path
 from explorer.data.errors import DataError
 from explorer.data.paths import GAZETTEER_PATH
 from explorer.data.schema import ISO_DATE_PREFIX
-from explorer.text.dates import overlaps
+from explorer.text.dates import span
 
 PAGE_SIZE = 20
 
@@ -66,7 +67,7 @@ class PassagePage:
 
 _DATE = re.compile(ISO_DATE_PREFIX)
 STORE_FILE = "evidence.sqlite3"
-STORE_VERSION = "2"
+STORE_VERSION = "3"
 _COLUMNS = 'p.id, p.file, p.kind, p.start, p."end", p.text, p.places, p.outlet, p.date, p.lang'
 
 # The store's own tables, derived from the search index: every (place, passage) pair in the page
@@ -82,6 +83,10 @@ CREATE TABLE ordered(
 CREATE TABLE counts(
     place TEXT NOT NULL, inside INTEGER NOT NULL, passages INTEGER NOT NULL, articles INTEGER NOT NULL,
     PRIMARY KEY(place, inside)) WITHOUT ROWID;
+CREATE TABLE by_article(
+    place TEXT NOT NULL, file TEXT NOT NULL, passages INTEGER NOT NULL, undated INTEGER NOT NULL, date TEXT NOT NULL,
+    PRIMARY KEY(place, file)) WITHOUT ROWID;
+CREATE INDEX by_article_most ON by_article(place, passages DESC, undated, date DESC, file);
 CREATE TABLE months(month TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE outlets(outlet TEXT PRIMARY KEY) WITHOUT ROWID;
 """
@@ -102,21 +107,32 @@ WHERE p.rowid > :after AND pc.place IN (SELECT place FROM idx.place_cover GROUP 
 Period = tuple[str | None, str | None]
 
 
-def _filters(table: str, period: Period, files: frozenset[str] | None) -> tuple[str, list]:
-    """SQL conditions (each after " AND") and parameters for a date range and a set of files."""
+def sql_filters(table: str, period: Period, files: frozenset[str] | None) -> tuple[str, list]:
+    """SQL conditions (each after " AND") and parameters for a date range and a set of files.
+
+    ``table`` is the alias of the table filtered: ``"o"`` for the store's tables (an ``undated`` flag,
+    ``date`` empty when unknown), ``"p"`` for the index's passages (``date`` NULL when unknown).
+
+    A date overlaps the range as :func:`explorer.text.dates.overlaps` says, written in SQL (an ISO
+    prefix padded to its first and last day, every month 31 days) with a plain range on the date
+    before it, so that a place's rows in ``ordered`` are read by a range of its primary key.
+    """
     where, params = "", []
-    if period[0] or period[1]:
-        where += f" AND in_period(nullif({table}.date, ''), ?, ?)"
-        params += [period[0], period[1]]
+    date_from, date_to = period
+    if date_from or date_to:
+        where += f" AND {table}.undated = 0" if table == "o" else f" AND {table}.date IS NOT NULL"
+    if date_from:
+        first = span(date_from)[0]
+        where += f" AND {table}.date >= ? AND ({table}.date || substr('-12-31', length({table}.date) - 3)) >= ?"
+        params += [first[:4], first]
+    if date_to:
+        last = span(date_to)[1]
+        where += f" AND {table}.date <= ? AND ({table}.date || substr('-01-01', length({table}.date) - 3)) <= ?"
+        params += [last, last]
     if files is not None:
         where += f" AND {table}.file IN (SELECT value FROM json_each(?))"
         params.append(json.dumps(sorted(files)))
     return where, params
-
-
-def _in_period(date: str | None, date_from: str | None, date_to: str | None) -> int:
-    """SQL function: 1 when the article's date overlaps the asked range (as search filters dates)."""
-    return int(bool(date) and bool(_DATE.match(date or "")) and overlaps(date, date_from, date_to))
 
 
 def _uri(path: Path, mode: str | None = None) -> str:
@@ -175,6 +191,12 @@ def _sync_store(index: Path, store: Path) -> bool:
                 "passages = passages + excluded.passages, articles = articles + excluded.articles",
                 (after,),
             )
+            conn.execute(
+                "INSERT INTO by_article SELECT place, file, count(*), min(undated), max(date) FROM ordered "
+                "WHERE inside = 0 AND passage > ? GROUP BY place, file ON CONFLICT(place, file) DO UPDATE SET "
+                "passages = passages + excluded.passages",
+                (after,),
+            )
             conn.executemany(
                 "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                 [("version", STORE_VERSION), ("inode", inode), ("index", identity), ("max_rowid", str(new_max))],
@@ -211,7 +233,6 @@ class EvidenceStore:
             raise DataError(store, f"the evidence store could not be written ({err})") from None
         self.conn = sqlite3.connect(_uri(store, "ro"), uri=True, check_same_thread=False)
         self.conn.execute("ATTACH DATABASE ? AS idx", (_uri(index, "ro"),))
-        self.conn.create_function("in_period", 3, _in_period, deterministic=True)
         self._linker = linker
         self._links: dict[str, list] = {}
         self._folders: list[Path] | None = None
@@ -255,26 +276,44 @@ class EvidenceStore:
 
     def filtered_counts(self, period: Period = (None, None), files: frozenset[str] | None = None) -> dict[str, int]:
         """Passages that mention each place directly, in the articles within ``period`` (and among
-        ``files`` when given). A scan of every (place, passage) pair: a filter costs a second or so at
-        100,000 articles, where the unfiltered counts are read from a table."""
-        where, params = _filters("o", period, files)
-        rows = self._query(
-            f"SELECT o.place, count(*) FROM ordered o WHERE o.inside = 0{where} GROUP BY o.place", params
-        )
-        return dict(rows)
+        ``files`` when given): a range of each place's rows, or the passages of the files."""
+        if files is not None:
+            return dict(Counter(place for _file, _date, places in self._file_rows(period, files) for place in places))
+        where, params = sql_filters("o", period, None)
+        counts = {}
+        for (place,) in self._query("SELECT place FROM counts WHERE inside = 0"):
+            found = self._query(
+                f"SELECT count(*) FROM ordered o WHERE o.place = ? AND o.inside = 0{where}", [place, *params]
+            )
+            if found[0][0]:
+                counts[place] = found[0][0]
+        return counts
+
+    def _file_rows(self, period: Period, files: frozenset[str]) -> list[tuple[str, str | None, list[str]]]:
+        """(file, date, places) of every passage of ``files`` within ``period`` (read by file)."""
+        where, params = sql_filters("p", period, files)
+        rows = self._query(f"SELECT p.file, p.date, p.places FROM idx.passages p WHERE 1{where}", params)
+        return [(file, date, places.split()) for file, date, places in rows]
 
     def source_counts(
         self, place: str, period: Period = (None, None), files: frozenset[str] | None = None, limit: int = 20
     ) -> tuple[int, list[tuple[str, int]]]:
         """How many articles have passages that mention ``place`` directly, and the ``limit`` with the
         most: (file, passages), most first (then newest, then by file)."""
-        where, params = _filters("o", period, files)
-        rows = self._query(
-            "SELECT o.file, min(o.undated), max(o.date), count(*) AS n FROM ordered o "
-            f"WHERE o.place = ? AND o.inside = 0{where} GROUP BY o.file ORDER BY n DESC, 2, 3 DESC, o.file",
-            [place, *params],
+        limit = max(0, int(limit))
+        # One row per (place, article) in by_article: a filter reads the place's rows, most passages
+        # first, until it has ``limit``; the total counts the place's articles that pass.
+        where, params = sql_filters("o", period, files)
+        if where:
+            total = self._query(f"SELECT count(*) FROM by_article o WHERE o.place = ?{where}", [place, *params])
+        else:
+            total = self._query("SELECT articles FROM counts WHERE place = ? AND inside = 0", (place,))
+        top = self._query(
+            f"SELECT o.file, o.passages FROM by_article o WHERE o.place = ?{where} "
+            "ORDER BY o.passages DESC, o.undated, o.date DESC, o.file LIMIT ?",
+            [place, *params, limit],
         )
-        return len(rows), [(file, count) for file, _undated, _date, count in rows[: max(0, limit)]]
+        return (total[0][0] if total else 0), [(file, count) for file, count in top]
 
     def article_info(self, file: str) -> tuple[str | None, str | None, str | None]:
         """(outlet, date, headline) of the article ``file``, as its passages carry them: the headline
@@ -304,7 +343,7 @@ class EvidenceStore:
 
     def any_article(self, period: Period = (None, None), files: frozenset[str] | None = None) -> bool:
         """Whether any article passes the filters."""
-        where, params = _filters("p", period, files)
+        where, params = sql_filters("p", period, files)
         return bool(self._query(f"SELECT 1 FROM idx.passages p WHERE 1{where} LIMIT 1", params))
 
     # --- Pages ------------------------------------------------------------------------------------
@@ -330,7 +369,7 @@ class EvidenceStore:
         flag = int(inside and place in self._groups)
         where, params = "o.place = ? AND o.inside = ?", [place, flag]
         if date_from or date_to or files is not None:
-            extra, extra_params = _filters("o", (date_from, date_to), files)
+            extra, extra_params = sql_filters("o", (date_from, date_to), files)
             where += extra
             params += extra_params
             total = self._query(f"SELECT count(*) FROM ordered o WHERE {where}", params)[0][0]
