@@ -111,7 +111,7 @@ class AppFigures:
     problems: list[str] = field(default_factory=list)
 
 
-def _labels() -> dict[str, str]:
+def labels_for_clicks() -> dict[str, str]:
     from explorer.data.gazetteer import load_gazetteer
     from explorer.render.naming import place_label
 
@@ -142,11 +142,13 @@ def browser_figures(
     clicks: int,
     labels: dict[str, str],
     cache: Path,
+    env: dict[str, str] | None = None,
 ) -> None:
-    """One start of one app (``attempt`` of ``starts``); the clicks are timed on the last one."""
+    """One start of one app (``attempt`` of ``starts``); the clicks are timed on the last one.
+    ``env``: more environment for the server (``KURIL_CORPUS``: which corpus it shows)."""
     if figures.problems:
         return  # an earlier start of this app failed: its figures would not be comparable
-    server = StreamlitServer(script, ROOT, env={"XDG_CACHE_HOME": str(cache)}).start()
+    server = StreamlitServer(script, ROOT, env={"XDG_CACHE_HOME": str(cache), **(env or {})}).start()
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     guard = NetworkGuard().attach(page)
@@ -401,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from playwright.sync_api import sync_playwright
 
-    labels = _labels()
+    labels = labels_for_clicks()
     explorer, bare = AppFigures("explorer"), AppFigures("bare")
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)

@@ -62,6 +62,27 @@ def test_the_key_changes_with_the_corpus(tmp_path, change):
     assert first_paint.state_key(tmp_path, "neutral", "en", False) != before
 
 
+@pytest.mark.parametrize("change", ["add", "remove", "replace", "ingested"])
+def test_a_big_corpus_keys_on_names_and_metadata(tmp_path, monkeypatch, change):
+    """Above STAT_EACH_UP_TO files the key does not stat every article: what ingest and removal do
+    (add, remove, rename into place, rewrite ingested.yaml) still changes it."""
+    monkeypatch.setattr(first_paint, "STAT_EACH_UP_TO", 1)
+    article = _article(tmp_path, "010_a.txt")
+    _article(tmp_path, "011_b.txt")
+    (tmp_path / "ingested.yaml").write_text("articles: []\n", encoding="utf-8")
+    before = first_paint.state_key(tmp_path, "neutral", "en", False)
+    if change == "add":
+        _article(tmp_path, "012_c.txt")
+    elif change == "remove":
+        article.unlink()
+    elif change == "replace":
+        replacement = _article(tmp_path, ".010_a.txt.tmp")
+        os.replace(replacement, article)
+    else:
+        (tmp_path / "ingested.yaml").write_text("articles: []\n# more\n", encoding="utf-8")
+    assert first_paint.state_key(tmp_path, "neutral", "en", False) != before
+
+
 def test_the_key_differs_between_corpus_folders(tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
     one.mkdir()

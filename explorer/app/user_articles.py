@@ -7,6 +7,7 @@ never listed here: they cannot be removed.
 from __future__ import annotations
 
 import functools
+import heapq
 import os
 from pathlib import Path
 
@@ -32,13 +33,15 @@ def render_user_articles(folder: Path, *, with_metadata: bool = True, limit: int
         if with_metadata:
             entries = article_files(corpus_view(folder))[0]
             mine = [(e.path, e.article.headline if e.article else None) for e in entries if e.origin == USER]
+            mine.sort(key=lambda item: _mtime(item[0]), reverse=True)
+            count = len(mine)
         else:
-            mine = [(path, None) for path in _own_article_paths(folder)]
+            count, newest = _own_articles(folder, limit)
+            mine = [(path, None) for path in newest]
     except (DataError, OSError) as err:
         st.error(f"Your corpus cannot be read: {err}")
         return
-    count = len(mine)
-    shown = sorted(mine, key=lambda item: _mtime(item[0]), reverse=True)[:limit]
+    shown = mine[:limit]
     more = f"; the newest {len(shown)} are listed" if count > len(shown) else ""
     st.caption(f"Your corpus: {folder} ({count:,} article{'' if count == 1 else 's'} of yours{more})")
     pending = st.session_state.get(CONFIRM_KEY)
@@ -66,16 +69,17 @@ def render_user_articles(folder: Path, *, with_metadata: bool = True, limit: int
             st.rerun()
 
 
-def _own_article_paths(folder: Path) -> list[Path]:
-    """The user's article files (not the curated ones), from one listing, kept until the folder
-    changes (an article added or removed): statting 100,000 files on every rerun costs a tenth of a
-    second."""
+def _own_articles(folder: Path, limit: int) -> tuple[int, tuple[Path, ...]]:
+    """How many article files the user's folder holds (not the curated ones) and the newest
+    ``limit``, from one listing kept until the folder changes (an article added or removed):
+    statting 100,000 files on every rerun costs a tenth of a second, and so does making 100,000
+    objects (the garbage collector then walks the app's heap)."""
     stat = os.stat(folder)
-    return list(_listing(str(folder), stat.st_ino, stat.st_mtime_ns))
+    return _listing(str(folder), limit, stat.st_ino, stat.st_mtime_ns)
 
 
 @functools.lru_cache(maxsize=4)
-def _listing(folder: str, _inode: int, _mtime_ns: int) -> tuple[Path, ...]:
+def _listing(folder: str, limit: int, _inode: int, _mtime_ns: int) -> tuple[int, tuple[Path, ...]]:
     view = corpus_view(Path(folder))
     curated: set[str] = set()
     if view.curated is not None and view.curated == view.user:  # a complete corpus: skip what it curates
@@ -83,11 +87,12 @@ def _listing(folder: str, _inode: int, _mtime_ns: int) -> tuple[Path, ...]:
         curated = {article.file for article in sources.articles} if sources else set()
     with os.scandir(view.user) as scan:
         found = [
-            Path(entry.path)
+            (entry.stat().st_mtime_ns, entry.path)
             for entry in scan
             if entry.name.endswith(ARTICLE_SUFFIXES) and entry.name not in curated and entry.is_file()
         ]
-    return tuple(sorted(found, key=_mtime, reverse=True))
+    newest = heapq.nlargest(limit, found)
+    return len(found), tuple(Path(path) for _mtime, path in newest)
 
 
 def _mtime(path: Path) -> int:
