@@ -522,3 +522,63 @@ def test_show_more_brings_the_next_passages_without_redrawing_the_map(many_artic
     assert scroll_state(page) == before, "the page scrolled (only the panel may)"
     expect(_header(page)).to_have_text(LABELS["iturup"], timeout=TIMEOUT_MS)
     guard.assert_clean()
+
+
+@pytest.fixture(scope="module")
+def store_server(tmp_path_factory):
+    """The app reading its evidence from the store (``--evidence store``), over a user corpus of 40
+    dated reports about Iturup beside the seeds: more passages than a panel shows at first."""
+    from explorer.corpus.ingest import ingest
+
+    corpus, drafts = tmp_path_factory.mktemp("store-corpus"), tmp_path_factory.mktemp("store-drafts")
+    for n in range(40):
+        (drafts / f"r{n:02d}.txt").write_text(
+            f"MOSCOW, March {1 + n % 28}, 2022 (Reuters) - Report number {n} on a patrol near Iturup.\n",
+            encoding="utf-8",
+        )
+    assert len(ingest([drafts], corpus).added) == 40
+    with streamlit_server(APP, ROOT, script_args=["--corpus", str(corpus), "--evidence", "store"]) as server:
+        yield server
+
+
+@pytest.mark.parametrize("viewport", [PROJECTOR, LAPTOP], ids=["1280x720", "1440x900"])
+def test_on_the_store_a_click_shows_the_newest_passages_and_more_on_request(
+    store_server, playwright_browser, request, viewport
+):
+    context, page, guard = _page(playwright_browser, request, viewport)
+    try:
+        page.goto(store_server.url + "/")
+        component_frame(page, TIMEOUT_MS)
+        before = scroll_state(page)
+        x, y = place_point(page, "iturup", TIMEOUT_MS)
+        page.mouse.click(x, y)
+        expect(_header(page)).to_have_text(LABELS["iturup"], timeout=TIMEOUT_MS)
+        assert scroll_state(page) == before, "the page scrolled on the click"
+        _assert_selected(page, "iturup", viewport)
+        passages = component(page).locator('#kx-body div[data-passages="iturup"] .kx-passage')
+        expect(passages).to_have_count(30, timeout=TIMEOUT_MS)
+        expect(passages.first).to_contain_text("Report number")  # the newest articles (2022) first
+        more = component(page).locator('#kx-body button[data-kx-more="iturup"]')
+        # It sits below the first 30 passages: the reader scrolls the panel with the wheel to reach it.
+        panel = component(page).locator("#kx-body").bounding_box(timeout=TIMEOUT_MS)
+        assert panel is not None
+        page.mouse.move(panel["x"] + panel["width"] / 2, panel["y"] + min(panel["height"], viewport["height"]) / 2)
+        for _ in range(80):
+            box = more.bounding_box(timeout=TIMEOUT_MS)
+            if box is not None and 0 <= box["y"] and box["y"] + box["height"] <= viewport["height"]:
+                break
+            page.mouse.wheel(0, 300)
+            page.wait_for_timeout(50)
+        else:
+            raise AssertionError("the wheel never brought the Show more button into view")
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        expect(passages).to_have_count(44, timeout=TIMEOUT_MS)  # 40 reports and the seeds' four
+        x, y = place_point(page, "kunashir", TIMEOUT_MS)
+        page.mouse.click(x, y)
+        expect(_header(page)).to_have_text(LABELS["kunashir"], timeout=TIMEOUT_MS)
+        guard.assert_clean()
+    except Exception:
+        save_artifacts(page, f"store-{viewport['width']}x{viewport['height']}")
+        raise
+    finally:
+        context.close()
