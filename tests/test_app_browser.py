@@ -565,7 +565,7 @@ def test_on_the_store_a_click_shows_the_newest_passages_and_more_on_request(
         page.mouse.move(panel["x"] + panel["width"] / 2, panel["y"] + min(panel["height"], viewport["height"]) / 2)
         for _ in range(80):
             box = more.bounding_box(timeout=TIMEOUT_MS)
-            if box is not None and 0 <= box["y"] and box["y"] + box["height"] <= viewport["height"]:
+            if box is not None and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]:
                 break
             page.mouse.wheel(0, 300)
             page.wait_for_timeout(50)
