@@ -144,7 +144,10 @@ def test_the_backend_follows_the_article_count(monkeypatch, corpus: Path) -> Non
     assert not isinstance(open_evidence(corpus, "memory"), StoredEvidence)
 
 
-def test_an_article_removed_after_indexing_loses_its_highlights_not_the_page(tmp_path) -> None:
+@pytest.mark.parametrize("change", ["removed", "rewritten"])
+def test_an_article_changed_after_indexing_loses_its_highlights_not_the_page(tmp_path, change: str) -> None:
+    """Until the store is reopened it shows the indexed passages; their highlights never come from
+    another text (offsets from a rewritten article would mark the wrong words)."""
     folder = tmp_path / "corpus"
     folder.mkdir()
     inputs = tmp_path / "in"
@@ -153,7 +156,10 @@ def test_an_article_removed_after_indexing_loses_its_highlights_not_the_page(tmp
     assert ingest([inputs], folder).added
     stored = StoredEvidence.open(folder)
     (added,) = folder.glob("*.txt")
-    added.unlink()
+    if change == "removed":
+        added.unlink()
+    else:
+        added.write_text("Iturup. Russia deployed missiles on Iturup.\n", encoding="utf-8")
     total, page = stored.passage_page("iturup", 100)  # the store still lists it until it is reopened
     assert total == stored.passage_count("iturup")
     (mine,) = [article for article in page if article.article.file == added.name]
@@ -316,3 +322,24 @@ def test_the_stores_date_condition_is_overlaps(date, date_from, date_to) -> None
         where, params = sql_filters(table, (date_from, date_to), None)
         kept = conn.execute(f"SELECT count(*) FROM {table} WHERE 1{where}", params).fetchone()[0]
         assert kept == int(expected), (table, where)
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "expected"),
+    [
+        ([], None, "auto"),
+        (["--evidence", "store"], None, "store"),
+        (["--corpus", "x", "--evidence", "memory"], "store", "memory"),
+        ([], "store", "store"),
+        (["--evidence", "<script>"], None, "auto"),
+        (["--evidence"], "nonsense", "auto"),
+    ],
+)
+def test_the_evidence_option(monkeypatch, argv: list[str], env: str | None, expected: str) -> None:
+    from explorer.app.page_frame import evidence_option
+
+    if env is None:
+        monkeypatch.delenv("KURIL_EVIDENCE", raising=False)
+    else:
+        monkeypatch.setenv("KURIL_EVIDENCE", env)
+    assert evidence_option(argv) == expected

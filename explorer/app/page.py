@@ -76,14 +76,15 @@ def _backend(folder: str, asked: str, folder_state: tuple) -> str:
 
 
 def evidence_backend(folder: Path) -> str:
-    """ "memory" or "store" for ``folder`` (see :mod:`explorer.stored_evidence`): counted again only
-    when the folder changes (an article added or removed)."""
+    """ "memory" or "store" for ``folder``: as ``--evidence`` asks, else by its article count (see
+    :mod:`explorer.stored_evidence`), counted again only when the folder changes (an article added or
+    removed)."""
     try:
         stat = os.stat(folder)
         folder_state: tuple = (stat.st_ino, stat.st_mtime_ns)
     except OSError:
         folder_state = ()
-    return _backend(str(folder), page_frame.evidence_backend(), folder_state)
+    return _backend(str(folder), page_frame.evidence_option(), folder_state)
 
 
 def corpus_fingerprint(folder: Path) -> tuple:
@@ -186,7 +187,7 @@ def _candidate_facts(folder: str, fingerprint: tuple) -> list[dict]:
 def render_candidates(folder: Path, evidence: Evidence, place_id: str) -> None:
     """Sentences that look like unrecorded deployment facts at this place: for a curator to review,
     never written anywhere by the app."""
-    if evidence_backend(folder) == "store":
+    if not evidence.lists_articles:
         with st.expander("Candidate facts for review"):
             st.caption(
                 "This corpus is read from its store, and proposing candidates reads every article: "

@@ -23,7 +23,7 @@ def corpus_folder(argv: list[str] | None = None) -> Path:
     return resolve_corpus(None)
 
 
-def evidence_backend(argv: list[str] | None = None) -> str:
+def evidence_option(argv: list[str] | None = None) -> str:
     """How the app reads the evidence: ``streamlit run app.py -- --evidence memory|store|auto``, else
     ``$KURIL_EVIDENCE``, else ``auto`` (in memory up to a few thousand articles, from the store above;
     see :mod:`explorer.stored_evidence`). An unknown value means ``auto``."""

@@ -415,14 +415,18 @@ class EvidenceStore:
             from explorer.text.passages import Passage
 
             path = self._article_path(file)
-            rows = self._query('SELECT id, kind, start, "end" FROM idx.passages WHERE file = ? ORDER BY start', (file,))
+            rows = self._query(
+                'SELECT id, kind, start, "end", text FROM idx.passages WHERE file = ? ORDER BY start', (file,)
+            )
             if path is None or not rows:
                 return []
             try:
                 text = read_text(path, follow_symlinks=False)
             except DataError:
-                return []  # removed or replaced since the index was built: no highlight, never a crash
-            spans = [Passage(pid, kind, start, end, _paragraph(pid)) for pid, kind, start, end in rows]
+                return []  # removed since the index was built: no highlight, never a crash
+            if any(text[start:end] != stored for _pid, _kind, start, end, stored in rows):
+                return []  # changed since the index was built: its offsets no longer fit the passages shown
+            spans = [Passage(pid, kind, start, end, _paragraph(pid)) for pid, kind, start, end, _text in rows]
             if len(self._links) >= 512:  # a page touches a few articles; keep the memory bounded
                 self._links.clear()
             self._links[file] = self.linker().link(text, file, spans)
