@@ -558,10 +558,12 @@ def app_data(monkeypatch):
     """Point the app at a gazetteer and a corpus (AppTest runs the script in this process)."""
     import streamlit as st
 
+    from explorer import stored_evidence
     from explorer.evidence import Evidence
 
     def use(gazetteer: Path, corpus: Path):
         monkeypatch.setattr(Evidence.load.__func__, "__defaults__", (CURATED_CORPUS, gazetteer))
+        monkeypatch.setattr(stored_evidence.open_evidence, "__defaults__", ("auto", gazetteer))
         monkeypatch.setenv("KURIL_CORPUS", str(corpus))
         st.cache_resource.clear()
         st.cache_data.clear()
