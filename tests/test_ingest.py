@@ -200,13 +200,18 @@ def test_article_without_metadata_is_reconciled(corpus: Path, tmp_path: Path) ->
     assert files == [report.added[0].file, again.added[0].file]
 
 
-def test_parallel_ingest_matches_serial(corpus: Path, tmp_path: Path) -> None:
-    texts = [GOOD_EN, GOOD_RU, "択捉島で演習\n\nロシア軍は択捉島で演習を実施した。"] * 2
+@pytest.mark.parametrize("in_flight", [3, ingest_module.IN_FLIGHT], ids=["windows of 3", "one window"])
+def test_parallel_ingest_matches_serial(corpus: Path, tmp_path: Path, monkeypatch, in_flight: int) -> None:
+    """The worker processes get the articles a window at a time (their results wait in memory): the
+    articles, their order and their names are those of a serial ingest."""
+    monkeypatch.setattr(ingest_module, "IN_FLIGHT", in_flight)
+    texts = [GOOD_EN, GOOD_RU, "択捉島で演習\n\nロシア軍は択捉島で演習を実施した。"] * 4
     inputs = [write(tmp_path / "in" / f"{i}.txt", t + f"\n\nItem {i}.") for i, t in enumerate(texts)]
     other = tmp_path / "other"
     shutil.copytree(corpus, other)
     serial = ingest(inputs, corpus, jobs=1)
     parallel = ingest(inputs, other, jobs=2)
+    assert len(parallel.added) == len(texts)
     assert [a.file for a in serial.added] == [a.file for a in parallel.added]
     from explorer.corpus.search_index import search
 

@@ -77,6 +77,7 @@ HTML_SUFFIXES = (".html", ".htm")
 MIN_VISIBLE_RATIO = 0.2
 MIN_ARTICLE_CHARS = 200  # below this, trafilatura's extract is trusted only if it holds half the page's text
 FLUSH_SECONDS = 30.0
+IN_FLIGHT = 2_000  # articles handed to the worker processes at once (their results wait in memory)
 HEADLINE_MAX = 200
 ARTICLE_NAME = re.compile(r"^(\d+)_([0-9a-f]{16})\.txt$")
 
@@ -383,8 +384,14 @@ def prepare_all(files: list[Path], options: Options, jobs: int, gazetteer: str |
     import multiprocessing
 
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    # A window of articles at a time: Pool.imap queues every result its workers finish, and while this
+    # process writes (and rewrites ingested.yaml) the workers run ahead, so without a bound a
+    # 100,000-article ingest held most of the corpus's texts and index rows in memory at once.
+    window = max(IN_FLIGHT, jobs)
+    chunksize = max(1, min(64, min(window, len(work)) // (jobs * 8) or 1))
     with context.Pool(jobs, initializer=init_worker, initargs=(gazetteer,)) as pool:
-        yield from pool.imap(_prepare_job, work, chunksize=max(1, min(64, len(work) // (jobs * 8) or 1)))
+        for begin in range(0, len(work), window):
+            yield from pool.imap(_prepare_job, work[begin : begin + window], chunksize=chunksize)
 
 
 # --- The corpus state --------------------------------------------------------------------------
