@@ -38,7 +38,7 @@ from explorer.corpus.workers import cached_gazetteer
 from explorer.data.errors import DataError
 from explorer.data.paths import GAZETTEER_PATH
 from explorer.evidence import ArticleInfo, ArticlePassages, Evidence, SourceCounts
-from explorer.text.dates import overlaps
+from explorer.text.dates import overlaps, span
 from explorer.text.linking import Link
 
 Backend = Literal["auto", "memory", "store"]
@@ -114,7 +114,8 @@ class StoredEvidence(Evidence):
     def filtered(
         self, files: set[str] | None = None, date_from: str | None = None, date_to: str | None = None
     ) -> StoredEvidence:
-        """The same store, narrowed to ``files`` and the period (as :meth:`Evidence.filtered`)."""
+        """The same store, narrowed to ``files`` and the period (as :meth:`Evidence.filtered`: an
+        already narrowed one is narrowed further)."""
         if files is None and date_from is None and date_to is None:
             return self
         only = frozenset(files) if files is not None else None
@@ -122,14 +123,15 @@ class StoredEvidence(Evidence):
             only &= self.only_files
         elif only is None:
             only = self.only_files
+        period = (_later(self.period[0], date_from), _earlier(self.period[1], date_to))
         corpus = Corpus(
             self.corpus.folder,
-            [d for d in self.corpus.documents if _passes(d, only, (date_from, date_to))],
+            [d for d in self.corpus.documents if _passes(d, only, period)],
             self.corpus.sources,
             self.corpus.problems,
             self.corpus.curated_folder,
         )
-        return replace(self, corpus=corpus, period=(date_from, date_to), only_files=only, _memo={})
+        return replace(self, corpus=corpus, period=period, only_files=only, _memo={})
 
     @property
     def _filtered(self) -> bool:
@@ -232,6 +234,20 @@ class StoredEvidence(Evidence):
 
     def counts_per_source(self, place_id: str):
         raise NotImplementedError("StoredEvidence counts passages per article; use source_counts()")
+
+
+def _later(one: str | None, other: str | None) -> str | None:
+    """The later of two lower bounds (ISO prefixes, compared by their first day)."""
+    if one is None or other is None:
+        return other if one is None else one
+    return max(one, other, key=lambda bound: span(bound)[0])
+
+
+def _earlier(one: str | None, other: str | None) -> str | None:
+    """The earlier of two upper bounds (compared by their last day)."""
+    if one is None or other is None:
+        return other if one is None else one
+    return min(one, other, key=lambda bound: span(bound)[1])
 
 
 def _passes(document: Document, files: frozenset[str] | None, period: Period) -> bool:

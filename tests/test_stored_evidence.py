@@ -343,3 +343,17 @@ def test_the_evidence_option(monkeypatch, argv: list[str], env: str | None, expe
     else:
         monkeypatch.setenv("KURIL_EVIDENCE", env)
     assert evidence_option(argv) == expected
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ({"date_from": "2013"}, {"date_to": "2016-06"}),
+        ({"date_from": "2014-02", "date_to": "2017"}, {"date_from": "2013", "date_to": "2016-05-14"}),
+        ({"files": "reporting"}, {"date_from": "2019"}),
+    ],
+)
+def test_filtering_twice_narrows_as_in_memory(both, first: dict, then: dict) -> None:
+    memory, stored = (narrowed(narrowed(e, first), then) for e in both)
+    assert stored.passage_counts() == memory.passage_counts()
+    assert stored.timeline() == memory.timeline()
