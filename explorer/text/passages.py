@@ -131,27 +131,40 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
     """(start, end) of each paragraph, trailing whitespace excluded."""
     spans: list[tuple[int, int]] = []
     p_start = p_end = -1  # the paragraph so far (-1: none)
-    line_start = 0
-    # Lines by str.split, offsets by their lengths: a regex match object per line cost more than the rest.
-    for raw in text.split("\n"):
-        at = line_start
-        line_start += len(raw) + 1
-        content = raw.rstrip()
-        if not content:  # a blank line ends the paragraph
-            if p_start >= 0:
-                spans.append((p_start, p_end))
-                p_start = -1
+    block_start = 0
+    # Blocks between empty lines first: an empty line ends the paragraph, and most blocks are one line
+    # (news copy), which needs no line loop. Offsets by lengths: a regex match object per line cost more.
+    for block in text.split("\n\n"):
+        at = block_start
+        block_start += len(block) + 2
+        if p_start >= 0:  # the empty line before this block ends the paragraph
+            spans.append((p_start, p_end))
+            p_start = -1
+        if "\n" not in block:
+            content = block.rstrip()
+            if content:
+                p_start, p_end = at + len(block) - len(block.lstrip()), at + len(content)
             continue
-        start = at + len(raw) - len(raw.lstrip())
-        end = at + len(content)
-        # Indexes, not slices: slicing the paragraph so far for every line made hard-wrapped text
-        # quadratic (a 5 MB article took 158 s).
-        if p_start >= 0 and _continues(text, p_start, p_end, start):
-            p_end = end
-        else:
-            if p_start >= 0:
-                spans.append((p_start, p_end))
-            p_start, p_end = start, end
+        line_start = at
+        for raw in block.split("\n"):
+            at = line_start
+            line_start += len(raw) + 1
+            content = raw.rstrip()
+            if not content:  # a blank line ends the paragraph
+                if p_start >= 0:
+                    spans.append((p_start, p_end))
+                    p_start = -1
+                continue
+            start = at + len(raw) - len(raw.lstrip())
+            end = at + len(content)
+            # Indexes, not slices: slicing the paragraph so far for every line made hard-wrapped text
+            # quadratic (a 5 MB article took 158 s).
+            if p_start >= 0 and _continues(text, p_start, p_end, start):
+                p_end = end
+            else:
+                if p_start >= 0:
+                    spans.append((p_start, p_end))
+                p_start, p_end = start, end
     if p_start >= 0:
         spans.append((p_start, p_end))
     return spans
@@ -244,7 +257,7 @@ def _sentence_breaks(text: str) -> tuple[list[int], list[int], list[int]]:
             found = match(text, at)
             if found is not None:
                 after, begin = found.span(1)
-                # Most dots end a word no abbreviation ends like (its last two characters tell): no call.
+                # Most dots end a word no abbreviation ends like (its last two or three characters tell): no call.
                 if (
                     text[at] == "."
                     and text[at - 2 : at] not in _NOT_ABBREVIATION_PAIRS
@@ -355,7 +368,7 @@ def split_passages(text: str, stem: str, headline: str | None = None) -> list[Pa
     next_end = 0  # the first end not before the current paragraph (both come in text order)
     wanted = headline.strip() if headline else None
     headline_found = False
-    captions = _may_be_caption(text)  # most articles have no caption marker at all: one test for the whole text
+    marks = _caption_marks(text)  # most articles have none: no caption test per paragraph
     for number, (p_start, p_end) in enumerate(paragraphs(text)):
         if not headline_found:
             body = text[p_start:p_end]
@@ -363,11 +376,15 @@ def split_passages(text: str, stem: str, headline: str | None = None) -> list[Pa
                 headline_found = True
                 append(_new_passage(Passage, (f"{stem}:p{number}.s0", "headline", p_start, p_end, number)))
                 continue
-        if captions:
-            body = text[p_start:p_end]
-            if _may_be_caption(body) and CAPTION_MARKERS.search(body):
-                append(_new_passage(Passage, (f"{stem}:p{number}.s0", "caption", p_start, p_end, number)))
-                continue
+        # A mark holds no whitespace, and a paragraph ends before whitespace: a mark that starts in the
+        # paragraph lies in it.
+        if (
+            marks
+            and bisect_left(marks, p_end) > bisect_left(marks, p_start)
+            and CAPTION_MARKERS.search(text[p_start:p_end])
+        ):
+            append(_new_passage(Passage, (f"{stem}:p{number}.s0", "caption", p_start, p_end, number)))
+            continue
         prefix = f"{stem}:p{number}.s"
         index = 0
         # A dateline's second character is a capital, a dot, an apostrophe, a hyphen or a space: most
@@ -400,16 +417,26 @@ _NUMBERS = [str(n) for n in range(256)]
 _new_passage = tuple.__new__  # Passage(...) without the NamedTuple's Python-level __new__
 
 
-def _may_be_caption(body: str) -> bool:
-    """Cheap substring tests that every CAPTION_MARKERS match needs (the regex is the slow part)."""
-    # A search for one character is several times faster than for a word: the rarer words are looked
-    # for only after their first letter is found.
-    return (
-        "hoto" in body
-        or "HOTO" in body
-        or (("ф" in body or "Ф" in body) and ("фото" in body or "Фото" in body))
-        or ("写" in body and "写真" in body)
-    )
+def _caption_marks(text: str) -> list[int]:
+    """Sorted starts of the words every CAPTION_MARKERS match holds ("hoto", "HOTO", "фото", "Фото",
+    "写真"): only a paragraph with one is searched with the regex (the slow part)."""
+    words = ["hoto", "HOTO"]
+    # A search for one character is several times faster than for a word: the rarer words are looked for
+    # only where their first letter is.
+    if "ф" in text:
+        words.append("фото")
+    if "Ф" in text:
+        words.append("Фото")
+    if "写" in text:
+        words.append("写真")
+    marks: list[int] = []
+    for word in words:
+        at = text.find(word)
+        while at >= 0:
+            marks.append(at)
+            at = text.find(word, at + 1)
+    marks.sort()
+    return marks
 
 
 def _looks_like_headline(body: str) -> bool:
