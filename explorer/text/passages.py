@@ -235,9 +235,9 @@ def _sentence_breaks(text: str) -> tuple[list[int], list[int], list[int]]:
     """The sentence ends of :func:`split_passages`: where each starts and stops, and where the next sentence
     may begin (the first non-space at or after the stop), with abbreviation dots already left out.
 
-    The same ends as :func:`_sentence_end_spans` less those :func:`_is_abbreviation` rejects. Its answer
-    does not depend on the sentence start here: a sentence starts at a paragraph start, after a dateline's
-    dash or after whitespace, so the word before a dot never runs back past it.
+    The same ends as :func:`_sentence_end_spans` less those :func:`_is_abbreviation` rejects, asked with
+    the text's start for the sentence's: the answer is the same, since a sentence starts at a paragraph
+    start, after a dateline's dash or after whitespace, so the word before a dot never runs back past it.
     """
     japanese = "。" in text or "！" in text or "？" in text
     match = (_BREAK if japanese else _BREAK_WESTERN).match
@@ -422,7 +422,7 @@ def _caption_marks(text: str) -> list[int]:
     "写真"): only a paragraph with one is searched with the regex (the slow part)."""
     words = ["hoto", "HOTO"]
     # A search for one character is several times faster than for a word: the rarer words are looked for
-    # only where their first letter is.
+    # only in a text that holds their first letter.
     if "ф" in text:
         words.append("фото")
     if "Ф" in text:
