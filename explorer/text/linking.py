@@ -415,15 +415,17 @@ class Linker:
         normalized, breaks = normalize(text)
         size = len(normalized)
         locator: PassageLocator | None = None  # built on the first anaphor (rare)
-        cursor, passage_count = 0, len(passages) if passages else 0
+        text_size = len(text)
         # The passage at ``cursor``, and where the next one starts, kept in locals: links come in text order,
         # so the passages are walked forward, and most links fall in the passage of the link before them.
-        here_start = here_end = next_start = 0
-        here_id = None
+        cursor = here_start = here_end = next_start = 0
+        here_id: str | None = None
+        starts: list[int] = []  # passage starts and, last, the text's size (every link starts before it)
         if passages:
-            here_start, here_end, here_id = passages[0].start, passages[0].end, passages[0].id
-            next_start = passages[1].start if passage_count > 1 else len(text)
-        text_size = len(text)
+            starts = [passage.start for passage in passages]
+            starts.append(text_size)
+            here_id, _, here_start, here_end, _ = passages[0]
+            next_start = starts[1]
         links: list[Link] = []
         # (start, class, island or group id) of every place linked so far, for anaphora.
         antecedents: list[tuple[int, int, str]] = []
@@ -513,11 +515,11 @@ class Linker:
                 flags += ("possessive",)
             if passages:
                 if next_start <= o_start:
-                    while cursor + 1 < passage_count and passages[cursor + 1].start <= o_start:
+                    cursor += 1
+                    while starts[cursor + 1] <= o_start:
                         cursor += 1
-                    current = passages[cursor]
-                    here_start, here_end, here_id = current.start, current.end, current.id
-                    next_start = passages[cursor + 1].start if cursor + 1 < passage_count else len(text)
+                    here_id, _, here_start, here_end, _ = passages[cursor]
+                    next_start = starts[cursor + 1]
                 passage = here_id if here_start <= o_start < here_end else None
             else:
                 passage = None

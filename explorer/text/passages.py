@@ -12,7 +12,8 @@ and one-paragraph-per-line news copy stay apart.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+from itertools import product
 from typing import Literal, NamedTuple
 
 PassageKind = Literal["headline", "dateline", "caption", "sentence"]
@@ -106,6 +107,10 @@ CAPTION_MARKERS = re.compile(r"\((?:[Ff]ile )?(?:[Pp]hoto|PHOTO)\b|(?:Photo|PHOT
 _WESTERN_END = r"[.!?…]+[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-ZА-ЯЁ0-9\u3000-\u9fff])"
 _SENTENCE_END_WESTERN = re.compile(_WESTERN_END)
 _SENTENCE_END = re.compile(_WESTERN_END + r"|[。！？]+[」』）]*")
+# The same, and group 1 spans the whitespace after the end (a lookahead: the matches are unchanged), so
+# group 1 ends where the next sentence begins.
+_BREAK_WESTERN = re.compile("(?:" + _WESTERN_END + r")(?=(\s*))")
+_BREAK = re.compile("(?:" + _WESTERN_END + r"|[。！？]+[」』）]*)(?=(\s*))")
 _JAPANESE_STOPS = ("。", "！", "？")
 _WESTERN_STOPS = (".", "!", "?", "…")  # what _WESTERN_END starts with
 _WORD_BEFORE = re.compile(r"([A-Za-zА-Яа-яЁё.]+)$")
@@ -126,27 +131,40 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
     """(start, end) of each paragraph, trailing whitespace excluded."""
     spans: list[tuple[int, int]] = []
     p_start = p_end = -1  # the paragraph so far (-1: none)
-    line_start = 0
-    # Lines by str.split, offsets by their lengths: a regex match object per line cost more than the rest.
-    for raw in text.split("\n"):
-        at = line_start
-        line_start += len(raw) + 1
-        content = raw.rstrip()
-        if not content:  # a blank line ends the paragraph
-            if p_start >= 0:
-                spans.append((p_start, p_end))
-                p_start = -1
+    block_start = 0
+    # Blocks between empty lines first: an empty line ends the paragraph, and most blocks are one line
+    # (news copy), which needs no line loop. Offsets by lengths: a regex match object per line cost more.
+    for block in text.split("\n\n"):
+        at = block_start
+        block_start += len(block) + 2
+        if p_start >= 0:  # the empty line before this block ends the paragraph
+            spans.append((p_start, p_end))
+            p_start = -1
+        if "\n" not in block:
+            content = block.rstrip()
+            if content:
+                p_start, p_end = at + len(block) - len(block.lstrip()), at + len(content)
             continue
-        start = at + len(raw) - len(raw.lstrip())
-        end = at + len(content)
-        # Indexes, not slices: slicing the paragraph so far for every line made hard-wrapped text
-        # quadratic (a 5 MB article took 158 s).
-        if p_start >= 0 and _continues(text, p_start, p_end, start):
-            p_end = end
-        else:
-            if p_start >= 0:
-                spans.append((p_start, p_end))
-            p_start, p_end = start, end
+        line_start = at
+        for raw in block.split("\n"):
+            at = line_start
+            line_start += len(raw) + 1
+            content = raw.rstrip()
+            if not content:  # a blank line ends the paragraph
+                if p_start >= 0:
+                    spans.append((p_start, p_end))
+                    p_start = -1
+                continue
+            start = at + len(raw) - len(raw.lstrip())
+            end = at + len(content)
+            # Indexes, not slices: slicing the paragraph so far for every line made hard-wrapped text
+            # quadratic (a 5 MB article took 158 s).
+            if p_start >= 0 and _continues(text, p_start, p_end, start):
+                p_end = end
+            else:
+                if p_start >= 0:
+                    spans.append((p_start, p_end))
+                p_start, p_end = start, end
     if p_start >= 0:
         spans.append((p_start, p_end))
     return spans
@@ -213,6 +231,46 @@ def _sentence_end_spans(text: str) -> tuple[list[int], list[int]]:
     return starts, ends
 
 
+def _sentence_breaks(text: str) -> tuple[list[int], list[int], list[int]]:
+    """The sentence ends of :func:`split_passages`: where each starts and stops, and where the next sentence
+    may begin (the first non-space at or after the stop), with abbreviation dots already left out.
+
+    The same ends as :func:`_sentence_end_spans` less those :func:`_is_abbreviation` rejects, asked with
+    the text's start for the sentence's: the answer is the same, since a sentence starts at a paragraph
+    start, after a dateline's dash or after whitespace, so the word before a dot never runs back past it.
+    """
+    japanese = "。" in text or "！" in text or "？" in text
+    match = (_BREAK if japanese else _BREAK_WESTERN).match
+    candidates: list[int] = []
+    for stop in _JAPANESE_STOPS + _WESTERN_STOPS if japanese else _WESTERN_STOPS:
+        at = text.find(stop)
+        while at >= 0:
+            candidates.append(at)
+            at = text.find(stop, at + 1)
+    candidates.sort()
+    dots: list[int] = []
+    stops: list[int] = []
+    nexts: list[int] = []
+    after = 0
+    for at in candidates:
+        if at >= after:
+            found = match(text, at)
+            if found is not None:
+                after, begin = found.span(1)
+                # Most dots end a word no abbreviation ends like (its last two or three characters tell): no call.
+                if (
+                    text[at] == "."
+                    and text[at - 2 : at] not in _NOT_ABBREVIATION_PAIRS
+                    and text[at - 3 : at] not in _NOT_ABBREVIATION_TRIPLES
+                    and _is_abbreviation(text, 0, at)
+                ):
+                    continue
+                dots.append(at)
+                stops.append(after)
+                nexts.append(begin)
+    return dots, stops, nexts
+
+
 def _sentences_between(
     text: str, start: int, end: int, found: list[tuple[int, int]], first: int
 ) -> list[tuple[int, int]]:
@@ -246,6 +304,22 @@ _ABBREVIATION_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu
 # The last two letters of every abbreviation of two letters or more, and the last three of those of three or more.
 _ABBREVIATION_ENDINGS = frozenset(word[-2:] for word in ABBREVIATIONS if len(word) > 1)
 _ABBREVIATION_ENDINGS_3 = frozenset(word[-3:] for word in ABBREVIATIONS if len(word) > 2)
+# Two lower-case letters before a dot that rule out an abbreviation (they end like none): what
+# _is_abbreviation's first test decides, as one set lookup with no call. Lower case only, so the sets stay
+# small and quick to build at import; other words take the call.
+_LOWER_CASE = sorted(char for char in _ABBREVIATION_CHARS if char.islower())
+_NOT_ABBREVIATION_PAIRS = frozenset(
+    pair for pair in map("".join, product(_LOWER_CASE, repeat=2)) if pair not in _ABBREVIATION_ENDINGS
+)
+# And three characters, for words whose last two end like an abbreviation ("deployed", "missiles"): a
+# lower-case letter or a dot before them, the three ending like no abbreviation of three letters or more.
+_NOT_ABBREVIATION_TRIPLES = frozenset(
+    first + pair
+    for pair in _ABBREVIATION_ENDINGS
+    if pair[-1].islower()
+    for first in [*_LOWER_CASE, "."]
+    if first + pair not in _ABBREVIATION_ENDINGS_3
+)
 
 
 def _is_abbreviation(text: str, begin: int, dot: int) -> bool:
@@ -284,71 +358,94 @@ def split_passages(text: str, stem: str, headline: str | None = None) -> list[Pa
     ``headline`` (from the article's metadata) marks the paragraph that is the headline; without it
     the first short line with no terminal punctuation is taken as the headline.
     """
-    # The per-paragraph scan of _sentences_between, inlined: this runs once per sentence of every article
-    # the ``links`` command reads (benchmarks/bench_linking.py), so the sentence ends of the whole text
-    # are found once and walked forward, and passages are built without NamedTuple's Python-level __new__.
+    # What :func:`sentences` does per paragraph, done once for the whole text: this runs for every article
+    # the ``links`` command reads (benchmarks/bench_linking.py), so the sentence ends (abbreviations left
+    # out, next starts known) are found in one pass, and each paragraph takes its run of them by bisection.
+    # Passages are built without NamedTuple's Python-level __new__.
     result: list[Passage] = []
     append = result.append
-    dots, stops = _sentence_end_spans(text)  # one pass over the whole text, not one per paragraph
-    n_ends = len(dots)
+    dots, stops, nexts = _sentence_breaks(text)
     next_end = 0  # the first end not before the current paragraph (both come in text order)
     wanted = headline.strip() if headline else None
     headline_found = False
+    marks = _caption_marks(text)  # most articles have none: no caption test per paragraph
     for number, (p_start, p_end) in enumerate(paragraphs(text)):
-        body = text[p_start:p_end]
-        if not headline_found and (body.strip() == wanted if wanted is not None else _looks_like_headline(body)):
-            headline_found = True
-            append(_new_passage(Passage, (f"{stem}:p{number}.s0", "headline", p_start, p_end, number)))
-            continue
-        if _may_be_caption(body) and CAPTION_MARKERS.search(body):
+        if not headline_found:
+            body = text[p_start:p_end]
+            if body.strip() == wanted if wanted is not None else _looks_like_headline(body):
+                headline_found = True
+                append(_new_passage(Passage, (f"{stem}:p{number}.s0", "headline", p_start, p_end, number)))
+                continue
+        # A mark holds no whitespace, and a paragraph ends before whitespace: a mark that starts in the
+        # paragraph lies in it.
+        if (
+            marks
+            and bisect_left(marks, p_end) > bisect_left(marks, p_start)
+            and CAPTION_MARKERS.search(text[p_start:p_end])
+        ):
             append(_new_passage(Passage, (f"{stem}:p{number}.s0", "caption", p_start, p_end, number)))
             continue
+        prefix = f"{stem}:p{number}.s"
         index = 0
         # A dateline's second character is a capital, a dot, an apostrophe, a hyphen or a space: most
         # paragraphs are told apart by that, without the regex.
-        dateline = DATELINE.match(body) if body[1:2] in _DATELINE_SECOND else None
-        if dateline and dateline.end() < len(body):
-            stop = p_start + len(dateline.group().rstrip(" -–—"))
-            append(_new_passage(Passage, (f"{stem}:p{number}.s0", "dateline", p_start, stop, number)))
-            index = 1
-            p_start += dateline.end()
-        while next_end < n_ends and dots[next_end] < p_start:
-            next_end += 1
-        prefix = f"{stem}:p{number}.s"
+        if p_start + 1 < p_end and text[p_start + 1] in _DATELINE_SECOND:
+            body = text[p_start:p_end]
+            dateline = DATELINE.match(body)
+            if dateline and dateline.end() < len(body):
+                stop = p_start + len(dateline.group().rstrip(" -–—"))
+                append(_new_passage(Passage, (f"{prefix}0", "dateline", p_start, stop, number)))
+                index = 1
+                p_start += dateline.end()
+        first = bisect_left(dots, p_start, next_end)
+        next_end = bisect_left(dots, p_end, first)
+        # Sentence numbers as strings from a table (half the cost of formatting each one).
+        numbers = _NUMBERS if next_end - first < len(_NUMBERS) - 1 else [str(n) for n in range(next_end - first + 2)]
+        # A paragraph (after its dateline) and every sentence start on a non-space character, so no
+        # sentence is blank; only the last end's next start may fall at or past the paragraph's end.
         begin = p_start
-        while next_end < n_ends:
-            dot = dots[next_end]
-            if dot >= p_end:
-                break
-            stop = stops[next_end]
-            next_end += 1
-            if text[dot] == "." and _is_abbreviation(text, begin, dot):
-                continue
-            # Only a span that starts on whitespace can be blank (the others start where the skip below stopped).
-            if not text[begin].isspace() or text[begin:stop].strip():
-                append(_new_passage(Passage, (f"{prefix}{index}", "sentence", begin, stop, number)))
-                index += 1
-            begin = stop
-            while begin < p_end and text[begin].isspace():
-                begin += 1
-        if begin < p_end and (not text[begin].isspace() or text[begin:p_end].strip()):
-            append(_new_passage(Passage, (f"{prefix}{index}", "sentence", begin, p_end, number)))
+        for end in range(first, next_end):
+            append(_new_passage(Passage, (prefix + numbers[index], "sentence", begin, stops[end], number)))
+            index += 1
+            begin = nexts[end]
+        if begin < p_end:
+            append(_new_passage(Passage, (prefix + numbers[index], "sentence", begin, p_end, number)))
     return result
 
 
+_NUMBERS = [str(n) for n in range(256)]
 _new_passage = tuple.__new__  # Passage(...) without the NamedTuple's Python-level __new__
 
 
-def _may_be_caption(body: str) -> bool:
-    """Cheap substring tests that every CAPTION_MARKERS match needs (the regex is the slow part)."""
-    return "hoto" in body or "HOTO" in body or "фото" in body or "Фото" in body or "写真" in body
+def _caption_marks(text: str) -> list[int]:
+    """Sorted starts of the words every CAPTION_MARKERS match holds ("hoto", "HOTO", "фото", "Фото",
+    "写真"): only a paragraph with one is searched with the regex (the slow part)."""
+    words = ["hoto", "HOTO"]
+    # A search for one character is several times faster than for a word: the rarer words are looked for
+    # only in a text that holds their first letter.
+    if "ф" in text:
+        words.append("фото")
+    if "Ф" in text:
+        words.append("Фото")
+    if "写" in text:
+        words.append("写真")
+    marks: list[int] = []
+    for word in words:
+        at = text.find(word)
+        while at >= 0:
+            marks.append(at)
+            at = text.find(word, at + 1)
+    marks.sort()
+    return marks
 
 
 def _looks_like_headline(body: str) -> bool:
-    if "\n" in body:
+    # Tried on every paragraph until one is taken: the last character rules out most of them, before the
+    # split into words (a blank body has no words, so it is no headline either way).
+    stripped = body.rstrip()
+    if not stripped or stripped[-1] in ".!?:;,。" or "\n" in body:
         return False
-    words = body.split(None, 25)  # 26 parts: more than 25 words
-    return 3 <= len(words) <= 25 and body.rstrip()[-1] not in ".!?:;,。"
+    return 3 <= len(body.split(None, 25)) <= 25  # 26 parts: more than 25 words
 
 
 class PassageLocator:
