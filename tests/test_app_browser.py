@@ -541,6 +541,20 @@ def store_server(tmp_path_factory):
         yield server
 
 
+def _wheel_into_view(page, locator, viewport) -> dict:
+    """Scroll the evidence panel with the mouse wheel, as a reader does, until ``locator`` is on screen."""
+    panel = component(page).locator("#kx-panel").bounding_box(timeout=TIMEOUT_MS)  # the scrolling box
+    assert panel is not None
+    page.mouse.move(panel["x"] + panel["width"] / 2, panel["y"] + panel["height"] / 2)
+    for _ in range(120):
+        box = locator.bounding_box(timeout=TIMEOUT_MS)
+        if box is not None and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]:
+            return box
+        page.mouse.wheel(0, 300)
+        page.wait_for_timeout(50)
+    raise AssertionError("the wheel never brought it into view")
+
+
 @pytest.mark.parametrize("viewport", [PROJECTOR, LAPTOP], ids=["1280x720", "1440x900"])
 def test_on_the_store_a_click_shows_the_newest_passages_and_more_on_request(
     store_server, playwright_browser, request, viewport
@@ -560,19 +574,17 @@ def test_on_the_store_a_click_shows_the_newest_passages_and_more_on_request(
         expect(passages.first).to_contain_text("Report number")  # the newest articles (2022) first
         more = component(page).locator('#kx-body button[data-kx-more="iturup"]')
         # It sits below the first 30 passages: the reader scrolls the panel with the wheel to reach it.
-        panel = component(page).locator("#kx-body").bounding_box(timeout=TIMEOUT_MS)
-        assert panel is not None
-        page.mouse.move(panel["x"] + panel["width"] / 2, panel["y"] + min(panel["height"], viewport["height"]) / 2)
-        for _ in range(80):
-            box = more.bounding_box(timeout=TIMEOUT_MS)
-            if box is not None and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]:
-                break
-            page.mouse.wheel(0, 300)
-            page.wait_for_timeout(50)
-        else:
-            raise AssertionError("the wheel never brought the Show more button into view")
+        box = _wheel_into_view(page, more, viewport)
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         expect(passages).to_have_count(44, timeout=TIMEOUT_MS)  # 40 reports and the seeds' four
+        # A group's passages ("Also mentioned as part of …", folded) are drawn when it is opened.
+        group = component(page).locator("#kx-body section[data-tab=passages] details").first
+        expect(group.locator(".kx-passage")).to_have_count(0)
+        summary = group.locator("summary")
+        _wheel_into_view(page, summary, viewport)
+        box = summary.bounding_box(timeout=TIMEOUT_MS)
+        page.mouse.click(box["x"] + 20, box["y"] + box["height"] / 2)
+        expect(group.locator(".kx-passage").first).to_be_visible(timeout=TIMEOUT_MS)
         x, y = place_point(page, "kunashir", TIMEOUT_MS)
         page.mouse.click(x, y)
         expect(_header(page)).to_have_text(LABELS["kunashir"], timeout=TIMEOUT_MS)
