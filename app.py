@@ -164,6 +164,13 @@ with map_slot:
     elif not page.first_paint_current(early, filtered, state, tiles, APP_DIR, folder):
         st.rerun()  # the saved first paint differs from what the page shows now: draw the page's own
 
+# Streamlit's page can drop a widget it was drawing when a click interrupts a rerun; drawn again, the
+# widget starts from its default and reports it (the article filter emptied itself after quick clicks
+# on the map). Writing each widget's state before it is drawn sends its value along with it.
+for widget_key in ("place", "view", "lang", "mode", "lesson", "articles", "tiles"):
+    if widget_key in st.session_state:
+        st.session_state[widget_key] = st.session_state[widget_key]
+
 # --- Top: title and point of view, one line each; then the place box (shown above the map) ------------
 with above_map:
     page.render_top(gazetteer, view)
