@@ -99,7 +99,7 @@ class StoredEvidence(Evidence):
         quoted = {account.file for event in facts.events for account in event.accounts} if facts else set()
         known = {doc.file for doc in corpus.documents}
         for file in sorted(quoted - known):
-            document = _load_one(view.folders, file)
+            document = _load_one(store, file)
             if document is not None:
                 corpus.documents.append(document)
         return cls(gazetteer, corpus, [], facts, store=store)
@@ -265,17 +265,14 @@ def _quoted_corpus(user: Path, curated: Path | None) -> Corpus:
     return Corpus(user, [], sources, [], curated)
 
 
-def _load_one(folders: tuple[Path, ...] | list[Path], file: str) -> Document | None:
+def _load_one(store: EvidenceStore, file: str) -> Document | None:
     """One article a fact quotes, read from whichever corpus folder holds it (None when none does)."""
-    if "/" in file or "\\" in file or file.startswith("."):
+    path = store.article_path(file)
+    if path is None:
         return None
-    for folder in folders:
-        path = folder / file
-        if path.is_file() and not path.is_symlink():
-            sources = load_sources(folder)
-            article = next((a for a in sources.articles if a.file == file), None) if sources else None
-            try:  # an article its folder's sources.yaml lists is curated (as explorer.corpus.documents says)
-                return load_document(path, article, origin=CURATED if article else USER, follow_symlinks=False)
-            except DataError:
-                return None
-    return None
+    sources = load_sources(path.parent)
+    article = next((a for a in sources.articles if a.file == file), None) if sources else None
+    try:  # an article its folder's sources.yaml lists is curated (as explorer.corpus.documents says)
+        return load_document(path, article, origin=CURATED if article else USER, follow_symlinks=False)
+    except DataError:
+        return None

@@ -414,7 +414,7 @@ class EvidenceStore:
             from explorer.data.readers import read_text
             from explorer.text.passages import Passage
 
-            path = self._article_path(file)
+            path = self.article_path(file)
             rows = self._query(
                 'SELECT id, kind, start, "end", text FROM idx.passages WHERE file = ? ORDER BY start', (file,)
             )
@@ -440,8 +440,9 @@ class EvidenceStore:
             self._linker = cached_gazetteer(Path(self.gazetteer_path))[1]
         return self._linker
 
-    def _article_path(self, file: str) -> Path | None:
-        """The article file ``file`` in the curated folder or the user's (as the index lists them)."""
+    def article_path(self, file: str) -> Path | None:
+        """The article file named ``file`` in the curated folder or the user's (as the index lists
+        them), or None: never a path outside them, never a symbolic link."""
         if self._folders is None:
             from explorer.corpus.documents import corpus_view
 

@@ -202,14 +202,11 @@ def sentence_ends(text: str) -> list[tuple[int, int]]:
     return list(zip(*_sentence_end_spans(text), strict=True))
 
 
-def _sentence_end_spans(text: str) -> tuple[list[int], list[int]]:
-    """The starts and the ends of :func:`sentence_ends`, as two lists."""
+def _stop_positions(text: str) -> tuple[bool, list[int]]:
+    """Whether the text has Japanese stops, and where every stop is, in order: each sentence-end match
+    starts on one, so the pattern is tried only there (re's own scan tries it at every character when
+    the pattern starts with an alternation, and its lookahead is slow)."""
     japanese = "。" in text or "！" in text or "？" in text
-    pattern = _SENTENCE_END if japanese else _SENTENCE_END_WESTERN
-    # What pattern.finditer(text) yields, found faster: every match starts on one of the stops, so the
-    # pattern is tried only where str.find puts a stop (re's own scan tries it at every character when the
-    # pattern starts with an alternation, and its lookahead is slow). A match covers a run of stops: the
-    # stops it covers are skipped, as finditer skips them.
     candidates: list[int] = []
     for stop in _JAPANESE_STOPS + _WESTERN_STOPS if japanese else _WESTERN_STOPS:
         at = text.find(stop)
@@ -217,6 +214,15 @@ def _sentence_end_spans(text: str) -> tuple[list[int], list[int]]:
             candidates.append(at)
             at = text.find(stop, at + 1)
     candidates.sort()
+    return japanese, candidates
+
+
+def _sentence_end_spans(text: str) -> tuple[list[int], list[int]]:
+    """The starts and the ends of :func:`sentence_ends`, as two lists."""
+    japanese, candidates = _stop_positions(text)
+    pattern = _SENTENCE_END if japanese else _SENTENCE_END_WESTERN
+    # What pattern.finditer(text) yields, found faster (see _stop_positions). A match covers a run of
+    # stops: the stops it covers are skipped, as finditer skips them.
     starts: list[int] = []
     ends: list[int] = []
     match = pattern.match
@@ -239,15 +245,8 @@ def _sentence_breaks(text: str) -> tuple[list[int], list[int], list[int]]:
     the text's start for the sentence's: the answer is the same, since a sentence starts at a paragraph
     start, after a dateline's dash or after whitespace, so the word before a dot never runs back past it.
     """
-    japanese = "。" in text or "！" in text or "？" in text
+    japanese, candidates = _stop_positions(text)
     match = (_BREAK if japanese else _BREAK_WESTERN).match
-    candidates: list[int] = []
-    for stop in _JAPANESE_STOPS + _WESTERN_STOPS if japanese else _WESTERN_STOPS:
-        at = text.find(stop)
-        while at >= 0:
-            candidates.append(at)
-            at = text.find(stop, at + 1)
-    candidates.sort()
     dots: list[int] = []
     stops: list[int] = []
     nexts: list[int] = []
