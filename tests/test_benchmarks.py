@@ -24,6 +24,7 @@ def test_quick_benchmark_runs_and_agrees_with_the_naive_loop() -> None:
         "naive: one regex per pattern",
         "flashtext KeywordProcessor",
         "bare pyahocorasick",
+        "bare ahocorasick-rs",
     )
     for method in methods:
         assert method in done.stdout, done.stdout

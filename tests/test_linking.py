@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from explorer.text.linking import Linker, normalize
@@ -400,43 +400,52 @@ def test_linker_pickles_and_links_the_same(linker) -> None:
     assert pickle.loads(pickle.dumps(linker)).link(text, "t") == linker.link(text, "t")
 
 
-# --- Speed-ups kept equal: the scan automaton finds what a plain one finds --------------------------
+# --- The scan: leftmost-longest keys, whichever automaton the gazetteer's size picks ----------------------
 
 _KEY_PIECES = st.sampled_from(["a", "b", "ab", "ba", "c", " ", "-", "к", "и", "島", "択捉", "x y", "'"])
 _TEXT_PIECES = st.sampled_from(
-    ["a", "b", "c", " ", "-", "к", "и", "島", "択", "捉", "x", "y", "'", ".", "\n", "q", "é"]
+    ["a", "b", "c", " ", "-", "к", "и", "島", "択", "捉", "x", "y", "'", ".", "\n", "q", "é", "\ud800"]
 )
+
+
+def _leftmost_longest(keys: list[str], text: str) -> list[tuple[int, int, int]]:
+    """The definition, one position at a time: the longest key starting at the leftmost place that has one,
+    then on from its end."""
+    found = []
+    at = 0
+    while at < len(text):
+        here = [(len(key), index) for index, key in enumerate(keys) if text.startswith(key, at)]
+        if here:
+            length, index = max(here)
+            found.append((index, at, at + length))
+            at += length
+        else:
+            at += 1
+    return found
 
 
 @settings(max_examples=400, deadline=None)
 @given(
     st.lists(st.lists(_KEY_PIECES, min_size=1, max_size=4).map("".join), min_size=1, max_size=12, unique=True),
     st.lists(_TEXT_PIECES, max_size=60).map("".join),
-    st.text(alphabet=" .'-qxyéab\n", max_size=8),
 )
-def test_scan_automaton_finds_what_a_plain_automaton_finds(keys: list[str], text: str, padding: str) -> None:
-    """Keys in frequency order and padding nodes change the speed of iter_long, never its output, including
-    pyahocorasick's own leftmost-longest quirks (a key whose suffix is a key, keys inside keys)."""
-    import ahocorasick
+@example(["a", "ab"], "xab")  # a shorter key first: the longer one still wins
+@example(["bc", "abcd"], "abcx")  # the longer key fails: the key inside it
+@example(["ab", "bcd"], "abcd")  # leftmost before longest
+@example(["択捉", "択捉島"], "択捉島の")
+def test_scan_finds_the_leftmost_longest_keys(keys: list[str], text: str) -> None:
+    """Keys inside keys, a key whose suffix is a key, Japanese and a lone surrogate (scanned as U+FFFD), with the
+    DFA and with the NFA a large gazetteer gets."""
+    from explorer.text import linking
 
-    from explorer.text.linking import SCAN_ORDER, SCAN_PADDING, scan_automaton
-
-    entries = {key: (index, key) for index, key in enumerate(keys)}
-    plain = ahocorasick.Automaton()
-    for key, value in entries.items():
-        plain.add_word(key, value)
-    plain.make_automaton()
-    for pads in (padding, SCAN_ORDER[:SCAN_PADDING]):
-        scan = scan_automaton(entries, pads)
-        assert list(scan.iter_long(text)) == list(plain.iter_long(text))
-        if len(text) > 2:  # a window, as Linker._shorter scans one
-            window = (text, 1, len(text) - 1)
-            assert list(scan.iter_long(*window)) == list(plain.iter_long(*window))
+    expected = _leftmost_longest(keys, text)
+    assert linking.find_keys(linking.scan_automaton(keys), text) == expected
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(linking, "DFA_MAX_KEY_CHARS", 0)
+        assert linking.find_keys(linking.scan_automaton(keys), text) == expected
 
 
-def test_a_text_holding_the_scan_sentinel_links_as_without_it(linker) -> None:
-    from explorer.text.linking import SCAN_SENTINEL
-
-    text = "Patrols near Iturup and Kunashir. 択捉島の港"
-    marked = text.replace(". ", f".{SCAN_SENTINEL}")
-    assert places(linker, marked) == places(linker, text) == ["iturup", "kunashir", "iturup"]
+def test_a_text_with_a_lone_surrogate_links_around_it(linker) -> None:
+    """Text decoded with surrogateescape can hold one; the Rust scan needs UTF-8 and must not fail on it."""
+    text = "Patrols near Iturup\udcff and Kunashir. 択捉島の港"
+    assert places(linker, text) == places(linker, text.replace("\udcff", "\ufffd")) == ["iturup", "kunashir", "iturup"]

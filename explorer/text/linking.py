@@ -27,10 +27,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Mapping
 from typing import Literal, NamedTuple
 
-import ahocorasick
+import ahocorasick_rs
 
 from explorer.data.schema import FEATURE_KINDS, Gazetteer
 from explorer.text.passages import Passage, PassageLocator
@@ -199,44 +198,32 @@ _GROUP_KINDS = frozenset({"group", "archipelago"})
 _LATIN = "abcdefghijklmnopqrstuvwxyz"
 _CYRILLIC = "абвгдежзийклмнопрстуфхцчшщъыьэюя"
 
-# The scan's speed, never its result. pyahocorasick finds a trie node's child by a linear search over the
-# children in the order they were added, and most characters of a text are looked up at the root, where
-# there are ~150 children. So keys are added in this order (normalized English, Russian and Japanese text,
-# most frequent character first: ``python -m benchmarks.scan_order``), and the most frequent characters
-# that start no key (the space, punctuation) get a root child of their own, a "padding" node: a key of that
-# character and SCAN_SENTINEL, which no text that reaches that automaton contains. A padding node is no
-# real key's prefix and no key's end, so the scan goes to it and, on the next character, fails back to the
-# root exactly as it would have stayed there (tests/test_linking.py checks iter_long against a plain
-# automaton); it is found at once instead of after every child of the root.
-SCAN_ORDER = (
-    ' estianorеоаинldт%cрсupл-mвкfпghーдм:b"のまуすя.ンзьыでし'
-    "yをйvwルб,トxはにイ'ス)(kがせчんるいгたックжてリ0フ_シラなれプきタфり。ドさアц1х"
-    "デю2шョ[]ァ定ジバ=/かロと、レテあィブグщz数サセコ>パ<用オエキマメq語j名使`こ行カムみウ"
-    "$表ェ35らくэ文指示不ュ合;力ポ字ケ効う要ダ列4けベ無設出86一*変値中ボチ失モャザォ時|正め成作"
-)
-# The first SCAN_PADDING characters of SCAN_ORDER that start no key are padded. Not all: every padding node
-# is one more child to pass for a character that is neither padded nor a key's start (rare kanji).
-SCAN_PADDING = 80
-SCAN_SENTINEL = "\uffff"  # a noncharacter; a text that has it is scanned by an automaton without padding
+# The scan: ahocorasick-rs (the Rust aho-corasick crate) finds the leftmost-longest keys in C speed, about twice
+# as fast as pyahocorasick's iter_long on the benchmark's corpus, with the same matches. Its DFA is the fastest
+# kind but grows with the keys (times the byte classes): a gazetteer whose keys are longer than this in total
+# (far beyond the curated one's ~16,000 characters) gets the contiguous NFA, linear in size and a little slower.
+DFA_MAX_KEY_CHARS = 200_000
+_SURROGATE = re.compile("[\ud800-\udfff]")  # not UTF-8: the Rust scan refuses a text that holds one
 
 
-def scan_automaton(entries: Mapping[str, object], padding: str = "") -> ahocorasick.Automaton:
-    """An Aho-Corasick automaton of ``entries`` (key -> value) whose ``iter_long`` finds exactly what one
-    built in any other order finds, on any text without SCAN_SENTINEL; ``padding``: characters that get a
-    padding node when they start no key (see SCAN_ORDER)."""
-    rank = {ch: at for at, ch in enumerate(SCAN_ORDER)}
-    unranked = len(rank)
+def scan_automaton(keys: list[str]) -> ahocorasick_rs.AhoCorasick:
+    """A leftmost-longest matcher of ``keys``: ``find_matches_as_indexes(text)`` gives (key index, start,
+    end) of the leftmost-longest non-overlapping keys, in text order, in code points."""
+    small = sum(map(len, keys)) <= DFA_MAX_KEY_CHARS
+    return ahocorasick_rs.AhoCorasick(
+        keys,
+        matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
+        implementation=ahocorasick_rs.Implementation.DFA if small else ahocorasick_rs.Implementation.ContiguousNFA,
+    )
 
-    def order(key: str) -> tuple[int, ...]:
-        return tuple(rank.get(ch, unranked + ord(ch)) for ch in key)
 
-    firsts = {key[0] for key in entries}
-    pads = {ch + SCAN_SENTINEL: None for ch in padding if ch not in firsts and ch != SCAN_SENTINEL}
-    automaton = ahocorasick.Automaton()
-    for key in sorted([*entries, *pads], key=order):
-        automaton.add_word(key, entries.get(key))
-    automaton.make_automaton()
-    return automaton
+def find_keys(automaton: ahocorasick_rs.AhoCorasick, text: str) -> list[tuple[int, int, int]]:
+    """(key index, start, end) of the leftmost-longest keys in ``text``. A lone surrogate (not UTF-8, which
+    the Rust scan needs) is read as U+FFFD, one code point for one, so offsets hold."""
+    try:
+        return automaton.find_matches_as_indexes(text)
+    except UnicodeEncodeError:
+        return automaton.find_matches_as_indexes(_SURROGATE.sub("\ufffd", text))
 
 
 def _antecedent_class(place, by_id: dict) -> tuple[int, str | None]:
@@ -370,9 +357,20 @@ class Linker:
                 entries[prefix] = (len(prefix), True, False, _FUZZY, prefix)
         self._not_before = frozenset(normalize(word)[0] for word in rules.anaphora.not_before)
         self._paragraphs_back = rules.anaphora.paragraphs_back
-        self._automaton = scan_automaton(entries, SCAN_ORDER[:SCAN_PADDING])
-        self._plain_automaton = scan_automaton(entries)  # for a text that holds SCAN_SENTINEL
+        self._keys = list(entries)
+        self._values = list(entries.values())
+        self._automaton = scan_automaton(self._keys)
         self.alias_count = len(entries)
+
+    # The Rust automaton does not pickle (a Dask scan ships the linker to its workers): it is built again there.
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        del state["_automaton"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._automaton = scan_automaton(self._keys)
 
     def _typo(self, word: str, prefix: str) -> tuple | None:
         """The payload of the name ``word`` is one edit away from, or ``None`` (a real word, or no name)."""
@@ -385,15 +383,14 @@ class Linker:
                 return payload
         return None
 
-    def _shorter(
-        self, automaton: ahocorasick.Automaton, normalized: str, start: int, end: int
-    ) -> tuple[int, int, tuple] | None:
+    def _shorter(self, normalized: str, start: int, end: int) -> tuple[int, int, tuple] | None:
         """The first key inside ``normalized[start:end - 1]`` that sits on its word boundaries: used when the
         longest key at a place fails its boundary ("Urup Island" in "Urup Islands"). Rare, so not inlined."""
         size = len(normalized)
-        for sub_last, sub in automaton.iter_long(normalized, start, end - 1):
-            sub_start = sub_last - sub[0] + 1
-            sub_end = sub_last + 1
+        for index, sub_start, sub_end in find_keys(self._automaton, normalized[start : end - 1]):
+            sub = self._values[index]
+            sub_start += start
+            sub_end += start
             if (sub[1] and sub_start and normalized[sub_start - 1] in WORD_CHARS) or (
                 sub[2] and sub_end < size and normalized[sub_end] in WORD_CHARS
             ):
@@ -435,18 +432,16 @@ class Linker:
         newlines: list[int] | None = None  # line starts, for paragraphs when no passages are given
         after_vessel = -1  # where a name would have to start to be a vessel's name
         skip_until = -1  # end of the last word linked by the typo rule
-        # iter_long yields the leftmost-longest non-overlapping keys in text order, resolved in C. When the
-        # longest key at a place fails its word boundary, the first shorter key inside it that fits is used
-        # ("Urup Island" in "Urup Islands"); the benchmark's per-alias reference agrees on its corpus.
-        automaton = self._automaton if SCAN_SENTINEL not in normalized else self._plain_automaton
-        for last, value in automaton.iter_long(normalized):
-            length, left, right, role, payload = value
-            start = last - length + 1
-            end = last + 1
+        # The leftmost-longest non-overlapping keys in text order, resolved in Rust. When the longest key at a
+        # place fails its word boundary, the first shorter key inside it that fits is used ("Urup Island" in
+        # "Urup Islands"); the benchmark's per-alias reference agrees on its corpus.
+        values = self._values
+        for index, start, end in find_keys(self._automaton, normalized):
+            length, left, right, role, payload = values[index]
             if (left and start and normalized[start - 1] in WORD_CHARS) or (
                 right and end < size and normalized[end] in WORD_CHARS
             ):
-                shorter = self._shorter(automaton, normalized, start, end) if length > 1 else None
+                shorter = self._shorter(normalized, start, end) if length > 1 else None
                 if shorter is None:
                     continue
                 start, end, (length, left, right, role, payload) = shorter
