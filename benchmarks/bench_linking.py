@@ -221,7 +221,9 @@ def bare_rust_automaton(surfaces: Iterable[str]):
     """The same surfaces in ahocorasick-rs (the engine the project's linker scans with), every match."""
     import ahocorasick_rs
 
-    return ahocorasick_rs.AhoCorasick([surface.lower() for surface in surfaces])
+    return ahocorasick_rs.AhoCorasick(
+        list(dict.fromkeys(surface.lower() for surface in surfaces))
+    )  # one key each, as above
 
 
 # --- Timing ----------------------------------------------------------------------------------------
@@ -235,10 +237,15 @@ class Result:
     mb: float
     seconds: float
     found: int
+    cpu_seconds: float = 0.0  # the process's CPU time in that pass: what the code costs, whatever else runs
 
     @property
     def mbps(self) -> float:
         return self.mb / self.seconds if self.seconds else float("inf")
+
+    @property
+    def cpu_mbps(self) -> float:
+        return self.mb / self.cpu_seconds if self.cpu_seconds else float("inf")
 
     @property
     def docs_per_s(self) -> float:
@@ -252,16 +259,19 @@ def megabytes(docs: list[SyntheticDocument]) -> float:
 def timed(
     method: str, subset: str, docs: list[SyntheticDocument], run: Callable[[SyntheticDocument], int], repeat: int
 ) -> Result:
-    """Best of ``repeat`` passes over ``docs``; ``run`` returns how many mentions it found."""
-    best, found = float("inf"), 0
+    """Best of ``repeat`` passes over ``docs`` (wall clock, with that pass's CPU time); ``run`` returns how many
+    mentions it found."""
+    best, best_cpu, found = float("inf"), 0.0, 0
     for _ in range(repeat):
         gc.collect()
-        begin = time.perf_counter()
+        begin, begin_cpu = time.perf_counter(), time.process_time()
         found = 0
         for doc in docs:
             found += run(doc)
-        best = min(best, time.perf_counter() - begin)
-    return Result(method, subset, len(docs), megabytes(docs), best, found)
+        seconds, cpu = time.perf_counter() - begin, time.process_time() - begin_cpu
+        if seconds < best:
+            best, best_cpu = seconds, cpu
+    return Result(method, subset, len(docs), megabytes(docs), best, found, best_cpu)
 
 
 def pin_one_core() -> str:
@@ -475,7 +485,8 @@ def main(argv: list[str] | None = None) -> int:
 
     # --- Table ---
     header = (
-        f"{'method':<40} {'subset':<18} {'docs':>7} {'MB':>7} {'seconds':>8} {'MB/s':>7} {'docs/s':>9} {'mentions':>9}"
+        f"{'method':<40} {'subset':<18} {'docs':>7} {'MB':>7} {'seconds':>8} {'MB/s':>7} {'CPU MB/s':>9} "
+        f"{'docs/s':>9} {'mentions':>9}"
     )
     print("RESULTS")
     print(header)
@@ -483,7 +494,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         print(
             f"{r.method:<40} {r.subset:<18} {r.docs:>7,} {r.mb:>7.2f} {r.seconds:>8.2f} {r.mbps:>7.2f} "
-            f"{r.docs_per_s:>9,.0f} {r.found:>9,}"
+            f"{r.cpu_mbps:>9.2f} {r.docs_per_s:>9,.0f} {r.found:>9,}"
         )
     project, with_passages, flash, bare, bare_rust = results[:5]
     print()
@@ -549,13 +560,15 @@ def main(argv: list[str] | None = None) -> int:
     print()
     meets_speed = project.mbps >= TARGET_MBPS
     meets_flash = project.mbps >= TARGET_VS_FLASHTEXT * flash.mbps
+    # Judged on the wall clock; the CPU figure beside it says how much of a miss was the machine's load.
     print(
-        f"target >= {TARGET_MBPS:.0f} MB/s on one core: {'MET' if meets_speed else 'NOT MET'} ({project.mbps:.1f} MB/s)"
+        f"target >= {TARGET_MBPS:.0f} MB/s on one core: {'MET' if meets_speed else 'NOT MET'} ({project.mbps:.1f} MB/s; "
+        f"{project.cpu_mbps:.1f} per CPU second)"
     )
     meets_passages = with_passages.mbps >= TARGET_WITH_PASSAGES_MBPS
     print(
         f"target >= {TARGET_WITH_PASSAGES_MBPS:.0f} MB/s split_passages + link: {'MET' if meets_passages else 'NOT MET'} "
-        f"({with_passages.mbps:.1f} MB/s)"
+        f"({with_passages.mbps:.1f} MB/s; {with_passages.cpu_mbps:.1f} per CPU second)"
     )
     print(
         f"target >= {TARGET_VS_FLASHTEXT:.0f}x flashtext:        {'MET' if meets_flash else 'NOT MET'} "
