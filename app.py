@@ -42,7 +42,7 @@ if "start" not in st.session_state:
 from dataclasses import replace  # noqa: E402
 
 from explorer.app import page  # noqa: E402
-from explorer.app.app_state import AppState, parse_query, to_query  # noqa: E402
+from explorer.app.app_state import AppState, parse_query, slider_range, to_query  # noqa: E402
 from explorer.app.evidence_map import read_event  # noqa: E402
 from explorer.app.panel_html import article_choice_label  # noqa: E402
 from explorer.data.errors import DataError  # noqa: E402
@@ -120,9 +120,7 @@ else:
     chosen = list(st.session_state.articles)
     dates = None
     if len(months) > 1:
-        dates = tuple(
-            st.session_state.get("dates") or st.session_state.get("dates_from_url") or (months[0], months[-1])
-        )
+        dates = slider_range(st.session_state.get("dates") or st.session_state.get("dates_from_url"), months)
 tiles = bool(st.session_state.get("tiles", False))
 if lesson is not None and step is not None:
     view = st.session_state.get("lesson_view") or step.view
@@ -166,7 +164,9 @@ with map_slot:
 
 # Streamlit's page can drop a widget it was drawing when a click interrupts a rerun; drawn again, the
 # widget starts from its default and reports it (the article filter emptied itself after quick clicks
-# on the map). Writing each widget's state before it is drawn sends its value along with it.
+# on the map). Writing each widget's state before it is drawn sends its value along with it. The date slider
+# is a range slider only when drawn with a range as ``value``, so its value goes as that instead: its current
+# range, which is then also what a redraw starts from.
 for widget_key in ("place", "view", "lang", "mode", "lesson", "articles", "tiles"):
     if widget_key in st.session_state:
         st.session_state[widget_key] = st.session_state[widget_key]
@@ -229,14 +229,7 @@ with st.sidebar:
             )
         if len(months) > 1:
             drawn.append(
-                tuple(
-                    st.select_slider(
-                        "Articles published between",
-                        options=months,
-                        key="dates",
-                        value=st.session_state.get("dates_from_url") or (months[0], months[-1]),
-                    )
-                )
+                tuple(st.select_slider("Articles published between", options=months, key="dates", value=dates))
             )
     drawn.append(st.toggle("Online map tiles (needs a network)", key="tiles"))
 expected = [mode]

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from explorer.app.app_state import AppState, parse_query, slider_bounds, to_query
+from explorer.app.app_state import AppState, parse_query, slider_bounds, slider_range, to_query
 from explorer.app.evidence_map import read_event
 
 FILES = ["000_a.txt", "001_b.txt", "002_c.txt"]
@@ -76,6 +76,23 @@ def test_slider_bounds_are_months_of_the_corpus(date_from, date_to) -> None:
         assert low == MONTHS[0]
     if date_to is None:
         assert high == MONTHS[-1]
+
+
+@pytest.mark.parametrize(
+    ("saved", "expected"),
+    [
+        (("2017-03", "2019-05"), ("2017-03", "2019-05")),
+        (["2013-11", "2013-11"], ("2013-11", "2013-11")),
+        (None, ("2013-11", "2019-05")),
+        (("2019-05", "2013-11"), ("2013-11", "2019-05")),  # reversed
+        (("2012-01", "2019-05"), ("2013-11", "2019-05")),  # a month the corpus no longer has
+        (("2013-11",), ("2013-11", "2019-05")),
+        ("2013-11", ("2013-11", "2019-05")),
+        ((["2013-11"], "2019-05"), ("2013-11", "2019-05")),  # unhashable: not a month
+    ],
+)
+def test_the_date_slider_gets_a_range_of_the_corpus_months(saved, expected) -> None:
+    assert slider_range(saved, MONTHS) == expected
 
 
 @pytest.mark.parametrize(

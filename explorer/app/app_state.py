@@ -116,6 +116,16 @@ def to_query(state: AppState, files: list[str]) -> dict[str, str]:
     return query
 
 
+def slider_range(saved: object, months: list[str]) -> tuple[str, str]:
+    """The date slider's value: ``saved`` (the slider's state, or the URL's range) when it is two of ``months``
+    in order; otherwise the whole range (the months changed under it, or the state is not a range)."""
+    if isinstance(saved, list | tuple) and len(saved) == 2 and all(month in months for month in saved):
+        low, high = saved
+        if low <= high:
+            return low, high
+    return months[0], months[-1]
+
+
 def slider_bounds(date_from: str | None, date_to: str | None, months: list[str]) -> tuple[str, str]:
     """The date slider's stops for bounds from the URL: the first month at or after ``date_from``
     and the last at or before ``date_to``; the whole range when a bound is missing."""

@@ -484,7 +484,7 @@ def apply_url_state(parsed: AppState, files: list[str], months: list[str], first
     if first or parsed.articles is not None or "articles" in state:
         state.articles = list(parsed.articles or files)
     if len(months) > 1:
-        # A range slider takes its range from ``value`` only: drop its state so the URL's range is used.
+        # The slider takes the URL's range: drop its own state, and app.py draws it from dates_from_url.
         state.dates_from_url = slider_bounds(parsed.date_from, parsed.date_to, months)
         if "dates" in state:
             del state["dates"]
