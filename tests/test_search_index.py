@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -181,6 +182,63 @@ def test_ingest_updates_a_fresh_index_in_place(own_corpus: Path, tmp_path: Path)
     with SearchIndex(corpus) as index:
         assert not index.rebuilt
         assert index.search("exercise", place="shikotan")
+
+
+def _searched(corpus: Path) -> dict[str, list[tuple[str, str]]]:
+    """What a few queries find, as (passage id, snippet) in rank order."""
+    with SearchIndex(corpus, rebuild=False) as index:
+        return {
+            q: [(h.passage, h.snippet) for h in index.search(q)]
+            for q in ("ракеты", "択捉", "ミサイル", "missile", "島")
+        }
+
+
+def test_removing_an_article_updates_a_fresh_index_in_place(own_corpus: Path, monkeypatch) -> None:
+    """No rebuild (minutes at 100,000 articles): the article's rows go, and the index then equals a rebuild."""
+    from explorer.corpus import search_index
+    from explorer.corpus.removal import remove_article
+
+    corpus = own_corpus
+    path = index_path(corpus)
+    inode = path.stat().st_ino
+    removed = next(h.file for h in search(corpus, "地対艦ミサイル"))  # Japanese: its FTS rows hold grams
+    kept_rows = [row for row in _index_rows(corpus) if row[1] != removed]
+    with monkeypatch.context() as patch:
+        patch.setattr(search_index, "build_index", lambda *a, **k: pytest.fail("the index was rebuilt"))
+        remove_article(corpus, removed)
+        assert is_fresh(corpus) and path.stat().st_ino == inode
+        assert _index_rows(corpus) == kept_rows
+        assert not search(corpus, "地対艦ミサイル")
+        in_place = _searched(corpus)
+        conn = sqlite3.connect(path)
+        conn.execute("INSERT INTO fts(fts) VALUES('integrity-check')")  # raises when the FTS index is corrupt
+        # Every token left in the FTS index belongs to a passage still there (a rowid the next ingest reuses
+        # would otherwise inherit the removed passage's words).
+        conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, fts, instance)")
+        indexed = {row[0] for row in conn.execute("SELECT DISTINCT doc FROM temp.vocab")}
+        assert indexed and indexed <= {row[0] for row in conn.execute("SELECT rowid FROM passages")}
+        links = conn.execute("SELECT count(*) FROM passage_places").fetchone()
+        conn.close()
+    search_index.build_index(corpus)
+    assert [row[1:] for row in _index_rows(corpus)] == [row[1:] for row in kept_rows]
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT count(*) FROM passage_places").fetchone() == links
+    conn.close()
+    assert _searched(corpus) == in_place and in_place["ракеты"]
+
+
+def test_removing_an_article_leaves_a_stale_index_to_the_next_search(own_corpus: Path, monkeypatch) -> None:
+    from explorer.corpus import search_index
+    from explorer.corpus.removal import remove_article
+
+    corpus = own_corpus
+    removed = next(h.file for h in search(corpus, "ракеты"))
+    (corpus / "099_manual.txt").write_text("Radar on Shikotan\n\nA radar was built on Shikotan.", encoding="utf-8")
+    with monkeypatch.context() as patch:
+        patch.setattr(search_index, "build_index", lambda *a, **k: pytest.fail("rebuilt by the removal"))
+        remove_article(corpus, removed)
+    assert not is_fresh(corpus)
+    assert not search(corpus, "ракеты") and search(corpus, "radar")
 
 
 def test_an_unwritable_index_location_gives_a_message_not_a_traceback(tmp_path: Path) -> None:

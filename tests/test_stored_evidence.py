@@ -248,6 +248,38 @@ def test_the_app_on_the_store_pages_a_place_with_many_passages(monkeypatch, tmp_
     assert args(at)["map"]["key"] == map_key
 
 
+def test_a_removed_article_leaves_the_store_without_a_rebuilt_index(corpus: Path, tmp_path: Path, monkeypatch) -> None:
+    """A removal deletes the article's rows from the index in place; the store, which extends itself by an
+    ingest's new passages, must be built again from the index, not extended (it would keep the article)."""
+    from explorer.corpus import search_index
+    from explorer.corpus.metadata import load_ingested
+    from explorer.corpus.removal import remove_article
+
+    folder = tmp_path / "corpus"
+    shutil.copytree(corpus, folder)
+    stored = StoredEvidence.open(folder)  # the store, in step with the index
+    counts = stored.passage_counts()
+    place = max(counts, key=counts.__getitem__)
+    ingested = {article.file for article in load_ingested(folder).articles}  # type: ignore[union-attr]
+    removed = next(g.article.file for g in stored.passage_page(place, 1000)[1] if g.article.file in ingested)
+    with monkeypatch.context() as patch:
+        patch.setattr(search_index, "build_index", lambda *a, **k: pytest.fail("the index was rebuilt"))
+        remove_article(folder, removed)
+        stored = StoredEvidence.open(folder)
+    memory = Evidence.load(folder)
+    assert not stored.has_file(removed)
+    assert removed not in {g.article.file for g in stored.passage_page(place, 1000)[1]}
+    assert stored.passage_counts() == memory.passage_counts() != counts
+    assert stored.months() == memory.months() and stored.outlets() == memory.outlets()
+    for view, lang in (("neutral", "en"), ("russia", "ru")):
+        memory_panels, memory_passages = all_panels(memory, view, lang)
+        stored_panels, stored_passages = all_panels(stored, view, lang)  # type: ignore[arg-type]
+        assert stored_passages == memory_passages
+        assert {p: COUNTS_TAB.sub("", html) for p, html in stored_panels.items()} == {
+            p: COUNTS_TAB.sub("", html) for p, html in memory_panels.items()
+        }
+
+
 def test_an_upload_reaches_the_store_at_once(monkeypatch, user_corpus: Path) -> None:
     monkeypatch.setenv("KURIL_EVIDENCE", "store")
     at = start({"place": "iturup"})

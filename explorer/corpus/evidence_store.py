@@ -141,23 +141,28 @@ def _uri(path: Path, mode: str | None = None) -> str:
 
 
 def _index_identity(path: Path) -> tuple[str, str]:
-    """(inode, inode:fingerprint:last passage) of the search index: an ingest appends in place and
-    stores a new fingerprint, a rebuild is a new file. Read through SQLite, not from the file's size
-    and mtime: in WAL mode an ingest's pages wait in the ``-wal`` file, and the main file is unchanged."""
+    """(generation, generation:fingerprint:last passage) of the search index: an ingest appends in place
+    and stores a new fingerprint; a rebuild is a new file (inode), a removal deletes in place and counts
+    itself, and either is a new generation the store cannot extend. Read through SQLite, not from the
+    file's size and mtime: in WAL mode an ingest's pages wait in the ``-wal`` file, and the main file is
+    unchanged."""
     inode = str(path.stat().st_ino)
     with contextlib.closing(sqlite3.connect(_uri(path, "ro"), uri=True)) as conn:
-        fingerprint = conn.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+        meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('fingerprint', 'removals')"))
         last = conn.execute("SELECT coalesce(max(rowid), 0) FROM passages").fetchone()[0]
-    return inode, f"{inode}:{fingerprint[0] if fingerprint else ''}:{last}"
+    removals = meta.get("removals")
+    generation = f"{inode}:{removals}" if removals else inode  # as before for an index never removed from
+    return generation, f"{generation}:{meta.get('fingerprint', '')}:{last}"
 
 
 def _sync_store(index: Path, store: Path) -> bool:
     """Bring the store up to date with the index; True when it was (re)built or extended.
 
     Same index file, grown by an ingest (which only appends passages): the new passages are added.
-    Another index file (a rebuild): the store is built anew in a temp file and renamed into place.
+    Another index file (a rebuild), or an article removed from it: the store is built anew in a temp file
+    and renamed into place.
     """
-    inode, identity = _index_identity(index)
+    generation, identity = _index_identity(index)
     meta: dict[str, str] = {}
     if store.exists():
         try:
@@ -167,7 +172,7 @@ def _sync_store(index: Path, store: Path) -> bool:
             meta = {}
     if meta.get("version") == STORE_VERSION and meta.get("index") == identity:
         return False
-    incremental = meta.get("version") == STORE_VERSION and meta.get("inode") == inode
+    incremental = meta.get("version") == STORE_VERSION and meta.get("inode") == generation  # "inode": its old name
     target = store
     if not incremental:
         fd, tmp = tempfile.mkstemp(prefix=".evidence-", suffix=".tmp", dir=store.parent)
@@ -199,7 +204,7 @@ def _sync_store(index: Path, store: Path) -> bool:
             )
             conn.executemany(
                 "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                [("version", STORE_VERSION), ("inode", inode), ("index", identity), ("max_rowid", str(new_max))],
+                [("version", STORE_VERSION), ("inode", generation), ("index", identity), ("max_rowid", str(new_max))],
             )
             conn.execute("COMMIT")
         finally:

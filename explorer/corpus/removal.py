@@ -3,7 +3,10 @@
 Only articles of the user corpus can go: a curated article (shipped with the package, or described
 by a ``sources.yaml``) is refused, and so is any name that is not a plain article file of the
 folder. The article file is deleted and its ``ingested.yaml`` entry dropped under the corpus's
-ingest lock; the search index notices the change (its fingerprint) and is rebuilt on the next search.
+ingest lock. A fresh search index loses that article's passages in the same step (a rebuild relinks the
+whole corpus: minutes at 100,000 articles); a missing or stale one is rebuilt on the next search, as
+before. The index's new fingerprint is stored after the files changed, so a failure in between leaves
+it stale, never wrong.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from pathlib import Path
 from explorer.corpus.atomic_files import atomic_write, corpus_lock
 from explorer.corpus.documents import load_sources
 from explorer.corpus.metadata import dump_sources, load_ingested
+from explorer.corpus.search_index import IndexUpdate
 from explorer.data.errors import DataError
 from explorer.data.paths import ARTICLE_SUFFIXES, INGESTED_FILE, is_curated
 
@@ -32,7 +36,16 @@ def remove_article(corpus: Path, file: str) -> None:
         if not path.is_file():
             raise DataError(path, "is not in the corpus (already removed?)")
         ingested = load_ingested(corpus)
-        path.unlink()
-        if ingested and any(article.file == file for article in ingested.articles):
-            kept = [article for article in ingested.articles if article.file != file]
-            atomic_write(corpus / INGESTED_FILE, dump_sources(kept))
+        index = IndexUpdate.open_if_fresh(corpus)
+        try:
+            path.unlink()
+            if ingested and any(article.file == file for article in ingested.articles):
+                kept = [article for article in ingested.articles if article.file != file]
+                atomic_write(corpus / INGESTED_FILE, dump_sources(kept))
+            if index is not None:
+                index.remove(file)
+                index.commit()
+        except BaseException:
+            if index is not None:
+                index.abort()
+            raise

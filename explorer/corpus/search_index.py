@@ -493,8 +493,43 @@ class IndexUpdate:
             conn.execute("BEGIN IMMEDIATE")
         return cls(Path(corpus), gazetteer_path, conn)
 
+    @classmethod
+    def open_if_fresh(cls, corpus: Path, gazetteer_path: Path = GAZETTEER_PATH) -> IndexUpdate | None:
+        """Open for writing when the index is there and fresh, else ``None`` (the next search builds it
+        anyway); the caller holds the corpus lock. For a change that must not cost a rebuild (a removal)."""
+        corpus = Path(corpus)
+        if not is_fresh(corpus, gazetteer_path):
+            return None
+        try:
+            conn = _connect(index_path(corpus))
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError:
+            return None
+        return cls(corpus, gazetteer_path, conn)
+
     def add(self, file: str, rows: list[tuple], article: Article | None) -> None:
         self.writer.add(file, rows, article)
+
+    def remove(self, file: str) -> int:
+        """Drop every passage of the article ``file``; returns how many. The FTS table is contentless, so each
+        row is deleted with the values it was indexed with (the passage's text and its Japanese grams)."""
+        rows = self.conn.execute("SELECT rowid, text, places FROM passages WHERE file = ?", (file,)).fetchall()
+        self.conn.executemany(
+            "INSERT INTO fts(fts, rowid, text, cjk) VALUES('delete', ?, ?, ?)",
+            [(rowid, text, cjk_grams(text)) for rowid, text, _ in rows],
+        )
+        self.conn.executemany(
+            "DELETE FROM passage_places WHERE place = ? AND passage = ?",
+            [(place, rowid) for rowid, _, places in rows for place in places.split()],
+        )
+        self.conn.execute("DELETE FROM passages WHERE file = ?", (file,))
+        # Readers that extend what they derived from the index by its new passages (the evidence store) must
+        # start again after a removal: the count of removals tells them.
+        self.conn.execute(
+            "INSERT INTO meta VALUES ('removals', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
+        )
+        return len(rows)
 
     def commit(self) -> None:
         """Store the corpus's new fingerprint and commit (call after the articles are on disk)."""
