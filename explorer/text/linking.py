@@ -198,10 +198,10 @@ _GROUP_KINDS = frozenset({"group", "archipelago"})
 _LATIN = "abcdefghijklmnopqrstuvwxyz"
 _CYRILLIC = "абвгдежзийклмнопрстуфхцчшщъыьэюя"
 
-# The scan: ahocorasick-rs (the Rust aho-corasick crate) finds the leftmost-longest keys in C speed, about twice
-# as fast as pyahocorasick's iter_long on the benchmark's corpus, with the same matches. Its DFA is the fastest
-# kind but grows with the keys (times the byte classes): a gazetteer whose keys are longer than this in total
-# (far beyond the curated one's ~16,000 characters) gets the contiguous NFA, linear in size and a little slower.
+# The scan: ahocorasick-rs (the Rust aho-corasick crate) finds the leftmost-longest keys in compiled code, about
+# twice as fast as pyahocorasick's iter_long on the benchmark's corpus, with the same matches. Its DFA is the
+# fastest kind but grows with the keys (times the byte classes): a gazetteer whose keys are longer than this in
+# total (the curated one's are 14,544 characters) gets the contiguous NFA, linear in size and a little slower.
 DFA_MAX_KEY_CHARS = 200_000
 _SURROGATE = re.compile("[\ud800-\udfff]")  # not UTF-8: the Rust scan refuses a text that holds one
 
